@@ -1,0 +1,39 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Both do all set-up themselves on a fresh Debian machine with Python >= 3.10.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## demo: set up and create the demo clinic (synthetic patients only)
+demo: $(STAMP)
+	$(BIN)/kap-notes demo demo-clinic
+
+## test: set up and run every check and test
+test: $(STAMP) lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/vault.py
+
+clean:
+	rm -rf $(VENV) demo-clinic build dist

@@ -1,0 +1,1 @@
+"""kap_notes.model"""

@@ -1,0 +1,23 @@
+"""People who use kap-notes and what they may do."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Role(str, enum.Enum):
+    """A user's role. Admins manage users but read no notes unless granted."""
+
+    THERAPIST = "therapist"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class User:
+    """A user as others see them: never any secret."""
+
+    user_id: str
+    name: str
+    role: Role

@@ -1,0 +1,335 @@
+"""SQLite backend: one file per vault, WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE``."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from kap_notes.vault.errors import StaleVersion, VaultError
+from kap_notes.vault.store import AuditBuilder, AuditRow, PatientRow, RecordRow, Store, UserRow
+
+DB_NAME = "vault.sqlite"
+GENESIS = b"\x00" * 32
+_BUSY_TIMEOUT_MS = 60_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    user_id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+    box_public BLOB NOT NULL, signing_public BLOB NOT NULL,
+    key_wrap TEXT NOT NULL, recovery_wrap TEXT, active INTEGER NOT NULL DEFAULT 1);
+CREATE TABLE IF NOT EXISTS supervision (
+    supervisor_id TEXT NOT NULL, therapist_id TEXT NOT NULL,
+    PRIMARY KEY (supervisor_id, therapist_id));
+CREATE TABLE IF NOT EXISTS patients (
+    patient_id TEXT PRIMARY KEY, epoch INTEGER NOT NULL, owner_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS wraps (
+    patient_id TEXT NOT NULL, epoch INTEGER NOT NULL, recipient TEXT NOT NULL, sealed BLOB NOT NULL,
+    PRIMARY KEY (patient_id, epoch, recipient));
+CREATE INDEX IF NOT EXISTS wraps_by_recipient ON wraps (recipient);
+CREATE TABLE IF NOT EXISTS pending_grants (
+    patient_id TEXT NOT NULL, user_id TEXT NOT NULL, PRIMARY KEY (patient_id, user_id));
+CREATE TABLE IF NOT EXISTS records (
+    record_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, version INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS records_by_patient ON records (patient_id);
+CREATE TABLE IF NOT EXISTS record_versions (
+    record_id TEXT NOT NULL, version INTEGER NOT NULL, blob BLOB NOT NULL,
+    PRIMARY KEY (record_id, version));
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY, entry BLOB NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL,
+    actor TEXT NOT NULL, action TEXT NOT NULL, patient TEXT, record TEXT, ts TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_by_patient ON audit (patient);
+CREATE INDEX IF NOT EXISTS audit_by_record ON audit (record, seq);
+"""
+
+_WRITE_ACTIONS = ("create", "update", "sign")
+
+
+class SqliteStore(Store):
+    """A vault stored in ``DIR/vault.sqlite``. Refuses to fall back to anything else."""
+
+    def __init__(self, directory: Path, *, create: bool = False) -> None:
+        self.path = Path(directory) / DB_NAME
+        if not create and not self.path.exists():
+            raise VaultError(f"no vault database at {self.path}")
+        self._local = threading.local()
+        self._in_tx = False
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.chmod(0o700)
+        self._db.executescript(_SCHEMA)
+        self.path.chmod(0o600)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=_BUSY_TIMEOUT_MS / 1000)
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA secure_delete=ON")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        self._in_tx = True
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        else:
+            db.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _write(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        if not self._in_tx:
+            raise RuntimeError("write outside a transaction")
+        return self._db.execute(sql, params)
+
+    # meta -----------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._write("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # users ----------------------------------------------------------------------------------
+    _USER_COLS = "user_id, name, role, box_public, signing_public, key_wrap, recovery_wrap, active"
+
+    @staticmethod
+    def _user(row: tuple[object, ...] | None) -> UserRow | None:
+        if row is None:
+            return None
+        uid, name, role, box, sig, wrap, rec, active = row
+        return UserRow(
+            str(uid), str(name), str(role), bytes(box), bytes(sig),  # type: ignore[arg-type]
+            str(wrap), None if rec is None else str(rec), bool(active),
+        )  # fmt: skip
+
+    def add_user(self, user: UserRow) -> None:
+        self._write(
+            f"INSERT INTO users ({self._USER_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (user.user_id, user.name, user.role, user.box_public, user.signing_public,
+             user.key_wrap, user.recovery_wrap, int(user.active)),
+        )  # fmt: skip
+
+    def update_user_wraps(self, user_id: str, key_wrap: str, recovery_wrap: str | None) -> None:
+        self._write(
+            "UPDATE users SET key_wrap = ?, recovery_wrap = ? WHERE user_id = ?",
+            (key_wrap, recovery_wrap, user_id),
+        )
+
+    def get_user(self, user_id: str) -> UserRow | None:
+        sql = f"SELECT {self._USER_COLS} FROM users WHERE user_id = ?"
+        return self._user(self._db.execute(sql, (user_id,)).fetchone())
+
+    def get_user_by_name(self, name: str) -> UserRow | None:
+        sql = f"SELECT {self._USER_COLS} FROM users WHERE name = ?"
+        return self._user(self._db.execute(sql, (name,)).fetchone())
+
+    def list_users(self) -> list[UserRow]:
+        rows = self._db.execute(f"SELECT {self._USER_COLS} FROM users ORDER BY name").fetchall()
+        return [u for u in map(self._user, rows) if u is not None]
+
+    # supervision ----------------------------------------------------------------------------
+    def add_supervision(self, supervisor_id: str, therapist_id: str) -> None:
+        self._write(
+            "INSERT OR IGNORE INTO supervision (supervisor_id, therapist_id) VALUES (?, ?)",
+            (supervisor_id, therapist_id),
+        )
+
+    def supervisors_of(self, therapist_id: str) -> list[str]:
+        sql = "SELECT supervisor_id FROM supervision WHERE therapist_id = ? ORDER BY supervisor_id"
+        return [str(r[0]) for r in self._db.execute(sql, (therapist_id,))]
+
+    # patients and wraps ---------------------------------------------------------------------
+    def add_patient(self, patient: PatientRow) -> None:
+        self._write(
+            "INSERT INTO patients (patient_id, epoch, owner_id) VALUES (?, ?, ?)",
+            (patient.patient_id, patient.epoch, patient.owner_id),
+        )
+
+    def set_patient_epoch(self, patient_id: str, epoch: int) -> None:
+        self._write("UPDATE patients SET epoch = ? WHERE patient_id = ?", (epoch, patient_id))
+
+    def get_patient(self, patient_id: str) -> PatientRow | None:
+        row = self._db.execute(
+            "SELECT patient_id, epoch, owner_id FROM patients WHERE patient_id = ?", (patient_id,)
+        ).fetchone()
+        return None if row is None else PatientRow(str(row[0]), int(row[1]), str(row[2]))
+
+    def list_patients(self) -> list[PatientRow]:
+        rows = self._db.execute("SELECT patient_id, epoch, owner_id FROM patients ORDER BY 1")
+        return [PatientRow(str(r[0]), int(r[1]), str(r[2])) for r in rows]
+
+    def put_wrap(self, patient_id: str, epoch: int, recipient: str, sealed: bytes) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO wraps (patient_id, epoch, recipient, sealed) VALUES (?,?,?,?)",
+            (patient_id, epoch, recipient, sealed),
+        )
+
+    def get_wrap(self, patient_id: str, epoch: int, recipient: str) -> bytes | None:
+        row = self._db.execute(
+            "SELECT sealed FROM wraps WHERE patient_id = ? AND epoch = ? AND recipient = ?",
+            (patient_id, epoch, recipient),
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def wrap_recipients(self, patient_id: str, epoch: int) -> list[str]:
+        sql = "SELECT recipient FROM wraps WHERE patient_id = ? AND epoch = ? ORDER BY 1"
+        return [str(r[0]) for r in self._db.execute(sql, (patient_id, epoch))]
+
+    def patients_with_wrap_for(self, recipient: str) -> list[str]:
+        sql = "SELECT DISTINCT patient_id FROM wraps WHERE recipient = ? ORDER BY 1"
+        return [str(r[0]) for r in self._db.execute(sql, (recipient,))]
+
+    def delete_wraps(self, patient_id: str, recipient: str | None = None) -> int:
+        if recipient is None:
+            cur = self._write("DELETE FROM wraps WHERE patient_id = ?", (patient_id,))
+        else:
+            cur = self._write(
+                "DELETE FROM wraps WHERE patient_id = ? AND recipient = ?", (patient_id, recipient)
+            )
+        return cur.rowcount
+
+    def add_pending_grant(self, patient_id: str, user_id: str) -> None:
+        self._write(
+            "INSERT OR IGNORE INTO pending_grants (patient_id, user_id) VALUES (?, ?)",
+            (patient_id, user_id),
+        )
+
+    def pending_grants(self, patient_ids: Sequence[str]) -> list[tuple[str, str]]:
+        wanted = set(patient_ids)
+        rows = self._db.execute("SELECT patient_id, user_id FROM pending_grants ORDER BY 1, 2")
+        return [(str(p), str(u)) for p, u in rows if p in wanted]
+
+    def delete_pending_grant(self, patient_id: str, user_id: str) -> None:
+        self._write(
+            "DELETE FROM pending_grants WHERE patient_id = ? AND user_id = ?", (patient_id, user_id)
+        )
+
+    # records --------------------------------------------------------------------------------
+    def insert_record(self, row: RecordRow) -> None:
+        try:
+            self._write(
+                "INSERT INTO records (record_id, patient_id, version) VALUES (?, ?, ?)",
+                (row.record_id, row.patient_id, row.version),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise StaleVersion(f"record {row.record_id} already exists") from exc
+        self._insert_version(row)
+
+    def update_record(self, row: RecordRow, expected_version: int) -> None:
+        cur = self._write(
+            "UPDATE records SET version = ? WHERE record_id = ? AND version = ?",
+            (row.version, row.record_id, expected_version),
+        )
+        if cur.rowcount != 1:
+            raise StaleVersion(
+                f"record {row.record_id} was changed by someone else (expected version "
+                f"{expected_version}); reopen it to see the newer version"
+            )
+        self._insert_version(row)
+
+    def _insert_version(self, row: RecordRow) -> None:
+        self._write(
+            "INSERT INTO record_versions (record_id, version, blob) VALUES (?, ?, ?)",
+            (row.record_id, row.version, row.blob),
+        )
+
+    def get_record(self, record_id: str, version: int | None = None) -> RecordRow | None:
+        sql = (
+            "SELECT r.record_id, r.patient_id, v.version, v.blob FROM records r "
+            "JOIN record_versions v ON v.record_id = r.record_id "
+            "WHERE r.record_id = ? AND v.version = COALESCE(?, r.version)"
+        )
+        row = self._db.execute(sql, (record_id, version)).fetchone()
+        return None if row is None else RecordRow(str(row[0]), str(row[1]), int(row[2]), row[3])
+
+    def latest_records(self, patient_id: str | None = None) -> Iterator[RecordRow]:
+        sql = (
+            "SELECT r.record_id, r.patient_id, r.version, v.blob FROM records r "
+            "JOIN record_versions v ON v.record_id = r.record_id AND v.version = r.version "
+            "WHERE ? IS NULL OR r.patient_id = ? ORDER BY r.record_id"
+        )
+        for row in self._db.execute(sql, (patient_id, patient_id)):
+            yield RecordRow(str(row[0]), str(row[1]), int(row[2]), row[3])
+
+    def record_ids(self, patient_id: str) -> list[tuple[str, int]]:
+        sql = "SELECT record_id, version FROM records WHERE patient_id = ? ORDER BY 1"
+        return [(str(r), int(v)) for r, v in self._db.execute(sql, (patient_id,))]
+
+    def delete_patient(self, patient_id: str) -> None:
+        self._write(
+            "DELETE FROM record_versions WHERE record_id IN "
+            "(SELECT record_id FROM records WHERE patient_id = ?)",
+            (patient_id,),
+        )
+        self._write("DELETE FROM records WHERE patient_id = ?", (patient_id,))
+        self._write("DELETE FROM wraps WHERE patient_id = ?", (patient_id,))
+        self._write("DELETE FROM pending_grants WHERE patient_id = ?", (patient_id,))
+        self._write("DELETE FROM patients WHERE patient_id = ?", (patient_id,))
+
+    def scrub(self) -> None:
+        db = self._db
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.execute("VACUUM")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # audit ----------------------------------------------------------------------------------
+    _AUDIT_COLS = "seq, entry, hash, signature, actor, action, patient, record, ts"
+
+    @staticmethod
+    def _audit(row: tuple[object, ...]) -> AuditRow:
+        seq, entry, digest, sig, actor, action, patient, record, ts = row
+        return AuditRow(
+            int(seq), bytes(entry), bytes(digest), bytes(sig), str(actor), str(action),  # type: ignore[call-overload,arg-type]
+            None if patient is None else str(patient), None if record is None else str(record),
+            str(ts),
+        )  # fmt: skip
+
+    def append_audit(self, build: AuditBuilder) -> AuditRow:
+        head = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (1, GENESIS) if head is None else (int(head[0]) + 1, bytes(head[1]))
+        row = build(seq, prev)
+        self._write(
+            f"INSERT INTO audit ({self._AUDIT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row.seq, row.entry, row.hash, row.signature, row.actor, row.action, row.patient,
+             row.record, row.ts),
+        )  # fmt: skip
+        return row
+
+    def audit_rows(self, patient_id: str | None = None) -> Iterator[AuditRow]:
+        sql = f"SELECT {self._AUDIT_COLS} FROM audit WHERE ? IS NULL OR patient = ? ORDER BY seq"
+        for row in self._db.execute(sql, (patient_id, patient_id)):
+            yield self._audit(row)
+
+    def latest_audited_writes(self) -> dict[str, tuple[str | None, int, str]]:
+        marks = ",".join("?" for _ in _WRITE_ACTIONS)
+        sql = (
+            "SELECT a.record, a.patient, a.entry FROM audit a JOIN (SELECT record, MAX(seq) AS seq FROM audit "
+            f"WHERE action IN ({marks}) AND record IS NOT NULL GROUP BY record) m ON a.seq = m.seq"
+        )
+        out: dict[str, tuple[str | None, int, str]] = {}
+        for record, patient, entry in self._db.execute(sql, _WRITE_ACTIONS):
+            fields = json.loads(entry)
+            out[str(record)] = (patient, int(fields["version"]), str(fields["blob_sha256"]))
+        return out
