@@ -19,10 +19,15 @@ def add_user(admin: Session, name: str, role: Role, passphrase: str) -> tuple[st
     if admin.store.get_user_by_name(name) is not None:
         raise UserExists(f"a user named {name!r} already exists")
     user_id = new_id("user")
-    recovery = admin.vault._store_new_user(  # noqa: SLF001 - one creation path for all users
-        user_id, name, role, KeyPair.generate(), passphrase,
-        actor_keys=admin.key_pair, actor_id=admin.user_id,
-    )  # fmt: skip
+    recovery = admin.vault._store_new_user(
+        user_id,
+        name,
+        role,
+        KeyPair.generate(),
+        passphrase,
+        actor_keys=admin.key_pair,
+        actor_id=admin.user_id,
+    )
     return user_id, recovery
 
 
@@ -56,7 +61,9 @@ def grant(session: Session, patient_id: str, name: str) -> str:
             raise NotAuthorised("admins do not hold patient keys")
         with session.store.transaction():
             for epoch in epochs:
-                session.wrap_for(patient_id, epoch, session.patient_key(patient_id, epoch), target.user_id)
+                session.wrap_for(
+                    patient_id, epoch, session.patient_key(patient_id, epoch), target.user_id
+                )
             session.audit("grant", patient_id, target.user_id)
         return "granted"
     session.require_role(Role.ADMIN)
@@ -102,7 +109,7 @@ def revoke(session: Session, patient_id: str, name: str) -> int:
 
 
 def shred(session: Session, patient_id: str) -> None:
-    """Crypto-shred a patient after retention: wraps, records and versions destroyed and scrubbed."""
+    """Crypto-shred a patient after retention: wraps, records and versions destroyed, scrubbed."""
     session.require_role(Role.ADMIN)
     session.patient(patient_id)
     with session.store.transaction():

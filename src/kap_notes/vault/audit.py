@@ -23,11 +23,26 @@ CHECKPOINT_DOMAIN = b"kap-notes checkpoint v1\x00"
 #: Every action the chain records.
 ACTIONS = frozenset(
     {
-        "init", "unlock", "user_add", "passwd", "recover", "supervise",
-        "patient_add", "create", "update", "sign", "read", "export",
-        "grant", "grant_request", "revoke", "rotate", "shred", "break_glass",
+        "init",
+        "unlock",
+        "user_add",
+        "passwd",
+        "recover",
+        "supervise",
+        "patient_add",
+        "create",
+        "update",
+        "sign",
+        "read",
+        "export",
+        "grant",
+        "grant_request",
+        "revoke",
+        "rotate",
+        "shred",
+        "break_glass",
     }
-)  # fmt: skip
+)
 
 
 def utc_now() -> str:
@@ -73,9 +88,16 @@ class AuditEvent:
             )
             digest = chain_hash(prev, entry)
             return AuditRow(
-                seq, entry, digest, sign(digest), self.actor, self.action,
-                self.patient, self.record, stamp,
-            )  # fmt: skip
+                seq,
+                entry,
+                digest,
+                sign(digest),
+                self.actor,
+                self.action,
+                self.patient,
+                self.record,
+                stamp,
+            )
 
         return build
 
@@ -227,4 +249,3 @@ def check_record(row: RecordRow, audited: tuple[str | None, int, str] | None) ->
             f"write (version {version}) — rolled back or replaced"
         )
     return None
-

@@ -2,14 +2,14 @@
 
 Recipes, not primitives (like ``cryptography.fernet``):
 
-- :func:`derive_kek` — passphrase → key-encryption key with Argon2id; parameters travel with the wrap
-  and are authenticated as associated data.
+- :func:`derive_kek` — passphrase → key-encryption key with Argon2id; the parameters travel
+  with the wrap and are authenticated as associated data.
 - :func:`seal_secret` / :func:`open_secret` — AES-256-GCM with a random nonce under a key.
 - :func:`seal_to` / :func:`open_from` — a 32-byte key wrapped to an X25519 recipient with HPKE
-  (RFC 9180 base mode, X25519 / HKDF-SHA256 / AES-256-GCM); the context is bound as HPKE ``info``.
-- :func:`seal_record` / :func:`open_record` — one encrypted record: a fresh key per write derived with
-  HKDF from the patient key and a random salt, a key commitment, the header as associated data, and
-  plaintext padded to 256-byte multiples.
+  (RFC 9180 base mode, X25519 / HKDF-SHA256 / AES-256-GCM); the context is bound as ``info``.
+- :func:`seal_record` / :func:`open_record` — one encrypted record: a fresh key per write derived
+  with HKDF from the patient key and a random salt, a key commitment, the header as associated
+  data, and plaintext padded to 256-byte multiples.
 - :func:`sign` / :func:`verify` — Ed25519.
 
 Every failure to open anything raises :class:`OpenError` with one fixed message, whatever went wrong.

@@ -90,7 +90,9 @@ class Session:
         """Raise :class:`NotAuthorised` unless the user has one of ``roles``."""
         if self.role not in roles:
             allowed = " or ".join(r.value for r in roles)
-            raise NotAuthorised(f"{self.user_row.name} is a {self.role.value}; this needs {allowed}")
+            raise NotAuthorised(
+                f"{self.user_row.name} is a {self.role.value}; this needs {allowed}"
+            )
 
     # ----------------------------------------------------------------------------- audit
     def sign_bytes(self, message: bytes) -> bytes:
@@ -165,7 +167,9 @@ class Session:
         self.require_role(Role.THERAPIST)
         patient_id = new_id("pt")
         key = crypto.random_bytes(crypto.KEY_BYTES)
-        blob = self._seal(key, patient_id, patient_id, 1, 1, profile)
+        blob = self._seal(
+            key, patient_id=patient_id, record_id=patient_id, version=1, epoch=1, content=profile
+        )
         recipients = [self.user_id, *self.store.supervisors_of(self.user_id), BREAK_GLASS]
         with self.store.transaction():
             self.store.add_patient(PatientRow(patient_id, 1, self.user_id))
@@ -195,7 +199,14 @@ class Session:
         new = record_id is None
         record_id = record_id or new_id("rec")
         version = 1 if new else (expected_version or 0) + 1
-        blob = self._seal(key, patient_id, record_id, version, patient.epoch, content)
+        blob = self._seal(
+            key,
+            patient_id=patient_id,
+            record_id=record_id,
+            version=version,
+            epoch=patient.epoch,
+            content=content,
+        )
         with self.store.transaction():
             if new:
                 self.store.insert_record(RecordRow(record_id, patient_id, 1, blob))
@@ -205,7 +216,9 @@ class Session:
                     RecordRow(record_id, patient_id, version, blob), version - 1
                 )
             digest = crypto.sha256(blob).hex()
-            self.audit(action or ("create" if new else "update"), patient_id, record_id, version, digest)
+            self.audit(
+                action or ("create" if new else "update"), patient_id, record_id, version, digest
+            )
         return record_id, version
 
     def _check_overwrite(self, patient_id: str, record_id: str) -> None:
@@ -224,7 +237,9 @@ class Session:
         """Decrypt one record (its current version unless ``version``). Audited as a read."""
         row = self.store.get_record(record_id, version)
         if row is None:
-            raise UnknownRecord(f"no record {record_id}" + (f" version {version}" if version else ""))
+            raise UnknownRecord(
+                f"no record {record_id}" + (f" version {version}" if version else "")
+            )
         record = self._open(row)
         self.log("read", row.patient_id, record_id)
         return record
@@ -249,6 +264,7 @@ class Session:
     def _seal(
         self,
         key: bytes,
+        *,
         patient_id: str,
         record_id: str,
         version: int,
@@ -256,18 +272,27 @@ class Session:
         content: Mapping[str, Any],
     ) -> bytes:
         return crypto.seal_record(
-            key, vault=self.vault.vault_id, patient=patient_id, record=record_id,
-            version=version, epoch=epoch, content=dict(content),
-        )  # fmt: skip
+            key,
+            vault=self.vault.vault_id,
+            patient=patient_id,
+            record=record_id,
+            version=version,
+            epoch=epoch,
+            content=dict(content),
+        )
 
     def _open(self, row: RecordRow) -> StoredRecord:
         try:
             header = crypto.read_record_header(row.blob)
             key = self.patient_key(row.patient_id, header.epoch)
             header, content = crypto.open_record(
-                key, row.blob, vault=self.vault.vault_id, patient=row.patient_id,
-                record=row.record_id, version=row.version,
-            )  # fmt: skip
+                key,
+                row.blob,
+                vault=self.vault.vault_id,
+                patient=row.patient_id,
+                record=row.record_id,
+                version=row.version,
+            )
         except OpenError as exc:
             raise RecordUnreadable(row.record_id) from exc
         return StoredRecord(row.record_id, row.patient_id, row.version, header.epoch, content)
@@ -276,16 +301,24 @@ class Session:
     def change_passphrase(self, new_passphrase: str, *, action: str = "passwd") -> str:
         """Re-wrap this user's keys under a new passphrase; returns a fresh recovery code."""
         recovery = keys.new_code()
-        params = self.vault.kdf_params
+        params = self.vault.wrap_params()
         vault_id, user_id = self.vault.vault_id, self.user_id
         key_wrap = keys.wrap_keys(
-            self.key_pair, new_passphrase, vault_id=vault_id, user_id=user_id,
-            kind="passphrase", params=params,
-        )  # fmt: skip
+            self.key_pair,
+            new_passphrase,
+            vault_id=vault_id,
+            user_id=user_id,
+            kind="passphrase",
+            params=params,
+        )
         recovery_wrap = keys.wrap_keys(
-            self.key_pair, recovery, vault_id=vault_id, user_id=user_id,
-            kind="recovery", params=params,
-        )  # fmt: skip
+            self.key_pair,
+            recovery,
+            vault_id=vault_id,
+            user_id=user_id,
+            kind="recovery",
+            params=params,
+        )
         with self.store.transaction():
             self.store.update_user_wraps(user_id, key_wrap, recovery_wrap)
             self.audit(action, record=user_id)

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from kap_notes.vault.errors import StaleVersion, VaultError
 from kap_notes.vault.store import AuditBuilder, AuditRow, PatientRow, RecordRow, Store, UserRow
@@ -115,21 +116,35 @@ class SqliteStore(Store):
     _USER_COLS = "user_id, name, role, box_public, signing_public, key_wrap, recovery_wrap, active"
 
     @staticmethod
-    def _user(row: tuple[object, ...] | None) -> UserRow | None:
+    def _user(row: tuple[Any, ...] | None) -> UserRow | None:
         if row is None:
             return None
         uid, name, role, box, sig, wrap, rec, active = row
         return UserRow(
-            str(uid), str(name), str(role), bytes(box), bytes(sig),  # type: ignore[arg-type]
-            str(wrap), None if rec is None else str(rec), bool(active),
-        )  # fmt: skip
+            str(uid),
+            str(name),
+            str(role),
+            bytes(box),
+            bytes(sig),
+            str(wrap),
+            None if rec is None else str(rec),
+            bool(active),
+        )
 
     def add_user(self, user: UserRow) -> None:
         self._write(
             f"INSERT INTO users ({self._USER_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (user.user_id, user.name, user.role, user.box_public, user.signing_public,
-             user.key_wrap, user.recovery_wrap, int(user.active)),
-        )  # fmt: skip
+            (
+                user.user_id,
+                user.name,
+                user.role,
+                user.box_public,
+                user.signing_public,
+                user.key_wrap,
+                user.recovery_wrap,
+                int(user.active),
+            ),
+        )
 
     def update_user_wraps(self, user_id: str, key_wrap: str, recovery_wrap: str | None) -> None:
         self._write(
@@ -298,13 +313,19 @@ class SqliteStore(Store):
     _AUDIT_COLS = "seq, entry, hash, signature, actor, action, patient, record, ts"
 
     @staticmethod
-    def _audit(row: tuple[object, ...]) -> AuditRow:
+    def _audit(row: tuple[Any, ...]) -> AuditRow:
         seq, entry, digest, sig, actor, action, patient, record, ts = row
         return AuditRow(
-            int(seq), bytes(entry), bytes(digest), bytes(sig), str(actor), str(action),  # type: ignore[call-overload,arg-type]
-            None if patient is None else str(patient), None if record is None else str(record),
+            int(seq),
+            bytes(entry),
+            bytes(digest),
+            bytes(sig),
+            str(actor),
+            str(action),
+            None if patient is None else str(patient),
+            None if record is None else str(record),
             str(ts),
-        )  # fmt: skip
+        )
 
     def append_audit(self, build: AuditBuilder) -> AuditRow:
         head = self._db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
@@ -312,9 +333,18 @@ class SqliteStore(Store):
         row = build(seq, prev)
         self._write(
             f"INSERT INTO audit ({self._AUDIT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (row.seq, row.entry, row.hash, row.signature, row.actor, row.action, row.patient,
-             row.record, row.ts),
-        )  # fmt: skip
+            (
+                row.seq,
+                row.entry,
+                row.hash,
+                row.signature,
+                row.actor,
+                row.action,
+                row.patient,
+                row.record,
+                row.ts,
+            ),
+        )
         return row
 
     def audit_rows(self, patient_id: str | None = None) -> Iterator[AuditRow]:
@@ -325,7 +355,8 @@ class SqliteStore(Store):
     def latest_audited_writes(self) -> dict[str, tuple[str | None, int, str]]:
         marks = ",".join("?" for _ in _WRITE_ACTIONS)
         sql = (
-            "SELECT a.record, a.patient, a.entry FROM audit a JOIN (SELECT record, MAX(seq) AS seq FROM audit "
+            "SELECT a.record, a.patient, a.entry FROM audit a JOIN "
+            "(SELECT record, MAX(seq) AS seq FROM audit "
             f"WHERE action IN ({marks}) AND record IS NOT NULL GROUP BY record) m ON a.seq = m.seq"
         )
         out: dict[str, tuple[str | None, int, str]] = {}

@@ -14,6 +14,7 @@ from kap_notes.vault.errors import (
     UnknownUser,
     VaultError,
     VaultNotFound,
+    WeakKdfParameters,
     WrongPassphrase,
 )
 from kap_notes.vault.ids import new_id
@@ -37,9 +38,10 @@ class Created:
 class Vault:
     """An encrypted vault. Opening needs no secret; reading anything needs :meth:`unlock`."""
 
-    def __init__(self, store: Store, location: str) -> None:
+    def __init__(self, store: Store, location: str, *, kdf_floor: KdfParams = MINIMUM_KDF) -> None:
         self.store = store
         self.location = location
+        self.kdf_floor = kdf_floor
         vault_id = store.get_meta("vault_id")
         if vault_id is None or store.get_meta("format") != FORMAT:
             raise VaultNotFound(f"{location} is not a kap-notes vault")
@@ -48,12 +50,15 @@ class Vault:
 
     # ---------------------------------------------------------------------------- lifecycle
     @classmethod
-    def open(cls, location: str | os.PathLike[str]) -> Vault:
-        """Open an existing vault directory (no keys yet)."""
+    def open(cls, location: str | os.PathLike[str], *, kdf_floor: KdfParams = MINIMUM_KDF) -> Vault:
+        """Open an existing vault directory (no keys yet).
+
+        ``kdf_floor`` is the weakest key derivation accepted; lower it only for tests and demos.
+        """
         path = Path(location)
         if not (path / DB_NAME).exists():
             raise VaultNotFound(f"no kap-notes vault at {path} (create one with `kap-notes init`)")
-        return cls(SqliteStore(path), str(path))
+        return cls(SqliteStore(path), str(path), kdf_floor=kdf_floor)
 
     @classmethod
     def init(
@@ -63,8 +68,11 @@ class Vault:
         admin_name: str,
         admin_passphrase: str,
         kdf: KdfParams = DEFAULT_KDF,
+        kdf_floor: KdfParams = MINIMUM_KDF,
     ) -> Created:
         """Create a vault with its first admin. Returns codes to show exactly once."""
+        if not kdf.at_least(kdf_floor):
+            raise WeakKdfParameters("these key-derivation parameters are below the minimum")
         path = Path(location)
         if (path / DB_NAME).exists():
             raise VaultError(f"a vault already exists at {path}")
@@ -76,13 +84,19 @@ class Vault:
             store.set_meta("vault_id", vault_id)
             store.set_meta("kdf", f"{kdf.memory_kib},{kdf.iterations},{kdf.lanes}")
             store.set_meta("break_glass_public", break_glass.box_public.hex())
-        vault = cls(store, str(path))
+        vault = cls(store, str(path), kdf_floor=kdf_floor)
         admin_keys = KeyPair.generate()
         admin_id = new_id("user")
         recovery = vault._store_new_user(
-            admin_id, admin_name, Role.ADMIN, admin_keys, admin_passphrase, actor_keys=admin_keys,
-            actor_id=admin_id, init=True,
-        )  # fmt: skip
+            admin_id,
+            admin_name,
+            Role.ADMIN,
+            admin_keys,
+            admin_passphrase,
+            actor_keys=admin_keys,
+            actor_id=admin_id,
+            init=True,
+        )
         session = Session(vault, store.get_user(admin_id) or _missing(admin_name), admin_keys)
         raw_private = break_glass.private_bytes()[: crypto.KEY_BYTES]
         return Created(vault, session, keys.break_glass_code(raw_private), recovery)
@@ -90,38 +104,52 @@ class Vault:
     def close(self) -> None:
         self.store.close()
 
+    def wrap_params(self) -> KdfParams:
+        """KDF parameters for new wraps; refuses stored parameters below the floor."""
+        if not self.kdf_params.at_least(self.kdf_floor):
+            raise WeakKdfParameters("the vault's key-derivation settings are below the minimum")
+        return self.kdf_params
+
     @property
     def break_glass_public(self) -> bytes:
         return bytes.fromhex(self.store.get_meta("break_glass_public") or "")
 
     # ---------------------------------------------------------------------------- unlocking
-    def unlock(self, name: str, passphrase: str, *, floor: KdfParams = MINIMUM_KDF) -> Session:
+    def unlock(self, name: str, passphrase: str) -> Session:
         """Unlock ``name``'s keys. Checks stored records against the audit chain first."""
         user = self.user(name)
         key_pair = keys.unwrap_keys(
-            user.key_wrap, passphrase, vault_id=self.vault_id, user_id=user.user_id,
-            kind="passphrase", floor=floor,
-        )  # fmt: skip
+            user.key_wrap,
+            passphrase,
+            vault_id=self.vault_id,
+            user_id=user.user_id,
+            kind="passphrase",
+            floor=self.kdf_floor,
+        )
         return self._start_session(user, key_pair)
 
-    def recover(
-        self, name: str, recovery_code: str, new_passphrase: str, *, floor: KdfParams = MINIMUM_KDF
-    ) -> tuple[Session, str]:
+    def recover(self, name: str, recovery_code: str, new_passphrase: str) -> tuple[Session, str]:
         """Unlock with the one-time recovery code, set a new passphrase, issue a new code."""
         user = self.user(name)
         if user.recovery_wrap is None:
             raise WrongPassphrase(f"{name} has no recovery code left; ask an admin")
         key_pair = keys.unwrap_keys(
-            user.recovery_wrap, keys.normalise_code(recovery_code), vault_id=self.vault_id,
-            user_id=user.user_id, kind="recovery", floor=floor,
-        )  # fmt: skip
+            user.recovery_wrap,
+            keys.normalise_code(recovery_code),
+            vault_id=self.vault_id,
+            user_id=user.user_id,
+            kind="recovery",
+            floor=self.kdf_floor,
+        )
         session = self._start_session(user, key_pair)
         new_code = session.change_passphrase(new_passphrase, action="recover")
         return session, new_code
 
     def _start_session(self, user: UserRow, key_pair: KeyPair) -> Session:
         if key_pair.signing_public != user.signing_public or key_pair.box_public != user.box_public:
-            raise IntegrityError(f"{user.name}'s stored public keys do not match their private keys")
+            raise IntegrityError(
+                f"{user.name}'s stored public keys do not match their private keys"
+            )
         session = Session(self, user, key_pair)
         with self.store.transaction():
             audited = self.store.latest_audited_writes()
@@ -164,14 +192,22 @@ class Vault:
             box_public=key_pair.box_public,
             signing_public=key_pair.signing_public,
             key_wrap=keys.wrap_keys(
-                key_pair, passphrase, vault_id=self.vault_id, user_id=user_id,
-                kind="passphrase", params=self.kdf_params,
+                key_pair,
+                passphrase,
+                vault_id=self.vault_id,
+                user_id=user_id,
+                kind="passphrase",
+                params=self.wrap_params(),
             ),
             recovery_wrap=keys.wrap_keys(
-                key_pair, recovery, vault_id=self.vault_id, user_id=user_id,
-                kind="recovery", params=self.kdf_params,
+                key_pair,
+                recovery,
+                vault_id=self.vault_id,
+                user_id=user_id,
+                kind="recovery",
+                params=self.wrap_params(),
             ),
-        )  # fmt: skip
+        )
         fingerprint = audit.key_fingerprint(row.box_public, row.signing_public)
         with self.store.transaction():
             self.store.add_user(row)

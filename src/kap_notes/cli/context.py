@@ -1,0 +1,68 @@
+"""What every command needs: the vault, the user, an unlocked session, and a way to print."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from kap_notes.cli import secrets
+from kap_notes.model.patient import InvalidInput
+from kap_notes.vault.crypto import FAST_KDF, MINIMUM_KDF, KdfParams
+from kap_notes.vault.session import Session
+from kap_notes.vault.vault import Vault
+
+
+def kdf_floor() -> KdfParams:
+    """The weakest KDF accepted. ``KAP_NOTES_FAST_KDF=1`` is for tests and demos only."""
+    return FAST_KDF if os.environ.get("KAP_NOTES_FAST_KDF") == "1" else MINIMUM_KDF
+
+
+@dataclass
+class Context:
+    """Parsed global options."""
+
+    args: argparse.Namespace
+
+    @property
+    def vault_path(self) -> str:
+        path = self.args.vault or os.environ.get("KAP_NOTES_VAULT")
+        if not path:
+            raise InvalidInput(["which vault? pass --vault DIR or set KAP_NOTES_VAULT"])
+        return str(path)
+
+    @property
+    def user_name(self) -> str:
+        name = self.args.user or os.environ.get("KAP_NOTES_USER")
+        if not name:
+            raise InvalidInput(["who are you? pass --user NAME or set KAP_NOTES_USER"])
+        return str(name)
+
+    def vault(self) -> Vault:
+        return Vault.open(self.vault_path, kdf_floor=kdf_floor())
+
+    def session(self) -> Session:
+        """Unlock the vault as ``--user``."""
+        name = self.user_name
+        return self.vault().unlock(name, secrets.passphrase(name))
+
+    def emit(self, data: Any, human: str) -> None:
+        """Print ``data`` as JSON with ``--json``, else the human text."""
+        if self.args.json:
+            sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        else:
+            sys.stdout.write(human.rstrip("\n") + "\n")
+
+
+def read_json_file(path: str) -> Any:
+    """Load a JSON input file with a message that names the file and the line."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError as exc:
+        raise InvalidInput([f"{path}: no such file"]) from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidInput([f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})"]) from exc

@@ -1,0 +1,75 @@
+"""A patient's demographics: PHI that only ever exists inside an encrypted record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SEXES = ("female", "male", "other", "unknown")
+_CHART_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class InvalidInput(ValueError):
+    """Input a clinician can fix; ``problems`` lists each one in plain words."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def new_chart_code() -> str:
+    """A random chart code with no PHI in it, e.g. ``KAP-7F3K2Q``."""
+    return "KAP-" + "".join(secrets.choice(_CHART_ALPHABET) for _ in range(6))
+
+
+@dataclass(frozen=True)
+class Patient:
+    """Demographics as entered at registration."""
+
+    chart_code: str
+    name: str
+    date_of_birth: str
+    sex: str
+    contact: str = ""
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any], *, today: dt.date | None = None) -> Patient:
+        """Validate registration input; raises :class:`InvalidInput` listing every problem."""
+        today = today or dt.date.today()
+        problems = []
+        name = str(data.get("name") or "").strip()
+        if not name:
+            problems.append("Name is required")
+        dob = str(data.get("date_of_birth") or "").strip()
+        try:
+            born = dt.date.fromisoformat(dob)
+            if not dt.date(1900, 1, 1) <= born <= today:
+                problems.append(f"Date of birth {dob} must be between 1900-01-01 and today")
+        except ValueError:
+            problems.append(f"Date of birth {dob!r} is not a date like 1984-03-07")
+        sex = str(data.get("sex") or "unknown").strip().lower()
+        if sex not in SEXES:
+            problems.append(f"Sex {sex!r} must be one of: {', '.join(SEXES)}")
+        contact = data.get("contact") or ""
+        if not isinstance(contact, str):
+            contact = "; ".join(f"{k}: {v}" for k, v in dict(contact).items())
+        unknown = sorted(set(data) - {"name", "date_of_birth", "sex", "contact", "chart_code"})
+        if unknown:
+            problems.append(f"Unknown fields: {', '.join(unknown)}")
+        if problems:
+            raise InvalidInput(problems)
+        chart = str(data.get("chart_code") or new_chart_code())
+        return cls(chart_code=chart, name=name, date_of_birth=dob, sex=sex, contact=contact)
+
+    def to_record(self) -> dict[str, Any]:
+        return {"kind": "patient", **asdict(self)}
+
+    @classmethod
+    def from_record(cls, content: Mapping[str, Any]) -> Patient:
+        return cls(
+            **{k: content[k] for k in ("chart_code", "name", "date_of_birth", "sex")},
+            contact=content.get("contact", ""),
+        )
