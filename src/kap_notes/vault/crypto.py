@@ -12,7 +12,8 @@ Recipes, not primitives (like ``cryptography.fernet``):
   data, and plaintext padded to 256-byte multiples.
 - :func:`sign` / :func:`verify` — Ed25519.
 
-Every failure to open anything raises :class:`OpenError` with one fixed message, whatever went wrong.
+Every failure to open anything raises :class:`OpenError` with one fixed message, whatever the
+cause.
 """
 
 from __future__ import annotations

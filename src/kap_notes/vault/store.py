@@ -1,9 +1,9 @@
 """The storage interface every backend implements (SQLite now, PostgreSQL later).
 
 A backend stores opaque bytes and ids; it never sees plaintext PHI and does no cryptography.
-Mutating methods must be called inside ``with store.transaction():`` — one durable, serialised transaction
-(SQLite ``BEGIN IMMEDIATE``; PostgreSQL a row lock on the audit head) so that a record and its audit
-entry commit together and the audit chain stays a single line.
+Mutating methods must be called inside ``with store.transaction():`` — one durable, serialised
+transaction (SQLite ``BEGIN IMMEDIATE``; PostgreSQL a row lock on the audit head) so that a record
+and its audit entry commit together and the audit chain stays a single line.
 """
 
 from __future__ import annotations
