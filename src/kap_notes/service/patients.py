@@ -39,4 +39,5 @@ def list_patients(session: Session) -> list[PatientSummary]:
 
 def show_patient(session: Session, patient_id: str) -> Patient:
     """A patient's demographics."""
+    session.patient(patient_id)
     return Patient.from_record(session.get_record(patient_id).content)

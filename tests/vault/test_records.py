@@ -1,0 +1,123 @@
+"""Records: versions, conflicts, signed immutability, access, and no PHI in the database."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from kap_notes.vault import access, audit
+from kap_notes.vault.errors import (
+    IntegrityError,
+    NotAuthorised,
+    SignedRecordImmutable,
+    StaleVersion,
+    UnknownRecord,
+)
+from tests.conftest import Clinic, synthetic_patient
+
+
+def test_versions_and_optimistic_conflicts(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    patient = tess.create_patient({"kind": "patient", **synthetic_patient()})
+    record, v1 = tess.put_record(patient, {"kind": "note", "text": "first"})
+    _, v2 = tess.put_record(
+        patient, {"kind": "note", "text": "second"}, record_id=record, expected_version=v1
+    )
+    assert (v1, v2) == (1, 2)
+    # a writer still holding version 1 cannot silently overwrite version 2
+    with pytest.raises(StaleVersion, match="changed by someone else"):
+        tess.put_record(
+            patient, {"kind": "note", "text": "stale"}, record_id=record, expected_version=v1
+        )
+    assert tess.get_record(record).content["text"] == "second"
+    assert tess.get_record(record, version=1).content["text"] == "first"
+    with pytest.raises(UnknownRecord):
+        tess.get_record("rec_missing")
+
+
+def test_vault_refuses_to_overwrite_a_signed_version(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    patient = tess.create_patient({"kind": "patient", **synthetic_patient()})
+    record, v1 = tess.put_record(
+        patient, {"kind": "note", "signature": {"by": "tess"}}, action="sign"
+    )
+    with pytest.raises(SignedRecordImmutable, match="addendum"):
+        tess.put_record(
+            patient, {"kind": "note", "signature": None}, record_id=record, expected_version=v1
+        )
+
+
+def test_each_therapist_sees_only_their_patients_and_admins_none(clinic: Clinic) -> None:
+    tess, theo = clinic.unlock("tess"), clinic.unlock("theo")
+    mine = tess.create_patient({"kind": "patient", **synthetic_patient(1)})
+    theirs = theo.create_patient({"kind": "patient", **synthetic_patient(2)})
+    assert [p.record_id for p in tess.list_patients()] == [mine]
+    with pytest.raises(NotAuthorised, match="no access"):
+        tess.read_patient(theirs)
+    with pytest.raises(NotAuthorised):
+        clinic.unlock("ada").read_patient(mine)
+    # sam supervises tess, so sam reads tess's patient but not theo's
+    sam = clinic.unlock("sam")
+    assert len(sam.read_patient(mine)) == 1
+    with pytest.raises(NotAuthorised):
+        sam.read_patient(theirs)
+
+
+def test_record_swapped_between_patients_is_unreadable(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    a = tess.create_patient({"kind": "patient", **synthetic_patient(1)})
+    b = tess.create_patient({"kind": "patient", **synthetic_patient(2)})
+    rec_a, _ = tess.put_record(a, {"kind": "note", "text": "a"})
+    rec_b, _ = tess.put_record(b, {"kind": "note", "text": "b"})
+    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
+        (blob_a,) = db.execute(
+            "SELECT blob FROM record_versions WHERE record_id=?", (rec_a,)
+        ).fetchone()
+        db.execute("UPDATE record_versions SET blob=? WHERE record_id=?", (blob_a, rec_b))
+    report = audit.verify_chain(clinic.vault.store, clinic.vault.vault_id)
+    assert any(rec_b in p for p in report.problems)
+    with pytest.raises(IntegrityError, match="integrity check failed"):
+        clinic.unlock("tess")
+
+
+def test_no_plaintext_phi_in_the_database(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    patient = tess.create_patient(
+        {"kind": "patient", "name": "Zebulon Quixotic-Synthetic", "date_of_birth": "1977-07-07"}
+    )
+    tess.put_record(
+        patient,
+        {
+            "kind": "note",
+            "form": "dosing",
+            "session_date": "2026-03-04",
+            "answers": {"dose_mg": 56, "route": "esketamine"},
+        },
+    )
+    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = (clinic.path / "vault.sqlite").read_bytes()
+    for needle in [
+        b"Zebulon",
+        b"Quixotic",
+        b"1977-07-07",
+        b"2026-03-04",
+        b"dosing",
+        b"esketamine",
+        b"dose_mg",
+    ]:
+        assert needle not in raw
+
+
+def test_pending_grant_is_fulfilled_at_the_therapists_next_unlock(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    patient = tess.create_patient({"kind": "patient", **synthetic_patient()})
+    assert access.grant(clinic.unlock("ada"), patient, "theo") == "pending"
+    with pytest.raises(NotAuthorised):
+        clinic.unlock("theo").read_patient(patient)
+    clinic.unlock("tess")  # fulfils the pending grant
+    assert len(clinic.unlock("theo").read_patient(patient)) == 1
+    actions = [r.action for r in clinic.vault.store.audit_rows(patient)]
+    assert "grant_request" in actions
+    assert "grant" in actions

@@ -1,0 +1,79 @@
+"""Unlocking: wrong passphrases, KDF downgrades, recovery codes and locked sessions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from kap_notes.vault.crypto import FAST_KDF, MINIMUM_KDF
+from kap_notes.vault.errors import VaultLocked, WeakKdfParameters, WrongPassphrase
+from kap_notes.vault.vault import Vault
+from tests.conftest import PASSPHRASES, Clinic, synthetic_patient
+
+
+def _key_wrap(clinic: Clinic, name: str) -> dict[str, object]:
+    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
+        (wrap,) = db.execute("SELECT key_wrap FROM users WHERE name = ?", (name,)).fetchone()
+    return dict(json.loads(wrap))
+
+
+def _set_key_wrap(clinic: Clinic, name: str, wrap: dict[str, object]) -> None:
+    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
+        db.execute("UPDATE users SET key_wrap = ? WHERE name = ?", (json.dumps(wrap), name))
+
+
+def test_wrong_passphrase_is_rejected_with_a_clear_error(clinic: Clinic) -> None:
+    vault = Vault.open(clinic.path, kdf_floor=FAST_KDF)
+    with pytest.raises(WrongPassphrase, match="wrong passphrase"):
+        vault.unlock("tess", "not tess's passphrase")
+    assert vault.unlock("tess", PASSPHRASES["tess"]).user.name == "tess"
+
+
+def test_kdf_parameters_are_authenticated(clinic: Clinic) -> None:
+    # Given an attacker who edits the stored parameters but keeps them above the floor
+    wrap = _key_wrap(clinic, "tess")
+    kdf = dict(wrap["kdf"])  # type: ignore[call-overload]
+    kdf["t"] = kdf["t"] + 1
+    _set_key_wrap(clinic, "tess", {**wrap, "kdf": kdf})
+    # Then even the right passphrase fails: the parameters are associated data
+    with pytest.raises(WrongPassphrase):
+        clinic.unlock("tess")
+
+
+def test_kdf_downgrade_below_the_floor_is_refused(clinic: Clinic) -> None:
+    # The clinic's vault was made with the test KDF: at the production floor it must refuse
+    with pytest.raises(WeakKdfParameters, match="below the minimum"):
+        Vault.open(clinic.path, kdf_floor=MINIMUM_KDF).unlock("tess", PASSPHRASES["tess"])
+    # and a vault cannot be created with weak parameters unless the floor is lowered explicitly
+    with pytest.raises(WeakKdfParameters):
+        Vault.init(
+            clinic.path.parent / "weak", admin_name="a", admin_passphrase="x" * 12, kdf=FAST_KDF
+        )
+
+
+def test_recovery_code_works_once_and_issues_a_new_one(clinic: Clinic) -> None:
+    vault = Vault.open(clinic.path, kdf_floor=FAST_KDF)
+    session, new_code = vault.recover(
+        "tess", clinic.recovery_codes["tess"].lower(), "brand new pass"
+    )
+    assert session.user.name == "tess"
+    assert new_code != clinic.recovery_codes["tess"]
+    with pytest.raises(WrongPassphrase):
+        vault.recover("tess", clinic.recovery_codes["tess"], "another new pass")
+    with pytest.raises(WrongPassphrase):
+        vault.unlock("tess", PASSPHRASES["tess"])
+    assert vault.unlock("tess", "brand new pass").user.name == "tess"
+    assert vault.recover("tess", new_code, "third pass!!")[0].user.name == "tess"
+
+
+def test_locked_session_refuses_everything_and_forgets_keys(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    patient = tess.create_patient({"kind": "patient", **synthetic_patient()})
+    tess.lock()
+    assert tess.locked
+    with pytest.raises(VaultLocked, match="locked"):
+        tess.read_patient(patient)
+    with pytest.raises(VaultLocked):
+        tess.put_record(patient, {"kind": "note"})
