@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -142,7 +143,7 @@ def _score_problems(score: Doc | None, by_id: Mapping[str, Doc], keys: set[str])
     for band in bands:
         if band["min"] > band["max"]:
             problems.append(f"score band '{band['code']}': min is above max")
-    for lower, upper in zip(bands, bands[1:], strict=False):
+    for lower, upper in itertools.pairwise(bands):
         if upper["min"] <= lower["max"]:
             problems.append(f"score bands '{lower['code']}' and '{upper['code']}' overlap")
     return problems

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Answers = dict[str, Any]
-"""`{linkId: answer}`; a repeating group's answer is a list of such dicts, an instrument's a dict."""
+"""`{linkId: answer}`; a repeating group's answer is a list of such dicts, an instrument a dict."""
 
 Expression = Mapping[str, Any]
 """A computed-value expression in the declarative vocabulary (see `expressions.OPERATORS`)."""
@@ -27,6 +27,7 @@ ITEM_TYPES = (
     "instrument",
     "display",
 )
+EN_DASH = "\u2013"
 NUMERIC_TYPES = frozenset({"integer", "decimal"})
 
 
@@ -101,11 +102,11 @@ class Item:
         return None
 
     def range_text(self) -> str:
-        """Allowed range in words, e.g. ``60–260 mmHg``."""
+        """Allowed range in words, e.g. ``60-260 mmHg`` (with an en dash)."""
         unit = f" {self.unit}" if self.unit else ""
         low, high = _fmt(self.range_min), _fmt(self.range_max)
         if self.range_min is not None and self.range_max is not None:
-            return f"{low}–{high}{unit}"
+            return f"{low}{EN_DASH}{high}{unit}"
         if self.range_min is not None:
             return f"at least {low}{unit}"
         return f"at most {high}{unit}"

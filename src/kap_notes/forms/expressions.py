@@ -4,8 +4,8 @@ An expression is a mapping, never code: ``{item: dose_mg}``, ``{context: patient
 ``{setting: systolic_alert_mmhg}``, ``{const: 3}`` or ``{op: <name>, args: [...], items: [...]}``
 where ``items`` is shorthand for ``args`` of ``{item: ...}`` references. Optional keys: ``round``
 (decimal places), ``missing: skip`` (sum/max/min/mean/count ignore unanswered arguments instead of
-giving no result), ``item``/``field`` for ``score``. A missing or unparseable argument makes the result
-None (unknown), so rules and flags over incomplete answers simply do not fire.
+giving no result), ``item``/``field`` for ``score``. A missing or unparseable argument makes the
+result None (unknown), so rules and flags over incomplete answers simply do not fire.
 """
 
 from __future__ import annotations
@@ -81,7 +81,9 @@ def _present(args: list[Any], expression: Mapping[str, Any]) -> list[Any] | None
 
 def _numbers(args: list[Any], expression: Mapping[str, Any]) -> list[float] | None:
     present = _present(args, expression)
-    if present is None or any(isinstance(a, bool) or not isinstance(a, int | float) for a in present):
+    if present is None or any(
+        isinstance(a, bool) or not isinstance(a, int | float) for a in present
+    ):
         return None
     return present
 
@@ -169,15 +171,11 @@ def _score(_args: list[Any], expression: Mapping[str, Any], scope: Scope) -> Any
     return result.get(str(expression.get("field", "total")))
 
 
-def _compare(fn: Callable[[Any, Any], bool]) -> Op:
-    return _binary(lambda a, b: fn(a, b))
-
-
 OPERATORS: dict[str, Op] = {
-    "sum": _reduce(lambda xs: sum(xs)),
+    "sum": _reduce(sum),
     "max": _reduce(max),
     "min": _reduce(min),
-    "mean": _reduce(lambda xs: statistics.fmean(xs)),
+    "mean": _reduce(statistics.fmean),
     "count": _count,
     "divide": _arith(operator.truediv),
     "multiply": _arith(operator.mul),
@@ -185,12 +183,12 @@ OPERATORS: dict[str, Op] = {
     "percent_change": _arith(_percent_change),
     "days_between": _binary(_days_between),
     "minutes_between": _binary(_minutes_between),
-    "lt": _compare(operator.lt),
-    "le": _compare(operator.le),
-    "gt": _compare(operator.gt),
-    "ge": _compare(operator.ge),
-    "eq": _compare(operator.eq),
-    "ne": _compare(operator.ne),
+    "lt": _binary(operator.lt),
+    "le": _binary(operator.le),
+    "gt": _binary(operator.gt),
+    "ge": _binary(operator.ge),
+    "eq": _binary(operator.eq),
+    "ne": _binary(operator.ne),
     "all": _all,
     "any": _any,
     "not": _not,

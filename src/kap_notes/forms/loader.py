@@ -1,21 +1,22 @@
 """Find, parse and validate template files; every template is checked at load.
 
-Search order (later wins for a url at the same name): the shipped templates (``kap_notes/_templates``
-in a wheel, the repository's ``templates/`` folder in an editable install), then each folder in
-``KAP_NOTES_TEMPLATE_PATH`` (``os.pathsep``-separated), then folders passed in code. A folder may hold
-``forms/*.yaml`` and ``instruments/*.yaml`` or the YAML files directly. For one url the newest version
-is the default; older versions stay available so old notes remain readable.
+Search order (later folders win a template name): the shipped templates
+(``kap_notes/_templates`` in a wheel, the repository's ``templates/`` folder in an editable
+install), then each folder in ``KAP_NOTES_TEMPLATE_PATH`` (``os.pathsep``-separated), then folders
+passed in code. A folder holds ``forms/*.yaml`` and ``instruments/*.yaml`` or YAML files directly.
+For one url the newest version is the default; older versions stay loaded so old notes remain
+readable.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,11 @@ from kap_notes.forms.checks import semantic_problems
 from kap_notes.forms.definition import FormDefinition
 from kap_notes.forms.errors import TemplateError
 from kap_notes.forms.registry import TemplateRegistry, version_key
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:  # pragma: no cover - Python 3.10
+    from importlib.abc import Traversable
 
 ENV_VAR = "KAP_NOTES_TEMPLATE_PATH"
 _SUBFOLDERS = ("forms", "instruments")
@@ -151,7 +157,6 @@ def _where(doc: Any, path: Sequence[str | int]) -> str:
     return f"item '{' > '.join(links)}' ({pointer})" if links else pointer
 
 
-
 def _unique(definitions: list[FormDefinition], problems: list[str]) -> list[FormDefinition]:
     seen: dict[tuple[str, str], FormDefinition] = {}
     for definition in definitions:
@@ -179,7 +184,8 @@ def _resolve_instruments(
             found = _find_instrument(instruments, item.instrument_url)
             if definition.kind == "instrument":
                 problems.append(
-                    f"{definition.source}: item '{item.link_id}': instruments cannot embed instruments"
+                    f"{definition.source}: item '{item.link_id}': "
+                    "instruments cannot embed instruments"
                 )
             elif found is None:
                 problems.append(

@@ -25,7 +25,11 @@ def score_instrument(
     total = evaluate(spec.total, scope) if spec is not None and spec.total is not None else None
     if isinstance(total, bool) or not isinstance(total, int | float):
         total = None
-    if spec is not None and total is not None and not _within(total, spec.total_min, spec.total_max):
+    if (
+        spec is not None
+        and total is not None
+        and not _within(total, spec.total_min, spec.total_max)
+    ):
         total = None  # an entered total outside the instrument's range is reported by validation
     band = band_for(instrument, total)
     result: dict[str, Any] = {
