@@ -1,0 +1,221 @@
+"""FormView: a whole note form (any template) with live computed values, flags and messages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import ipywidgets as widgets
+
+from kap_notes.forms import (
+    ClinicSettings,
+    Flag,
+    FormDefinition,
+    ValidationIssue,
+    ValidationResult,
+    apply_preset,
+    compute,
+    enabled_keys,
+    flags,
+    prune_disabled,
+    validate,
+)
+from kap_notes.widgets.controller import FormController, SaveOutcome
+from kap_notes.widgets.lifecycle import Autosave, LifecycleBar, now_text
+from kap_notes.widgets.sections import Key, RowsWidget, Section
+from kap_notes.widgets.style import heading_html, help_html, message_list
+
+LIVE_KINDS = frozenset({"type", "range", "choice", "pattern", "length", "rule", "shape"})
+"""Issue kinds shown while typing; "required"/"signing" appear after a Sign attempt."""
+
+
+class FormView:
+    """Render `definition` as ipywidgets; `.value` is the ``{linkId: answer}`` dict.
+
+    `context` carries values from outside the note (patient weight, linked dosing date), `settings`
+    the clinic's alert thresholds, `controller` persists drafts, signatures and addenda.
+    """
+
+    def __init__(
+        self,
+        definition: FormDefinition,
+        answers: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
+        settings: ClinicSettings | None = None,
+        controller: FormController | None = None,
+        *,
+        autosave_seconds: float | None = 60,
+    ) -> None:
+        self.definition = definition
+        self.context = dict(context or {})
+        self.settings = settings or ClinicSettings()
+        self.controller = controller
+        self.dirty = False
+        self.locked = False
+        self.show_all_issues = False
+        self.result = ValidationResult()
+        self.computed: dict[str, Any] = {}
+        self.flags: list[Flag] = []
+        self._quiet = True
+        self.body = Section(definition, definition.items, self._changed, self._fill_preset)
+        self.flags_box = widgets.HTML()
+        self.summary = widgets.HTML()
+        title = widgets.HTML(heading_html(f"{definition.title} (v{definition.version})", 3))
+        parts: list[Any] = [title]
+        if definition.note_class == "process":
+            parts.append(widgets.HTML(help_html("Process note: kept out of supervisor views")))
+        parts += [self.flags_box, *self.body.boxes, self.summary]
+        self.lifecycle: LifecycleBar | None = None
+        if controller is not None:
+            self.lifecycle = LifecycleBar(controller, self.save_draft, self.sign, self.add_addendum)
+            parts.append(self.lifecycle.container)
+        self.widget = widgets.VBox(parts)
+        self._prefill(answers)
+        self._quiet = False
+        self.refresh()
+        self._set_locked(bool(controller is not None and controller.locked()))
+        self.autosave = Autosave(autosave_seconds, self.autosave_tick)
+
+    # -- value -------------------------------------------------------------------------------
+    @property
+    def value(self) -> dict[str, Any]:
+        """Answers as typed: numbers kept exactly, unanswered items omitted, unknown keys kept."""
+        return self.body.get()
+
+    @value.setter
+    def value(self, answers: Mapping[str, Any]) -> None:
+        self._quiet = True
+        try:
+            self.body.set(answers)
+        finally:
+            self._quiet = False
+        self.refresh()
+
+    def _prefill(self, answers: Mapping[str, Any] | None) -> None:
+        values = dict(answers or {})
+        for item, row_group in self.definition.walk():
+            key = item.initial_from_context
+            if row_group is None and key and item.link_id not in values and key in self.context:
+                values[item.link_id] = self.context[key]
+        self.body.set(values)
+
+    # -- live refresh ------------------------------------------------------------------------
+    def _changed(self) -> None:
+        if self._quiet:
+            return
+        self.dirty = True
+        self.refresh()
+
+    def refresh(self) -> ValidationResult:
+        """Recompute enableWhen, computed values, flags and inline messages from the widgets."""
+        answers = self.value
+        self.result = validate(self.definition, answers, self.context)
+        self.computed = compute(self.definition, answers, self.context)
+        self.flags = flags(self.definition, answers, self.context, self.settings)
+        enabled = enabled_keys(self.definition, answers, self.context)
+        shown = [i for i in self.result.issues if self.show_all_issues or i.kind in LIVE_KINDS]
+        self.body.apply(enabled, _by_key(shown), self.computed)
+        self.flags_box.value = message_list([f.message for f in self.flags], "warning")
+        errors = [i for i in shown if i.severity == "error"]
+        self.summary.value = (
+            message_list([f"{len(errors)} problem(s) to fix before signing"], "error")
+            if self.show_all_issues and errors
+            else ""
+        )
+        return self.result
+
+    def _fill_preset(self, rows: RowsWidget) -> None:
+        merged = apply_preset(self.definition, rows.item.link_id, self.value)
+        self._quiet = True
+        try:
+            rows.set(merged)
+        finally:
+            self._quiet = False
+        self._changed()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def save_draft(self) -> SaveOutcome | None:
+        """Save whatever was typed; failures are shown and the input stays in the form."""
+        outcome = self._call(lambda c: c.save_draft(self.value), "Draft saved")
+        if outcome is not None and outcome.ok:
+            self.dirty = False
+        return outcome
+
+    def autosave_tick(self) -> SaveOutcome | None:
+        """Save a draft if something changed since the last save (the autosave timer's job)."""
+        if not self.dirty or self.locked or self.controller is None:
+            return None
+        return self.save_draft()
+
+    def sign(self, passphrase: str) -> SaveOutcome | None:
+        """Sign if nothing blocks it; otherwise show every problem inline (the draft is kept)."""
+        self.show_all_issues = True
+        result = self.refresh()
+        if not result.ok:
+            self._status(f"Cannot sign yet: {len(result.errors)} problem(s) to fix", "error")
+            return None
+        answers = prune_disabled(self.definition, self.value, self.context)
+        outcome = self._call(lambda c: c.sign(answers, passphrase), "Signed")
+        if outcome is not None and outcome.ok:
+            self.dirty = False
+            self._set_locked(True)
+        return outcome
+
+    def add_addendum(self, text: str) -> SaveOutcome | None:
+        if not text.strip():
+            self._status("Write the addendum first", "error")
+            return None
+        outcome = self._call(lambda c: c.addend(text), "Addendum added")
+        if outcome is not None and outcome.ok and self.lifecycle is not None:
+            self.lifecycle.addendum.value = ""
+        return outcome
+
+    def _call(self, action: Any, done: str) -> SaveOutcome | None:
+        if self.controller is None:
+            return None
+        try:
+            outcome: SaveOutcome = action(self.controller)
+        except Exception as error:  # the typed input must survive any failure
+            self._status(f"Not saved: {error}", "error")
+            return SaveOutcome(ok=False, message=str(error))
+        message = outcome.message or done
+        if outcome.ok:
+            self._status(f"{message} at {now_text()}", "success")
+        else:
+            self._status(message, "error")
+            if outcome.issues:
+                self.body.apply(
+                    enabled_keys(self.definition, self.value, self.context),
+                    _by_key(list(outcome.issues)),
+                    self.computed,
+                )
+        return outcome
+
+    def _status(self, text: str, kind: str) -> None:
+        if self.lifecycle is not None:
+            self.lifecycle.show(text, kind)
+
+    @property
+    def status_text(self) -> str:
+        return self.lifecycle.status_text if self.lifecycle is not None else ""
+
+    def _set_locked(self, locked: bool) -> None:
+        self.locked = locked
+        self.body.set_disabled(locked)
+        if self.lifecycle is not None:
+            self.lifecycle.set_locked(locked)
+            if locked:
+                self.lifecycle.show("Signed: read-only; add an addendum for any change", "info")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _by_key(issues: list[ValidationIssue]) -> dict[Key, list[str]]:
+    grouped: dict[Key, list[str]] = {}
+    for issue in issues:
+        key: Key = (issue.group, issue.row, issue.link_id)
+        if issue.group is None and issue.row is not None:
+            key = (None, None, issue.link_id)  # a malformed row of a repeating group
+        grouped.setdefault(key, []).append(issue.message)
+    return grouped

@@ -1,0 +1,103 @@
+"""Save draft, Sign (passphrase entered twice), Add addendum, status line and autosave."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import ipywidgets as widgets
+
+from kap_notes.widgets.controller import FormController, SaveOutcome
+from kap_notes.widgets.style import label_html, tone
+
+
+class LifecycleBar:
+    """The buttons under a form; the form supplies answers, the controller persists them."""
+
+    def __init__(
+        self,
+        controller: FormController,
+        on_save: Callable[[], SaveOutcome | None],
+        on_sign: Callable[[str], SaveOutcome | None],
+        on_addend: Callable[[str], SaveOutcome | None],
+    ) -> None:
+        self.controller = controller
+        self.status = widgets.HTML(label_html("Not saved yet"))
+        self.status_text = "Not saved yet"
+        self.save_button = widgets.Button(description="Save draft", icon="save")
+        self.passphrase = widgets.Password(description="Passphrase", placeholder="to sign")
+        self.passphrase_again = widgets.Password(description="Re-enter", placeholder="passphrase")
+        self.sign_button = widgets.Button(description="Sign", icon="pencil")
+        self.addendum = widgets.Textarea(
+            description="Addendum", placeholder="Addendum to the signed note", rows=3
+        )
+        self.addend_button = widgets.Button(description="Add addendum", icon="plus")
+        self.save_button.on_click(lambda _b: on_save())
+        self.sign_button.on_click(lambda _b: self._sign(on_sign))
+        self.addend_button.on_click(lambda _b: on_addend(self.addendum.value))
+        style = {"description_width": "initial"}
+        for field in (self.passphrase, self.passphrase_again, self.addendum):
+            field.style = style
+        self.sign_row = widgets.HBox([self.passphrase, self.passphrase_again, self.sign_button])
+        self.addendum_row = widgets.VBox([self.addendum, self.addend_button])
+        self.container = widgets.VBox(
+            [widgets.HBox([self.save_button]), self.sign_row, self.addendum_row, self.status]
+        )
+
+    def _sign(self, on_sign: Callable[[str], SaveOutcome | None]) -> None:
+        first, second = self.passphrase.value, self.passphrase_again.value
+        self.passphrase.value = self.passphrase_again.value = ""
+        if not first:
+            self.show("Enter your passphrase in both fields to sign", "error")
+        elif first != second:
+            self.show("The two passphrases differ; nothing was signed", "error")
+        else:
+            on_sign(first)
+
+    def show(self, text: str, kind: str = "info") -> None:
+        """Put `text` in the status line (theme colours only)."""
+        self.status_text = text
+        self.status.value = tone(text, kind)
+
+    def set_locked(self, locked: bool) -> None:
+        """Signed: no more saving or signing; addenda only."""
+        self.save_button.disabled = locked
+        self.sign_button.disabled = locked
+        self.passphrase.disabled = self.passphrase_again.disabled = locked
+        self.addendum_row.layout.display = None if locked else "none"
+
+
+class Autosave:
+    """Calls `tick` every `seconds` on the kernel's running event loop (no loop: manual ticks)."""
+
+    def __init__(self, seconds: float | None, tick: Callable[[], Any]) -> None:
+        self.seconds = seconds
+        self._tick = tick
+        self._handle: asyncio.TimerHandle | None = None
+        self.schedule()
+
+    def schedule(self) -> None:
+        if not self.seconds:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not inside a kernel's loop (tests, scripts)
+        self._handle = loop.call_later(self.seconds, self._run)
+
+    def _run(self) -> None:
+        try:
+            self._tick()
+        finally:
+            self.schedule()
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+
+def now_text() -> str:
+    return datetime.now().strftime("%H:%M:%S")

@@ -1,0 +1,77 @@
+"""Pick a patient or create one (chart code / display label; synthetic data in the demo)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+
+from kap_notes.widgets.style import tone
+
+
+class PatientPicker:
+    """A dropdown of `(patient_id, label)` plus a "Create patient" field calling `create_patient`.
+
+    `create_patient(label) -> patient_id`; `on_select(patient_id | None)` is called on each change.
+    """
+
+    def __init__(
+        self,
+        patients: Sequence[tuple[str, str]],
+        create_patient: Callable[[str], str],
+        on_select: Callable[[str | None], None] | None = None,
+    ) -> None:
+        self._create_patient = create_patient
+        self._on_select = on_select
+        self.dropdown = widgets.Dropdown(
+            description="Patient",
+            options=[("— choose —", None), *((label, pid) for pid, label in patients)],
+            value=None,
+            style={"description_width": "initial"},
+        )
+        self.new_label = widgets.Text(
+            description="New patient", placeholder="chart code or label", continuous_update=False
+        )
+        self.new_label.style = {"description_width": "initial"}
+        self.create_button = widgets.Button(description="Create patient", icon="user-plus")
+        self.status = widgets.HTML()
+        self.create_button.on_click(lambda _b: self.create())
+        self.dropdown.observe(self._selected, names="value")
+        self.widget = widgets.VBox(
+            [self.dropdown, widgets.HBox([self.new_label, self.create_button]), self.status]
+        )
+
+    @property
+    def value(self) -> str | None:
+        """The selected patient id."""
+        selected: str | None = self.dropdown.value
+        return selected
+
+    @value.setter
+    def value(self, patient_id: str | None) -> None:
+        self.dropdown.value = patient_id
+
+    def create(self) -> str | None:
+        """Create a patient from the typed label and select it; failures keep the label."""
+        label = self.new_label.value.strip()
+        if not label:
+            self.status.value = tone("Type a chart code or label first", "error")
+            return None
+        try:
+            patient_id = self._create_patient(label)
+        except Exception as error:  # keep what was typed, say why
+            self.status.value = tone(f"Could not create the patient: {error}", "error")
+            return None
+        self.dropdown.options = [*self.dropdown.options, (label, patient_id)]
+        self.dropdown.value = patient_id
+        self.new_label.value = ""
+        self.status.value = tone(f"Created {label}", "success")
+        return patient_id
+
+    def _selected(self, change: Any) -> None:
+        if self._on_select is not None:
+            self._on_select(change["new"])
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
