@@ -101,14 +101,15 @@ def test_patient_and_note_round_trip(cli: Cli, tmp_path: Path) -> None:
     listed = json.loads(cli("patient", "list", "--json", **tess).stdout)
     assert [p["name"] for p in listed] == ["Synthetic Cli Person"]
     note_file = tmp_path / "n.json"
-    note_file.write_text(
-        json.dumps(
-            {"form": "intention", "session_date": "2026-02-01", "answers": {"intentions": ["rest"]}}
-        )
-    )
+    answers = {
+        "session_datetime": "2026-02-01T10:00",
+        "setting": "in_person",
+        "intentions": [{"intention": "rest"}],
+    }
+    note_file.write_text(json.dumps({"form": "intention", "answers": answers}))
     note_id = cli("note", "put", patient_id, "--json", str(note_file), **tess).stdout.strip()
     got = json.loads(cli("--json", "note", "get", note_id, **tess).stdout)
-    assert got["answers"] == {"intentions": ["rest"]}
+    assert got["answers"] == answers
     assert got["version"] == 1
     notes = json.loads(cli("note", "list", patient_id, "--json", **tess).stdout)
     assert [n["note_id"] for n in notes] == [note_id]

@@ -7,11 +7,12 @@ Errors print one line on stderr and exit non-zero, never a traceback:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from kap_notes import __version__
-from kap_notes.cli import admin, demo, records
+from kap_notes.cli import admin, demo, notes, records, review, templates
 from kap_notes.cli.context import Context
 from kap_notes.model.patient import InvalidInput
 from kap_notes.vault.errors import VaultError
@@ -33,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     admin.register(sub)
     records.register(sub)
+    notes.register(sub)
+    review.register(sub)
+    templates.register(sub)
     demo.register(sub)
     _add_output_flag(parser, top=True)
     return parser
@@ -64,6 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("kap-notes: interrupted; nothing was half-written\n")
         return 130
+    except Exception as exc:  # a bug: still one line, the traceback only on request
+        if os.environ.get("KAP_NOTES_DEBUG") == "1":
+            raise
+        sys.stderr.write(
+            f"kap-notes: internal error ({type(exc).__name__}: {exc}); "
+            "rerun with KAP_NOTES_DEBUG=1 and report it\n"
+        )
+        return 70
     return status
 
 

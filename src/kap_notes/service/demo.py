@@ -1,17 +1,17 @@
-"""A demo clinic with synthetic people only: users, patients and a course of notes each."""
+"""A demo clinic with synthetic people only: users, patients and a signed course of notes each."""
 
 from __future__ import annotations
 
 import datetime as dt
-import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from kap_notes.model.people import Role
-from kap_notes.service import notes, patients
+from kap_notes.service import lifecycle, patients, review
+from kap_notes.service.synthetic import Course, synthetic_course
 from kap_notes.vault import access
 from kap_notes.vault.crypto import DEFAULT_KDF, MINIMUM_KDF, KdfParams
+from kap_notes.vault.session import Session
 from kap_notes.vault.vault import Vault
 
 #: Demo users and their passphrases — printed by the demo, never used for real data.
@@ -21,21 +21,6 @@ DEMO_USERS = {
     "theo": (Role.THERAPIST, "theo-demo-passphrase"),
     "sam": (Role.SUPERVISOR, "sam-demo-passphrase"),
 }
-_FIRST = [
-    "Avery",
-    "Blake",
-    "Casey",
-    "Dana",
-    "Emery",
-    "Finley",
-    "Gray",
-    "Harper",
-    "Indy",
-    "Jules",
-    "Kai",
-    "Lane",
-]
-_LAST = ["Testperson", "Sampleton", "Fakename", "Demoson", "Mockwell", "Placeholder"]
 
 
 @dataclass
@@ -46,53 +31,38 @@ class DemoClinic:
     break_glass_code: str
     recovery_codes: dict[str, str]
     patients: dict[str, list[str]] = field(default_factory=dict)
+    returned_note: str | None = None
 
 
-def _course(rng: random.Random, start: dt.date, improving: bool) -> list[dict[str, Any]]:
-    weight = round(rng.uniform(55, 95), 1)
-    phq = rng.randint(16, 24)
-    course: list[dict[str, Any]] = [
-        {
-            "form": "preparation",
-            "session_date": start.isoformat(),
-            "answers": {"weight_kg": weight, "phq9_total": phq},
-        },
-        {
-            "form": "intention",
-            "session_date": (start + dt.timedelta(days=7)).isoformat(),
-            "answers": {"intentions": ["Reconnect with what matters"]},
-        },
-    ]
-    day = start + dt.timedelta(days=14)
-    for session in range(1, 7):
-        dose = round(weight * rng.choice([0.5, 0.6, 0.75]), 0)
-        course.append(
-            {
-                "form": "dosing",
-                "session_date": day.isoformat(),
-                "answers": {"route": "im", "dose_mg": dose, "session_number": session},
-            }
-        )
-        phq = max(0, phq - (rng.randint(2, 4) if improving else rng.randint(-1, 1)))
-        course.append(
-            {
-                "form": "integration",
-                "session_date": (day + dt.timedelta(days=2)).isoformat(),
-                "answers": {"phq9_total": phq},
-            }
-        )
-        day += dt.timedelta(days=rng.choice([3, 4]))
-    return course
+def record_course(session: Session, course: Course, *, passphrase: str) -> tuple[str, list[str]]:
+    """Register the course's patient and save (and sign) each note. Returns (patient, note ids)."""
+    patient_id = patients.add_patient(session, course.profile)
+    note_ids: list[str] = []
+    last_dosing: str | None = None
+    for step in course.steps:
+        answers = dict(step.answers)
+        if step.link_to_previous_dosing and last_dosing:
+            answers["linked_dosing_note_id"] = last_dosing
+        saved = lifecycle.save_draft(session, patient_id, step.form, answers)
+        if step.sign:
+            lifecycle.sign_note(session, saved.ref.note_id, passphrase)
+        if step.form == "dosing":
+            last_dosing = saved.ref.note_id
+        note_ids.append(saved.ref.note_id)
+    return patient_id, note_ids
 
 
 def create_demo(
-    location: str | Path, *, kdf: KdfParams = DEFAULT_KDF, kdf_floor: KdfParams = MINIMUM_KDF
+    location: str | Path,
+    *,
+    kdf: KdfParams = DEFAULT_KDF,
+    kdf_floor: KdfParams = MINIMUM_KDF,
+    patient_count: int = 12,
 ) -> DemoClinic:
     """Create the demo vault at ``location`` (which must not hold a vault yet)."""
-    rng = random.Random(20261122)  # noqa: S311 - synthetic data, not security
-    role, passphrase = DEMO_USERS["ada"]
+    _, admin_pass = DEMO_USERS["ada"]
     created = Vault.init(
-        location, admin_name="ada", admin_passphrase=passphrase, kdf=kdf, kdf_floor=kdf_floor
+        location, admin_name="ada", admin_passphrase=admin_pass, kdf=kdf, kdf_floor=kdf_floor
     )
     clinic = DemoClinic(str(location), created.break_glass_code, {"ada": created.recovery_code})
     for name, (role, passphrase) in DEMO_USERS.items():
@@ -100,22 +70,42 @@ def create_demo(
             _, clinic.recovery_codes[name] = access.add_user(created.admin, name, role, passphrase)
     access.assign_supervisor(created.admin, "sam", "tess")
     access.assign_supervisor(created.admin, "sam", "theo")
-    for index in range(12):
+    sessions = {n: created.vault.unlock(n, DEMO_USERS[n][1]) for n in ("tess", "theo", "sam")}
+    for index in range(patient_count):
         therapist = "tess" if index % 2 == 0 else "theo"
-        session = created.vault.unlock(therapist, DEMO_USERS[therapist][1])
-        name = f"{_FIRST[index]} {rng.choice(_LAST)}"
-        born = dt.date(1960 + rng.randint(0, 40), rng.randint(1, 12), rng.randint(1, 28))
-        patient_id = patients.add_patient(
-            session,
-            {
-                "name": name,
-                "date_of_birth": born.isoformat(),
-                "sex": "unknown",
-                "contact": "demo only",
-            },
+        course = synthetic_course(
+            index + 1,
+            start=dt.date(2026, 1, 5) + dt.timedelta(weeks=index),
+            improving=index % 4 != 3,
         )
-        start = dt.date(2026, 1, 5) + dt.timedelta(days=7 * index)
-        for note in _course(rng, start, improving=index % 4 != 3):
-            notes.put_note(session, patient_id, note)
+        patient_id, note_ids = record_course(
+            sessions[therapist], course, passphrase=DEMO_USERS[therapist][1]
+        )
         clinic.patients.setdefault(therapist, []).append(patient_id)
+        _supervise(sessions["sam"], note_ids, index, clinic)
+        if index == 0:
+            lifecycle.add_addendum(
+                sessions[therapist], note_ids[2], "Addendum: patient called next day, feeling well."
+            )
+            lifecycle.save_draft(
+                sessions[therapist],
+                patient_id,
+                "process-note",
+                {
+                    "session_datetime": course.steps[2].answers["session_datetime"],
+                    "process_note": "Countertransference: protective urge; bring to supervision.",
+                },
+            )
     return clinic
+
+
+def _supervise(sam: Session, note_ids: list[str], index: int, clinic: DemoClinic) -> None:
+    """Sam co-signs most of the course, leaves the newest notes in the queue, returns one."""
+    sam.fulfil_pending_grants()
+    keep_waiting = 3 if index % 3 == 0 else 0
+    for position, note_id in enumerate(note_ids[: len(note_ids) - keep_waiting]):
+        if index == 1 and position == 3 and clinic.returned_note is None:
+            review.return_note(sam, note_id, "Please document the vitals at discharge.")
+            clinic.returned_note = note_id
+        else:
+            review.cosign(sam, note_id)

@@ -1,14 +1,13 @@
-"""Use cases for notes: save a draft, read one, list a patient's notes."""
+"""Reading notes: one note, or a patient's notes in session order."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from kap_notes.model.note import NOTE_KIND, Note
 from kap_notes.model.patient import InvalidInput
-from kap_notes.vault.audit import utc_now
 from kap_notes.vault.session import Session
 
 
@@ -20,8 +19,10 @@ class NoteRef:
     version: int
 
 
-def note_from_input(session: Session, data: Mapping[str, Any]) -> Note:
-    """Check the shape of note input (``form``, ``answers``, optional ``session_date``)."""
+def note_input(data: Any) -> tuple[str, dict[str, Any]]:
+    """Check the shape of note input: ``{"form": "dosing", "answers": {linkId: answer}}``."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput(['a note is a JSON object like {"form": "dosing", "answers": {...}}'])
     problems = []
     form = data.get("form")
     if not isinstance(form, str) or not form:
@@ -29,41 +30,12 @@ def note_from_input(session: Session, data: Mapping[str, Any]) -> Note:
     answers = data.get("answers", {})
     if not isinstance(answers, dict):
         problems.append("answers must be an object of {linkId: answer}")
-    session_date = data.get("session_date")
-    if session_date is not None and not isinstance(session_date, str):
-        problems.append("session_date must be a date like 2026-03-07")
+    unknown = sorted(set(data) - {"form", "answers"})
+    if unknown:
+        problems.append(f'unknown fields: {", ".join(unknown)} (answers go inside "answers")')
     if problems:
         raise InvalidInput(problems)
-    return Note(
-        note_id="",
-        patient_id="",
-        version=0,
-        form=str(form),
-        answers=dict(answers),
-        author=session.user_id,
-        session_date=session_date,
-    )
-
-
-def put_note(
-    session: Session,
-    patient_id: str,
-    data: Mapping[str, Any],
-    *,
-    note_id: str | None = None,
-    expected_version: int | None = None,
-) -> NoteRef:
-    """Save a draft note (new, or a new version of an existing draft)."""
-    note = note_from_input(session, data)
-    now = utc_now()
-    created = now
-    if note_id is not None:
-        created = get_note(session, note_id).created_at or now
-    note = replace(note, created_at=created, updated_at=now)
-    record_id, version = session.put_record(
-        patient_id, note.to_record(), record_id=note_id, expected_version=expected_version
-    )
-    return NoteRef(record_id, version)
+    return str(form), dict(answers)
 
 
 def get_note(session: Session, note_id: str, version: int | None = None) -> Note:

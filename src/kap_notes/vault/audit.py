@@ -21,6 +21,9 @@ DOMAIN = b"kap-notes audit v1\x00"
 CHECKPOINT_DOMAIN = b"kap-notes checkpoint v1\x00"
 
 #: Every action the chain records.
+#: Actions that write a record version (checked against the store at unlock and in verify).
+WRITE_ACTIONS = ("create", "update", "sign", "cosign", "return")
+
 ACTIONS = frozenset(
     {
         "init",
@@ -33,6 +36,8 @@ ACTIONS = frozenset(
         "create",
         "update",
         "sign",
+        "cosign",
+        "return",
         "read",
         "export",
         "grant",

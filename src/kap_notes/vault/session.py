@@ -16,6 +16,7 @@ from kap_notes.vault.errors import (
     UnknownPatient,
     UnknownRecord,
     VaultLocked,
+    WrongPassphrase,
 )
 from kap_notes.vault.ids import BREAK_GLASS, new_id
 from kap_notes.vault.store import AuditRow, PatientRow, RecordRow, UserRow
@@ -85,6 +86,19 @@ class Session:
         if self._keys is None:
             raise VaultLocked("the vault is locked: unlock it to continue (nothing was lost)")
         return self._keys
+
+    def reauthenticate(self, passphrase: str) -> None:
+        """Check the user's passphrase again (before signing). Raises :class:`WrongPassphrase`."""
+        key_pair = keys.unwrap_keys(
+            self.user_row.key_wrap,
+            passphrase,
+            vault_id=self.vault.vault_id,
+            user_id=self.user_id,
+            kind="passphrase",
+            floor=self.vault.kdf_floor,
+        )
+        if key_pair.signing_public != self.key_pair.signing_public:
+            raise WrongPassphrase("wrong passphrase for this user")
 
     def require_role(self, *roles: Role) -> None:
         """Raise :class:`NotAuthorised` unless the user has one of ``roles``."""
@@ -191,14 +205,16 @@ class Session:
     ) -> tuple[str, int]:
         """Encrypt and store a new record, or a new version of one (optimistic check).
 
+        With ``expected_version=None`` a record is created (``record_id`` may be given, e.g. when
+        its content must be signed first). Otherwise version ``expected_version + 1`` is written.
         Returns ``(record_id, version)``. Raises :class:`StaleVersion` if someone saved first and
         :class:`SignedRecordImmutable` if the current version is signed.
         """
         patient = self.patient(patient_id)
         key = self.patient_key(patient_id, patient.epoch)
-        new = record_id is None
+        new = expected_version is None
         record_id = record_id or new_id("rec")
-        version = 1 if new else (expected_version or 0) + 1
+        version = 1 if expected_version is None else expected_version + 1
         blob = self._seal(
             key,
             patient_id=patient_id,

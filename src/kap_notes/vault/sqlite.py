@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from kap_notes.vault.audit import WRITE_ACTIONS
 from kap_notes.vault.errors import StaleVersion, VaultError
 from kap_notes.vault.store import AuditBuilder, AuditRow, PatientRow, RecordRow, Store, UserRow
 
@@ -46,8 +47,6 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_by_patient ON audit (patient);
 CREATE INDEX IF NOT EXISTS audit_by_record ON audit (record, seq);
 """
-
-_WRITE_ACTIONS = ("create", "update", "sign")
 
 
 class SqliteStore(Store):
@@ -353,14 +352,14 @@ class SqliteStore(Store):
             yield self._audit(row)
 
     def latest_audited_writes(self) -> dict[str, tuple[str | None, int, str]]:
-        marks = ",".join("?" for _ in _WRITE_ACTIONS)
+        marks = ",".join("?" for _ in WRITE_ACTIONS)
         sql = (
             "SELECT a.record, a.patient, a.entry FROM audit a JOIN "
             "(SELECT record, MAX(seq) AS seq FROM audit "
             f"WHERE action IN ({marks}) AND record IS NOT NULL GROUP BY record) m ON a.seq = m.seq"
         )
         out: dict[str, tuple[str | None, int, str]] = {}
-        for record, patient, entry in self._db.execute(sql, _WRITE_ACTIONS):
+        for record, patient, entry in self._db.execute(sql, WRITE_ACTIONS):
             fields = json.loads(entry)
             out[str(record)] = (patient, int(fields["version"]), str(fields["blob_sha256"]))
         return out

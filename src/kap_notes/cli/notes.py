@@ -1,0 +1,121 @@
+"""Note commands: put (validated against its template), get, list, sign, addend, revise."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from kap_notes.cli import secrets
+from kap_notes.cli.context import Context, read_json_file
+from kap_notes.model.patient import InvalidInput
+from kap_notes.service import chart, lifecycle, notes
+
+
+def cmd_note_put(ctx: Context) -> int:
+    form, answers = notes.note_input(read_json_file(ctx.args.json_file))
+    saved = lifecycle.save_draft(
+        ctx.session(),
+        ctx.args.patient,
+        form,
+        answers,
+        note_id=ctx.args.note,
+        expected_version=ctx.args.version,
+        refuse_wrong_values=True,
+    )
+    issues = [i.as_dict() for i in saved.assessment.validation.issues]
+    for issue in issues:
+        sys.stderr.write(f"note: {issue['message']} ({issue['severity']}, needed to sign)\n")
+    ctx.emit({**asdict(saved.ref), "issues": issues}, saved.ref.note_id)
+    return 0
+
+
+def cmd_note_get(ctx: Context) -> int:
+    note, assessment = lifecycle.note_details(ctx.session(), ctx.args.note)
+    data = {
+        **asdict(note),
+        "computed": assessment.computed,
+        "flags": [f.as_dict() for f in assessment.flags],
+        "issues": [i.as_dict() for i in assessment.validation.issues],
+    }
+    human = [f"{note.form} note {note.note_id} v{note.version} ({note.status})"]
+    human += [f"  {k}: {v}" for k, v in note.answers.items()]
+    human += [f"  = {k}: {v}" for k, v in assessment.computed.items()]
+    human += [f"  ! {f.message}" for f in assessment.flags]
+    ctx.emit(data, "\n".join(human))
+    return 0
+
+
+def cmd_note_list(ctx: Context) -> int:
+    views = chart.chart(ctx.session(), ctx.args.patient, include_process=ctx.args.process).notes
+    data = [
+        {
+            "note_id": v.note.note_id,
+            "version": v.note.version,
+            "form": v.note.form,
+            "status": v.status,
+            "session_date": v.note.session_date,
+            "addenda": len(v.addenda),
+        }
+        for v in views
+    ]
+    human = "\n".join(
+        f"{n['session_date'] or '-':10}  {n['form']:12} {n['status']:10} v{n['version']}  "
+        f"{n['note_id']}"
+        for n in data
+    )
+    ctx.emit(data, human or "no notes yet")
+    return 0
+
+
+def cmd_note_sign(ctx: Context) -> int:
+    session = ctx.session()
+    passphrase = secrets.passphrase(session.user_row.name)  # re-entered to sign
+    saved = lifecycle.sign_note(session, ctx.args.note, passphrase)
+    ctx.emit(asdict(saved.ref), f"Signed {saved.ref.note_id} (version {saved.ref.version}).")
+    return 0
+
+
+def cmd_note_addend(ctx: Context) -> int:
+    if (ctx.args.text is None) == (ctx.args.file is None):
+        raise InvalidInput(["give the addendum with --text TEXT or --file FILE"])
+    text = ctx.args.text if ctx.args.text is not None else Path(ctx.args.file).read_text("utf-8")
+    ref = lifecycle.add_addendum(ctx.session(), ctx.args.note, text)
+    ctx.emit(asdict(ref), ref.note_id)
+    return 0
+
+
+def cmd_note_revise(ctx: Context) -> int:
+    ref = lifecycle.revise_note(ctx.session(), ctx.args.note)
+    ctx.emit(asdict(ref), ref.note_id)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the note commands to the top-level parser."""
+    note = sub.add_parser("note", help="session notes").add_subparsers(dest="action", required=True)
+    p = note.add_parser("put", help='save a draft from {"form": ..., "answers": {...}}')
+    p.add_argument("patient")
+    p.add_argument("--json", dest="json_file", required=True, metavar="FILE")
+    p.add_argument("--note", help="update this draft instead of creating a note")
+    p.add_argument("--version", type=int, help="the version you are updating (conflict check)")
+    p.set_defaults(func=cmd_note_put)
+    p = note.add_parser("get", help="a note with its computed scores, bands and flags")
+    p.add_argument("note")
+    p.set_defaults(func=cmd_note_get)
+    p = note.add_parser("list", help="a patient's notes with their status")
+    p.add_argument("patient")
+    p.add_argument("--process", action="store_true", help="include psychotherapy process notes")
+    p.set_defaults(func=cmd_note_list)
+    p = note.add_parser("sign", help="sign a draft (passphrase re-entered)")
+    p.add_argument("note")
+    p.set_defaults(func=cmd_note_sign)
+    p = note.add_parser("addend", help="add an addendum to a signed note")
+    p.add_argument("note")
+    p.add_argument("--text")
+    p.add_argument("--file")
+    p.set_defaults(func=cmd_note_addend)
+    p = note.add_parser("revise", help="start a revision of a returned note")
+    p.add_argument("note")
+    p.set_defaults(func=cmd_note_revise)

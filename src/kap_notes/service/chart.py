@@ -1,0 +1,155 @@
+"""A patient's chart: every note with its status, signature check, addenda and reviews.
+
+Status is derived, never stored: a note is ``draft`` until signed; a signed note is ``signed``
+(awaiting co-sign), ``cosigned`` once a supervisor co-signs that version, ``returned`` when the
+latest review returned it, and ``superseded`` once a revision of it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kap_notes.model.note import NOTE_KIND, Note
+from kap_notes.model.patient import Patient
+from kap_notes.vault.session import Session, StoredRecord
+from kap_notes.vault.signing import verify_content
+from kap_notes.vault.store import Store
+
+ADDENDUM_KIND = "addendum"
+REVIEW_KIND = "review"
+PROCESS_CLASS = "process"
+
+
+@dataclass(frozen=True)
+class Addendum:
+    """A dated, authored, signed addition to a signed note."""
+
+    addendum_id: str
+    note_id: str
+    text: str
+    author: str
+    created_at: str
+    signature_valid: bool
+
+
+@dataclass(frozen=True)
+class Review:
+    """A supervisor's co-signature or return of one signed note version."""
+
+    review_id: str
+    note_id: str
+    note_version: int
+    decision: str
+    text: str
+    by: str
+    at: str
+    signature_valid: bool
+
+
+@dataclass(frozen=True)
+class NoteView:
+    """A note as a reader sees it."""
+
+    note: Note
+    status: str
+    signature_valid: bool
+    addenda: list[Addendum] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
+    superseded_by: str | None = None
+
+    @property
+    def is_process_note(self) -> bool:
+        return self.note.extra.get("note_class") == PROCESS_CLASS
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One patient's record."""
+
+    patient_id: str
+    patient: Patient
+    notes: list[NoteView]
+
+
+def _status(note: Note, reviews: list[Review], superseded_by: str | None) -> str:
+    if note.signature is None:
+        return "draft"
+    if superseded_by:
+        return "superseded"
+    current = [r for r in reviews if r.note_version == note.version and r.signature_valid]
+    if current and current[-1].decision == "return":
+        return "returned"
+    if any(r.decision == "cosign" for r in current):
+        return "cosigned"
+    return "signed"
+
+
+def build_views(records: Iterable[StoredRecord], store: Store) -> list[NoteView]:
+    """Assemble note views from a patient's decrypted records."""
+    records = list(records)
+    notes: list[Note] = []
+    addenda: dict[str, list[Addendum]] = {}
+    reviews: dict[str, list[Review]] = {}
+    superseded: dict[str, str] = {}
+    for r in records:
+        content: dict[str, Any] = r.content
+        kind = content.get("kind")
+        if kind == NOTE_KIND:
+            note = Note.from_record(r.record_id, r.patient_id, r.version, content)
+            notes.append(note)
+            revises = note.extra.get("revises")
+            if isinstance(revises, dict):
+                superseded[str(revises.get("note"))] = r.record_id
+        elif kind == ADDENDUM_KIND:
+            addenda.setdefault(str(content["note"]), []).append(
+                Addendum(
+                    r.record_id,
+                    str(content["note"]),
+                    str(content["text"]),
+                    str(content["author"]),
+                    str(content["created_at"]),
+                    verify_content(store, content, r.record_id, r.version),
+                )
+            )
+        elif kind == REVIEW_KIND:
+            reviews.setdefault(str(content["note"]), []).append(
+                Review(
+                    r.record_id,
+                    str(content["note"]),
+                    int(content["note_version"]),
+                    str(content["decision"]),
+                    str(content.get("text", "")),
+                    str(content["by"]),
+                    str(content["at"]),
+                    verify_content(store, content, r.record_id, r.version),
+                )
+            )
+    views = []
+    for note in notes:
+        note_reviews = sorted(reviews.get(note.note_id, []), key=lambda x: x.at)
+        signed_ok = note.signature is not None and verify_content(
+            store, note.to_record(), note.note_id, note.version
+        )
+        views.append(
+            NoteView(
+                note=note,
+                status=_status(note, note_reviews, superseded.get(note.note_id)),
+                signature_valid=signed_ok,
+                addenda=sorted(addenda.get(note.note_id, []), key=lambda a: a.created_at),
+                reviews=note_reviews,
+                superseded_by=superseded.get(note.note_id),
+            )
+        )
+    return sorted(views, key=lambda v: (v.note.session_date or "", v.note.created_at or ""))
+
+
+def chart(session: Session, patient_id: str, *, include_process: bool = False) -> Chart:
+    """A patient's demographics and notes; psychotherapy process notes only when asked for."""
+    records = session.read_patient(patient_id)
+    profile = next(r for r in records if r.record_id == patient_id)
+    views = [
+        v for v in build_views(records, session.store) if include_process or not v.is_process_note
+    ]
+    return Chart(patient_id, Patient.from_record(profile.content), views)

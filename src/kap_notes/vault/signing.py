@@ -1,0 +1,71 @@
+"""Signatures on clinical records: Ed25519 over the content, the record id, version, signer, time.
+
+A signed record version is immutable (the session refuses to overwrite it); corrections are
+addenda, which are records of their own that reference the signed version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kap_notes.vault import crypto
+from kap_notes.vault.audit import utc_now
+from kap_notes.vault.session import SIGNATURE_KEY, Session
+from kap_notes.vault.store import Store
+
+DOMAIN = "kap-notes record signature v1"
+
+
+def _unsigned(content: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in content.items() if k != SIGNATURE_KEY}
+
+
+def _message(record_id: str, version: int, block: Mapping[str, Any]) -> bytes:
+    return crypto.canonical_json(
+        {
+            "domain": DOMAIN,
+            "record": record_id,
+            "version": version,
+            "signer": block["signer"],
+            "signed_at": block["signed_at"],
+            "meaning": block["meaning"],
+            "content_sha256": block["content_sha256"],
+        }
+    )
+
+
+def sign_content(
+    session: Session, content: Mapping[str, Any], record_id: str, version: int, meaning: str
+) -> dict[str, Any]:
+    """``content`` with a signature block by the session's user for ``record_id`` v``version``."""
+    unsigned = _unsigned(content)
+    block: dict[str, Any] = {
+        "signer": session.user_id,
+        "signer_name": session.user_row.name,
+        "signed_at": utc_now(),
+        "meaning": meaning,
+        "algorithm": "ed25519",
+        "content_sha256": crypto.sha256(crypto.canonical_json(unsigned)).hex(),
+    }
+    block["value"] = session.sign_bytes(_message(record_id, version, block)).hex()
+    return {**unsigned, SIGNATURE_KEY: block}
+
+
+def verify_content(store: Store, content: Mapping[str, Any], record_id: str, version: int) -> bool:
+    """True if ``content`` carries a valid signature for this record version."""
+    block = content.get(SIGNATURE_KEY)
+    if not isinstance(block, Mapping):
+        return False
+    signer = store.get_user(str(block.get("signer")))
+    if signer is None:
+        return False
+    digest = crypto.sha256(crypto.canonical_json(_unsigned(content))).hex()
+    if digest != block.get("content_sha256"):
+        return False
+    try:
+        value = bytes.fromhex(str(block["value"]))
+        message = _message(record_id, version, block)
+    except (KeyError, ValueError):
+        return False
+    return crypto.verify(signer.signing_public, value, message)
