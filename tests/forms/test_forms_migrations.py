@@ -48,7 +48,8 @@ def test_v1_answers_migrate_to_v2_and_validate(dosing_v2_folder: Path) -> None:
     registry = load_templates([dosing_v2_folder], use_env=False)
     old = dosing_answers("iv") | {"obsolete_field": "x"}
     new = migrate(old, "dosing", "1.0.0", registry=registry)
-    assert "dose_mg" not in new and new["initial_dose_mg"] == 35
+    assert "dose_mg" not in new
+    assert new["initial_dose_mg"] == 35
     assert new["route"] == "iv_infusion"
     assert "obsolete_field" not in new
     assert new["vitals"] == old["vitals"]
@@ -62,7 +63,8 @@ def test_v1_answers_migrate_to_v2_and_validate(dosing_v2_folder: Path) -> None:
 def test_same_version_is_a_copy() -> None:
     answers = dosing_answers()
     migrated = migrate(answers, "dosing", "1.0.0", "1.0.0")
-    assert migrated == answers and migrated is not answers
+    assert migrated == answers
+    assert migrated is not answers
 
 
 def test_missing_path_raises_migration_error() -> None:

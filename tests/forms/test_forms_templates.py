@@ -81,9 +81,11 @@ def test_lookup_by_url_and_canonical() -> None:
 def test_instrument_loinc_codes_live_in_the_data() -> None:
     phq9, gad7 = get_template("phq9"), get_template("gad7")
     assert phq9.codes[0]["code"] == "44249-1"
-    assert phq9.score is not None and phq9.score.total_loinc == "44261-6"
+    assert phq9.score is not None
+    assert phq9.score.total_loinc == "44261-6"
     assert gad7.codes[0]["code"] == "69737-5"
-    assert gad7.score is not None and gad7.score.total_loinc == "70274-6"
+    assert gad7.score is not None
+    assert gad7.score.total_loinc == "70274-6"
 
 
 @pytest.mark.parametrize("name", ["qids_sr16", "cssrs_screener", "madrs", "cadss", "meq30"])
