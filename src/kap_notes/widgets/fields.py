@@ -10,10 +10,10 @@ import ipywidgets as widgets
 
 from kap_notes.forms import Item
 from kap_notes.forms.values import is_answered, parse_date, parse_number
+from kap_notes.widgets.shared import shared
 from kap_notes.widgets.style import heading_html, help_html, label_html, message_list
 
 ChangeCallback = Callable[[], None]
-_WIDE = widgets.Layout(width="auto", flex="1 1 auto")
 
 
 class ItemWidget:
@@ -69,11 +69,12 @@ class FieldWidget(ItemWidget):
         self.control = control
         self.label = widgets.HTML(
             label_html(item.text, required=item.required, unit=item.unit),
-            layout=widgets.Layout(width="38%", min_width="12em"),
+            layout=shared("label_layout"),
+            style=shared("html_style"),
         )
         control.description = ""
         control.tooltip = item.text
-        row = widgets.HBox([self.label, control])
+        row = widgets.HBox([self.label, control], layout=shared("row_layout"))
         body: list[Any] = [row]
         if item.help:
             body.append(widgets.HTML(help_html(item.help)))
@@ -192,7 +193,8 @@ class DisplayWidget(ItemWidget):
     """Static text (e.g. integration prompts)."""
 
     def __init__(self, item: Item) -> None:
-        super().__init__(item, [widgets.HTML(help_html(item.text))])
+        text = widgets.HTML(help_html(item.text), style=shared("html_style"))
+        super().__init__(item, [text])
 
 
 class ComputedWidget(ItemWidget):
@@ -203,9 +205,11 @@ class ComputedWidget(ItemWidget):
         self.value: Any = None
         label = widgets.HTML(
             label_html(item.text, unit=item.unit),
-            layout=widgets.Layout(width="38%", min_width="12em"),
+            layout=shared("label_layout"),
+            style=shared("html_style"),
         )
-        super().__init__(item, [widgets.HBox([label, self.output])])
+        self.output.layout, self.output.style = shared("wide_layout"), shared("html_style")
+        super().__init__(item, [widgets.HBox([label, self.output], layout=shared("row_layout"))])
 
     def show_value(self, value: Any) -> None:
         if self.value == value and self.output.value != "—":
@@ -234,27 +238,52 @@ def _placeholder(item: Item) -> str:
 
 def _text(item: Item) -> ItemWidget:
     return TextField(
-        item, widgets.Text(placeholder=_placeholder(item), continuous_update=False, layout=_WIDE)
+        item,
+        widgets.Text(
+            placeholder=_placeholder(item),
+            continuous_update=False,
+            layout=shared("wide_layout"),
+            style=shared("text_style"),
+        ),
     )
 
 
 def _textarea(item: Item) -> ItemWidget:
-    return TextField(item, widgets.Textarea(continuous_update=False, rows=3, layout=_WIDE))
+    return TextField(
+        item,
+        widgets.Textarea(
+            continuous_update=False,
+            rows=3,
+            layout=shared("wide_layout"),
+            style=shared("text_style"),
+        ),
+    )
 
 
 def _boolean(item: Item) -> ItemWidget:
     return BooleanField(
-        item, widgets.ToggleButtons(options=[("Yes", True), ("No", False)], value=None)
+        item,
+        widgets.ToggleButtons(
+            options=[("Yes", True), ("No", False)], value=None, style=shared("toggle_style")
+        ),
     )
 
 
 def _date(item: Item) -> ItemWidget:
-    return DateField(item, widgets.DatePicker(value=None))
+    return DateField(item, widgets.DatePicker(value=None, style=shared("description_style")))
 
 
 def _choice(item: Item) -> ItemWidget:
     options = [("—", None), *((o.display, o.code) for o in item.options)]
-    return ChoiceField(item, widgets.Dropdown(options=options, value=None, layout=_WIDE))
+    return ChoiceField(
+        item,
+        widgets.Dropdown(
+            options=options,
+            value=None,
+            layout=shared("wide_layout"),
+            style=shared("description_style"),
+        ),
+    )
 
 
 def _open_choice(item: Item) -> ItemWidget:
@@ -262,7 +291,11 @@ def _open_choice(item: Item) -> ItemWidget:
     return OpenChoiceField(
         item,
         widgets.Combobox(
-            options=displays, ensure_option=False, continuous_update=False, layout=_WIDE
+            options=displays,
+            ensure_option=False,
+            continuous_update=False,
+            layout=shared("wide_layout"),
+            style=shared("text_style"),
         ),
     )
 
@@ -270,7 +303,13 @@ def _open_choice(item: Item) -> ItemWidget:
 def _multi_choice(item: Item) -> ItemWidget:
     options = [(o.display, o.code) for o in item.options]
     return MultiChoiceField(
-        item, widgets.SelectMultiple(options=options, rows=len(options), layout=_WIDE)
+        item,
+        widgets.SelectMultiple(
+            options=options,
+            rows=len(options),
+            layout=shared("wide_layout"),
+            style=shared("description_style"),
+        ),
     )
 
 
@@ -291,4 +330,4 @@ FIELD_BUILDERS: dict[str, Callable[[Item], ItemWidget]] = {
 
 
 def group_heading(text: str) -> Any:
-    return widgets.HTML(heading_html(text))
+    return widgets.HTML(heading_html(text), style=shared("html_style"), layout=shared("row_layout"))
