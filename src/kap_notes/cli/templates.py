@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from kap_notes.cli.context import Context
 from kap_notes.forms import TemplateError, default_registry, get_template, load_templates
@@ -50,7 +51,9 @@ def cmd_template_validate(ctx: Context) -> int:
     try:
         registry = load_templates([ctx.args.dir])
     except TemplateError as exc:
-        ctx.emit({"ok": False, "problems": str(exc).splitlines()}, str(exc))
+        problems = str(exc).splitlines()
+        ctx.emit({"ok": False, "problems": problems}, str(exc))
+        sys.stderr.write(f"kap-notes: templates in {ctx.args.dir} are not valid (listed above)\n")
         return 1
     names = sorted(f"{d.name} {d.version}" for d in registry)
     ctx.emit(
