@@ -1,0 +1,147 @@
+"""Compiled progress notebooks stored encrypted in the vault, rebuilt only when notes change.
+
+A compiled notebook is a record of its patient (``kind: progress_notebook``) holding the
+notebook JSON and the fingerprint of what it was built from: every included note id and version,
+its addenda and reviews, the profile version, the clinic settings and the layout version.
+Its record id is random like every other: a derived id would let anyone holding the store tell
+which record is a notebook, and note types never appear in plaintext. It is found by decrypting
+the patient's records, which compiling does anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from kap_notes.compile.cells import validated_json
+from kap_notes.compile.data import PatientData, gather
+from kap_notes.compile.progress import LAYOUT_VERSION, build_progress
+from kap_notes.forms import ClinicSettings
+from kap_notes.model.patient import Patient
+from kap_notes.service.chart import NoteView, build_views
+from kap_notes.vault.session import Session, StoredRecord
+
+NOTEBOOK_KIND = "progress_notebook"
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """A compiled notebook, whether this call wrote it, and the record holding it."""
+
+    notebook_json: str
+    changed: bool
+    record_id: str
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    records: list[StoredRecord]
+    patient: Patient
+    views: list[NoteView]
+
+
+def user_names(session: Session) -> dict[str, str]:
+    """User id → name, for signatures and reviews."""
+    return {user.user_id: user.name for user in session.store.list_users()}
+
+
+def _load(session: Session, patient_id: str, include_process: bool) -> _Loaded:
+    records = session.read_patient(patient_id)
+    profile = next(r for r in records if r.record_id == patient_id)
+    views = [
+        v for v in build_views(records, session.store) if include_process or not v.is_process_note
+    ]
+    return _Loaded(records, Patient.from_record(profile.content), views)
+
+
+def load_patient_data(
+    session: Session,
+    patient_id: str,
+    *,
+    include_process: bool = False,
+    settings: ClinicSettings | None = None,
+) -> PatientData:
+    """One audited read of the patient, as table rows."""
+    loaded = _load(session, patient_id, include_process)
+    return gather(patient_id, loaded.patient, loaded.views, user_names(session), settings)
+
+
+def fingerprint(
+    loaded: _Loaded, patient_id: str, include_process: bool, settings: ClinicSettings
+) -> str:
+    """SHA-256 over everything the notebook is built from (ids and versions, not content)."""
+    profile = next(r for r in loaded.records if r.record_id == patient_id)
+    basis = {
+        "layout": LAYOUT_VERSION,
+        "include_process": include_process,
+        "settings": settings.as_mapping(),
+        "profile": profile.version,
+        "notes": [
+            [
+                v.note.note_id,
+                v.note.version,
+                sorted(a.addendum_id for a in v.addenda),
+                sorted(r.review_id for r in v.reviews),
+            ]
+            for v in sorted(loaded.views, key=lambda v: v.note.note_id)
+        ],
+    }
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
+
+
+def _stored(records: list[StoredRecord], include_process: bool) -> StoredRecord | None:
+    return next(
+        (
+            r
+            for r in sorted(records, key=lambda r: r.record_id)
+            if r.content.get("kind") == NOTEBOOK_KIND
+            and r.content.get("include_process") is include_process
+        ),
+        None,
+    )
+
+
+def compile_patient(
+    session: Session,
+    patient_id: str,
+    *,
+    include_process: bool = False,
+    settings: ClinicSettings | None = None,
+) -> CompileResult:
+    """Compile, store encrypted, and return the patient's progress notebook.
+
+    Nothing is written when the stored notebook was built from the same notes.
+    """
+    settings = settings or ClinicSettings()
+    loaded = _load(session, patient_id, include_process)
+    stored = _stored(loaded.records, include_process)
+    digest = fingerprint(loaded, patient_id, include_process, settings)
+    if stored is not None and stored.content.get("fingerprint") == digest:
+        return CompileResult(str(stored.content["notebook"]), False, stored.record_id)
+    data = gather(patient_id, loaded.patient, loaded.views, user_names(session), settings)
+    notebook = validated_json(
+        build_progress(data, fingerprint=digest, include_process=include_process)
+    )
+    content = {
+        "kind": NOTEBOOK_KIND,
+        "include_process": include_process,
+        "fingerprint": digest,
+        "layout_version": LAYOUT_VERSION,
+        "notebook": notebook,
+    }
+    record_id, _ = session.put_record(
+        patient_id,
+        content,
+        record_id=stored.record_id if stored else None,
+        expected_version=stored.version if stored else None,
+    )
+    return CompileResult(notebook, True, record_id)
+
+
+def read_compiled(
+    session: Session, patient_id: str, *, include_process: bool = False
+) -> str | None:
+    """The stored notebook JSON (as last compiled), or ``None`` if never compiled."""
+    stored = _stored(session.read_patient(patient_id), include_process)
+    return str(stored.content["notebook"]) if stored is not None else None

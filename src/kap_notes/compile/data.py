@@ -1,0 +1,247 @@
+"""One patient's notes turned into plain table rows: scores, dosing, vitals, adverse events,
+intentions with the insights that followed, flags and the note timeline.
+
+Rows are lists of dicts with a fixed key order (the column order of the tables). Superseded
+note versions stay in the timeline but not in the tables, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kap_notes.compile.values import (
+    NoteValues,
+    as_number,
+    display,
+    instrument_band,
+    instrument_total,
+    note_values,
+)
+from kap_notes.forms import ClinicSettings
+from kap_notes.model.patient import Patient
+from kap_notes.service.chart import NoteView
+
+Row = dict[str, Any]
+#: Instruments charted and tabulated, with their display names.
+INSTRUMENTS = {"phq9": "PHQ-9", "gad7": "GAD-7", "pcl5": "PCL-5"}
+#: Course convention (DOMAIN.md): an induction of about six dosing sessions, then maintenance.
+INDUCTION_SESSIONS = 6
+RESPONSE_DROP = 0.5  # instrument definition: response = at least 50% drop from baseline
+PHQ9_REMISSION_BELOW = 5  # instrument definition: remission = PHQ-9 total below 5
+
+
+@dataclass(frozen=True)
+class PatientData:
+    """Everything a progress notebook shows about one patient."""
+
+    patient_id: str
+    patient: Patient
+    views: list[NoteView]
+    settings: ClinicSettings
+    names: dict[str, str] = field(default_factory=dict)
+    scores: list[Row] = field(default_factory=list)
+    dosing: list[Row] = field(default_factory=list)
+    vitals: list[Row] = field(default_factory=list)
+    adverse_events: list[Row] = field(default_factory=list)
+    intentions: list[Row] = field(default_factory=list)
+    flags: list[Row] = field(default_factory=list)
+    notes: list[Row] = field(default_factory=list)
+
+    @property
+    def baselines(self) -> dict[str, float | None]:
+        """First recorded total of each instrument."""
+        return {
+            key: next((r[key] for r in self.scores if r[key] is not None), None)
+            for key in INSTRUMENTS
+        }
+
+    @property
+    def phase(self) -> str:
+        """preparation (no dosing yet), induction, or maintenance (boosters)."""
+        if not self.dosing:
+            return "preparation"
+        said = any(r["phase"] == "maintenance" for r in self.dosing)
+        return "maintenance" if said or len(self.dosing) > INDUCTION_SESSIONS else "induction"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Notes per form (superseded versions not counted)."""
+        counts: dict[str, int] = {}
+        for view in self.views:
+            if view.status != "superseded":
+                counts[view.note.form] = counts.get(view.note.form, 0) + 1
+        return dict(sorted(counts.items()))
+
+    @property
+    def open_flags(self) -> list[Row]:
+        return [f for f in self.flags if f["review"] == "open"]
+
+
+def gather(
+    patient_id: str,
+    patient: Patient,
+    views: list[NoteView],
+    names: Mapping[str, str],
+    settings: ClinicSettings | None = None,
+) -> PatientData:
+    """Rows for every table, from a chart's note views (already in date order)."""
+    data = PatientData(patient_id, patient, views, settings or ClinicSettings(), dict(names))
+    current = [v for v in views if v.status != "superseded"]
+    notes = [v.note for v in views]
+    for view in views:
+        data.notes.append(_note_row(view, names))
+    for view in current:
+        values = note_values(view.note, notes, data.settings)
+        _add_scores(data, view, values)
+        if view.note.form == "dosing":
+            _add_dosing(data, view, values)
+        _add_flags(data, view, values, names)
+    _add_intentions(data, current)
+    _mark_outcomes(data)
+    return data
+
+
+def _note_row(view: NoteView, names: Mapping[str, str]) -> Row:
+    note, signature = view.note, view.note.signature or {}
+    cosigns = [r for r in view.reviews if r.decision == "cosign"]
+    returns = [r for r in view.reviews if r.decision == "return"]
+    return {
+        "date": note.session_date,
+        "note_id": note.note_id,
+        "form": note.form,
+        "version": note.version,
+        "status": view.status,
+        "author": names.get(note.author, note.author),
+        "signed_by": signature.get("signer_name") or names.get(str(signature.get("signer")), ""),
+        "signed_at": signature.get("signed_at"),
+        "signature_valid": view.signature_valid,
+        "cosigned_by": ", ".join(names.get(r.by, r.by) for r in cosigns),
+        "cosigned_at": cosigns[-1].at if cosigns else None,
+        "returned_comment": returns[-1].text if returns else "",
+        "addenda": len(view.addenda),
+    }
+
+
+def _add_scores(data: PatientData, view: NoteView, values: NoteValues) -> None:
+    totals = {key: instrument_total(values.computed, key) for key in INSTRUMENTS}
+    if all(t is None for t in totals.values()):
+        return
+    phq9_answers = view.note.answers.get("phq9")
+    item9 = as_number(phq9_answers.get("phq9_9")) if isinstance(phq9_answers, Mapping) else None
+    row: Row = {"date": view.note.session_date, "note_id": view.note.note_id}
+    row["form"], row["status"] = view.note.form, view.status
+    for key in INSTRUMENTS:
+        row[key] = totals[key]
+        row[f"{key}_band"] = instrument_band(values.computed, key)
+    row["phq9_item9"] = item9
+    data.scores.append(row)
+
+
+def _mark_outcomes(data: PatientData) -> None:
+    """Change from baseline, response (>= 50% drop) and PHQ-9 remission (< 5) per score row."""
+    baseline = data.baselines["phq9"]
+    for row in data.scores:
+        total = row["phq9"]
+        known = total is not None and baseline not in (None, 0)
+        change = round((total - baseline) / baseline * 100) if known else None
+        row["phq9_change_pct"] = change
+        row["response"] = None if change is None else change <= -RESPONSE_DROP * 100
+        row["remission"] = None if total is None else total < PHQ9_REMISSION_BELOW
+
+
+def _minutes(start: Any, at: Any) -> float | None:
+    try:
+        begin, when = dt.datetime.fromisoformat(str(start)), dt.datetime.fromisoformat(str(at))
+    except ValueError:
+        return None
+    return (when - begin).total_seconds() / 60
+
+
+def _add_dosing(data: PatientData, view: NoteView, values: NoteValues) -> None:
+    note, answers = view.note, view.note.answers
+    vitals = [r for r in answers.get("vitals") or [] if isinstance(r, Mapping)]
+    events = [r for r in answers.get("adverse_events") or [] if isinstance(r, Mapping)]
+    for row in vitals:
+        data.vitals.append(
+            {
+                "date": note.session_date,
+                "note_id": note.note_id,
+                "timepoint": row.get("timepoint"),
+                "measured_at": row.get("measured_at"),
+                "minutes": _minutes(answers.get("start_time"), row.get("measured_at")),
+                **{k: as_number(row.get(k)) for k in _VITALS},
+            }
+        )
+    peak = max(vitals, key=lambda r: as_number(r.get("systolic")) or 0, default=None)
+    event_names = [display("dosing", "ae_type", e.get("ae_type")) for e in events]
+    data.dosing.append(
+        {
+            "date": note.session_date,
+            "note_id": note.note_id,
+            "session_number": as_number(answers.get("session_number")),
+            "phase": answers.get("session_phase"),
+            "route": display("dosing", "route", answers.get("route")),
+            "dose_mg": as_number(answers.get("dose_mg")),
+            "dose_mg_per_kg": as_number(values.computed.get("dose_mg_per_kg")),
+            "peak_bp": f"{peak.get('systolic')}/{peak.get('diastolic')}" if peak else "",
+            "moaas": instrument_total(values.computed, "moaas"),
+            "cadss": instrument_total(values.computed, "cadss"),
+            "adverse_events": ", ".join(event_names),
+            "status": view.status,
+        }
+    )
+    for event in events:
+        data.adverse_events.append(
+            {
+                "date": note.session_date,
+                "note_id": note.note_id,
+                "event": display("dosing", "ae_type", event.get("ae_type")),
+                "severity": display("dosing", "ae_severity", event.get("ae_severity")),
+                "onset": event.get("ae_onset"),
+                "intervention": event.get("ae_intervention") or "",
+                "rescue_medicine": event.get("ae_rescue_medicine") or "",
+                "resolved": event.get("ae_resolved"),
+                "serious": event.get("ae_serious"),
+            }
+        )
+
+
+_VITALS = ("systolic", "diastolic", "heart_rate", "spo2", "resp_rate")
+
+
+def _add_flags(
+    data: PatientData, view: NoteView, values: NoteValues, names: Mapping[str, str]
+) -> None:
+    cosigned = [names.get(r.by, r.by) for r in view.reviews if r.decision == "cosign"]
+    for flag in values.flags:
+        data.flags.append(
+            {
+                "date": view.note.session_date,
+                "note_id": view.note.note_id,
+                "form": view.note.form,
+                "flag": flag.get("id"),
+                "message": flag.get("message"),
+                "review": f"co-signed by {', '.join(cosigned)}" if cosigned else "open",
+            }
+        )
+
+
+def _add_intentions(data: PatientData, views: list[NoteView]) -> None:
+    """Each intention beside the insights of the integration sessions until the next intention."""
+    current: list[Row] = []
+    for view in views:
+        answers = view.note.answers
+        if view.note.form == "intention":
+            current = []
+            for entry in answers.get("intentions") or []:
+                text = entry.get("intention") if isinstance(entry, Mapping) else None
+                row: Row = {"date": view.note.session_date, "intention": text, "insights": []}
+                current.append(row)
+                data.intentions.append(row)
+        elif view.note.form == "integration" and answers.get("insights"):
+            insight = {"date": view.note.session_date, "text": str(answers["insights"])}
+            for row in current:
+                row["insights"].append(insight)

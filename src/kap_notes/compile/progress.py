@@ -1,0 +1,126 @@
+"""The per-patient progress notebook: header and course summary, outcome chart, score, dosing,
+vitals, adverse-event, intention and flag sections, every note with its signatures, and a last
+cell that loads the live data as DataFrames.
+
+Layout (cell ids are ``<position>-<slug>``, so they depend only on the layout):
+header · summary · for each section: heading + pre-rendered code cell · notes heading · one
+markdown cell per note (date order) · live-data heading · live-data code cell.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kap_notes.compile.cells import Notebook, NotebookBuilder, md
+from kap_notes.compile.data import INSTRUMENTS, PatientData
+from kap_notes.compile.sections import SECTIONS, shown
+from kap_notes.service.chart import NoteView
+
+#: Bump when the layout changes: stored notebooks are rebuilt on the next compile.
+LAYOUT_VERSION = "1"
+NOTICE = (
+    "Compiled from the signed record. Thresholds shown are instrument definitions or clinic "
+    "settings; flags mark items for review and are not clinical advice."
+)
+
+
+def build_progress(data: PatientData, *, fingerprint: str, include_process: bool) -> Notebook:
+    """The progress notebook of one patient (outputs rendered, nothing executed)."""
+    book = NotebookBuilder()
+    book.markdown("header", _header(data))
+    book.markdown("summary", _summary(data))
+    for slug, (title, render) in SECTIONS.items():
+        book.markdown(f"{slug}-title", f"## {title}")
+        source = f'from kap_notes import api\n\napi.show("{data.patient_id}", "{slug}")'
+        book.code(slug, source, render(data))
+    book.markdown("notes-title", f"## Notes in date order ({len(data.views)})")
+    for view in data.views:
+        book.markdown(f"note-{view.note.note_id}", _note(view, data))
+    book.markdown(
+        "live-title",
+        "## Live data\nWith the vault unlocked, run the cell below to load this patient's "
+        "tables as pandas DataFrames.",
+    )
+    book.code(
+        "live-data",
+        "from kap_notes import api\n\n"
+        f'frames = api.patient_frames("{data.patient_id}")\n'
+        "sorted(frames)",
+    )
+    metadata: dict[str, Any] = {
+        "kind": "progress",
+        "layout_version": LAYOUT_VERSION,
+        "patient_id": data.patient_id,
+        "fingerprint": fingerprint,
+        "include_process": include_process,
+        "note_count": len(data.views),
+    }
+    return book.notebook(metadata)
+
+
+def _header(data: PatientData) -> str:
+    patient = data.patient
+    return (
+        f"# Progress notebook: {md(patient.chart_code)}\n\n"
+        f"**{md(patient.name)}** (born {md(patient.date_of_birth)}) · patient id "
+        f"`{data.patient_id}`\n\n*{NOTICE}*"
+    )
+
+
+def _summary(data: PatientData) -> str:
+    dates = [v.note.session_date for v in data.views if v.note.session_date]
+    counts = ", ".join(f"{form} {count}" for form, count in data.counts.items()) or "none"
+    lines = [
+        "## Course summary",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Phase | {data.phase} |",
+        f"| First session | {md(min(dates)) if dates else ''} |",
+        f"| Latest session | {md(max(dates)) if dates else ''} |",
+        f"| Sessions by note type | {md(counts)} |",
+        f"| Dosing sessions | {len(data.dosing)} |",
+    ]
+    routes = sorted({str(r["route"]) for r in data.dosing if r["route"]})
+    if routes:
+        lines.append(f"| Routes | {md(', '.join(routes))} |")
+    for key, name in INSTRUMENTS.items():
+        rows = [r for r in data.scores if r[key] is not None]
+        if rows:
+            last = rows[-1]
+            band = f" ({md(last[f'{key}_band'])})" if last[f"{key}_band"] else ""
+            lines.append(
+                f"| {name} baseline → latest | {shown(rows[0][key])} → {shown(last[key])}"
+                f"{band} on {md(last['date'])} |"
+            )
+    lines.append(f"| Open flags for review | {len(data.open_flags)} |")
+    return "\n".join(lines)
+
+
+def _note(view: NoteView, data: PatientData) -> str:
+    note = view.note
+    row = next(r for r in data.notes if r["note_id"] == note.note_id)
+    title = f"### {md(note.session_date or 'undated')} · {md(note.form)} · {view.status}"
+    lines = [title, "", f"Note `{note.note_id}` version {note.version}, by {md(row['author'])}."]
+    if note.signature is not None:
+        check = "signature verified" if view.signature_valid else "SIGNATURE DOES NOT VERIFY"
+        lines.append(f"- Signed by {md(row['signed_by'])} at {md(row['signed_at'])} ({check})")
+    else:
+        lines.append("- Not signed (draft)")
+    names = {r["note_id"]: r for r in data.notes}
+    for review in view.reviews:
+        verb = "Co-signed" if review.decision == "cosign" else "Returned"
+        who = data_name(data, review.by)
+        valid = "" if review.signature_valid else " (SIGNATURE DOES NOT VERIFY)"
+        lines.append(f"- {verb} by {md(who)} at {md(review.at)}{valid}: {md(review.text)}")
+    for addendum in view.addenda:
+        who = data_name(data, addendum.author)
+        lines.append(f"- Addendum by {md(who)} at {md(addendum.created_at)}: {md(addendum.text)}")
+    if view.superseded_by and view.superseded_by in names:
+        lines.append(f"- Superseded by revision `{view.superseded_by}`")
+    return "\n".join(lines)
+
+
+def data_name(data: PatientData, user_id: str) -> str:
+    """A user's name as the notebook shows it."""
+    return data.names.get(user_id, user_id)
