@@ -1,6 +1,26 @@
-"""kap-notes: encrypted session notes for ketamine-assisted psychotherapy clinics."""
+"""kap-notes: encrypted session notes for ketamine-assisted psychotherapy clinics.
+
+In a notebook: ``open_form("dosing")``, ``open_review_queue()``, ``open_progress()``.
+The entry points load lazily so the command line stays quick to start.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+__all__ = ["__version__", "open_form", "open_progress", "open_review_queue"]
+
+_LAZY = {
+    "open_form": "kap_notes.widgets.session_form",
+    "open_review_queue": "kap_notes.widgets.review",
+    "open_progress": "kap_notes.widgets.progress",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kap_notes' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -45,8 +45,8 @@ class Patient:
             problems.append("Name is required")
         dob = str(data.get("date_of_birth") or "").strip()
         try:
-            born = dt.date.fromisoformat(dob)
-            if not dt.date(1900, 1, 1) <= born <= today:
+            born = dt.date.fromisoformat(dob) if dob else None
+            if born is not None and not dt.date(1900, 1, 1) <= born <= today:
                 problems.append(f"Date of birth {dob} must be between 1900-01-01 and today")
         except ValueError:
             problems.append(f"Date of birth {dob!r} is not a date like 1984-03-07")
@@ -70,6 +70,8 @@ class Patient:
     @classmethod
     def from_record(cls, content: Mapping[str, Any]) -> Patient:
         return cls(
-            **{k: content[k] for k in ("chart_code", "name", "date_of_birth", "sex")},
+            **{
+                k: str(content.get(k) or "") for k in ("chart_code", "name", "date_of_birth", "sex")
+            },
             contact=content.get("contact", ""),
         )

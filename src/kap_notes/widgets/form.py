@@ -199,6 +199,10 @@ class FormView:
     def status_text(self) -> str:
         return self.lifecycle.status_text if self.lifecycle is not None else ""
 
+    def mark_signed(self) -> None:
+        """Show a note that is already signed: read-only, addendum only."""
+        self._set_locked(True)
+
     def _set_locked(self, locked: bool) -> None:
         self.locked = locked
         self.body.set_disabled(locked)

@@ -1,0 +1,67 @@
+"""The kernel side of the agent: send an operation, get JSON back, re-raise domain errors."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from kap_notes.agent import ENV_VAR, protocol
+from kap_notes.forms import ValidationIssue
+from kap_notes.model.patient import InvalidInput
+from kap_notes.service.lifecycle import NotSignable
+from kap_notes.vault import errors
+from kap_notes.vault.errors import VaultError, VaultLocked
+
+
+def remote_error(payload: dict[str, Any]) -> Exception:
+    """Rebuild the exception the server raised (domain errors only; anything else generic)."""
+    kind, message = str(payload.get("type")), str(payload.get("message"))
+    if kind == "InvalidInput":
+        return InvalidInput(list(payload.get("problems") or [message]))
+    if kind == "NotSignable":
+        issues = [
+            ValidationIssue(
+                str(i["linkId"]),
+                str(i["message"]),
+                row=i.get("row"),
+                group=i.get("group"),
+                kind=str(i.get("kind", "invalid")),
+            )
+            for i in payload.get("issues") or []
+        ]
+        return NotSignable(issues)
+    cls = getattr(errors, kind, None)
+    if isinstance(cls, type) and issubclass(cls, VaultError) and cls is not errors.RecordUnreadable:
+        return cls(message)
+    return VaultError(message)
+
+
+class AgentTransport:
+    """Calls operations on the agent at ``path`` (default: ``$KAP_NOTES_AGENT``)."""
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, timeout: float = 120.0
+    ) -> None:
+        self.path = os.fspath(path) if path else os.environ.get(ENV_VAR)
+        self.timeout = timeout
+
+    def __call__(self, op: str, kwargs: dict[str, Any]) -> Any:
+        if not self.path:
+            raise VaultLocked(
+                "no kap-notes agent: open this notebook from JupyterLab with kap-notes installed"
+            )
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(self.timeout)
+                sock.connect(self.path)
+                sock.sendall(protocol.encode({"op": op, "kwargs": kwargs}))
+                reply = sock.makefile("rb").readline(protocol.MAX_MESSAGE)
+        except OSError as exc:
+            raise VaultLocked(
+                "cannot reach the kap-notes agent (was JupyterLab restarted?); reopen the form"
+            ) from exc
+        message = protocol.decode(reply)
+        if not message.get("ok"):
+            raise remote_error(dict(message.get("error") or {}))
+        return message.get("result")

@@ -1,0 +1,117 @@
+"""The server's only copy of the unlocked session, with idle auto-lock."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kap_notes.service import operations
+from kap_notes.vault.crypto import MINIMUM_KDF, KdfParams
+from kap_notes.vault.errors import VaultLocked
+from kap_notes.vault.session import Session
+from kap_notes.vault.vault import Vault
+
+
+@dataclass
+class ClinicThresholds:
+    """Clinic settings that raise review flags (never clinical advice)."""
+
+    systolic_alert_mmhg: int = 160
+    diastolic_alert_mmhg: int = 100
+    spo2_alert_below_percent: int = 92
+
+
+class KeyHolder:
+    """Holds at most one unlocked :class:`Session`; every use resets the idle timer."""
+
+    def __init__(
+        self,
+        vault_path: str,
+        *,
+        auto_lock_minutes: float = 15,
+        kdf_floor: KdfParams = MINIMUM_KDF,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.vault_path = vault_path
+        self.auto_lock_minutes = auto_lock_minutes
+        self.kdf_floor = kdf_floor
+        self.thresholds = ClinicThresholds()
+        self._clock = clock
+        self._session: Session | None = None
+        self._last_used = clock()
+        self._mutex = threading.RLock()
+
+    # ------------------------------------------------------------------------- state
+    def unlock(self, user: str, passphrase: str) -> dict[str, Any]:
+        """Unlock as ``user`` (replacing any earlier session)."""
+        session = Vault.open(self.vault_path, kdf_floor=self.kdf_floor).unlock(user, passphrase)
+        with self._mutex:
+            if self._session is not None:
+                self._session.lock()
+            self._session = session
+            self._last_used = self._clock()
+        return self.status()
+
+    def lock(self) -> dict[str, Any]:
+        """Drop every key. Kernels see the vault locked on their next request."""
+        with self._mutex:
+            if self._session is not None:
+                self._session.lock()
+                self._session.vault.close()
+            self._session = None
+        return self.status()
+
+    def touch(self) -> dict[str, Any]:
+        """Record user activity (resets the auto-lock timer)."""
+        with self._mutex:
+            if self._session is not None:
+                self._last_used = self._clock()
+        return self.status()
+
+    def seconds_to_lock(self) -> float | None:
+        with self._mutex:
+            if self._session is None:
+                return None
+            idle = self._clock() - self._last_used
+            return max(0.0, self.auto_lock_minutes * 60 - idle)
+
+    def check_idle(self) -> bool:
+        """Lock if idle too long; returns True if it locked now."""
+        remaining = self.seconds_to_lock()
+        if remaining is not None and remaining <= 0:
+            self.lock()
+            return True
+        return False
+
+    def status(self) -> dict[str, Any]:
+        with self._mutex:
+            session = self._session
+            remaining = self.seconds_to_lock()
+            return {
+                "unlocked": session is not None,
+                "user": session.user_row.name if session else None,
+                "role": session.role.value if session else None,
+                "auto_lock_minutes": self.auto_lock_minutes,
+                "seconds_to_lock": None if remaining is None else int(remaining),
+            }
+
+    def session(self) -> Session:
+        """The unlocked session (and a touch), or :class:`VaultLocked`."""
+        self.check_idle()
+        with self._mutex:
+            if self._session is None:
+                raise VaultLocked("the vault is locked: unlock it in JupyterLab (nothing was lost)")
+            self._last_used = self._clock()
+            return self._session
+
+    # -------------------------------------------------------------------- operations
+    def run(self, op: str, kwargs: dict[str, Any]) -> Any:
+        """Run one service operation as the unlocked user (serialised)."""
+        if op == "status":
+            return self.status()
+        session = self.session()
+        with self._mutex:
+            return operations.run(session, op, kwargs)

@@ -1,0 +1,81 @@
+"""The agent's Unix socket server, run inside the Jupyter server's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import struct
+from pathlib import Path
+
+from kap_notes.agent import protocol
+from kap_notes.agent.keyholder import KeyHolder
+from kap_notes.service.operations import error_payload, is_domain_error
+
+log = logging.getLogger(__name__)
+
+
+def _peer_uid(writer: asyncio.StreamWriter) -> int | None:
+    sock: socket.socket | None = writer.get_extra_info("socket")
+    if sock is None or not hasattr(socket, "SO_PEERCRED"):
+        return None
+    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _pid, uid, _gid = struct.unpack("3i", creds)
+    return int(uid)
+
+
+class AgentServer:
+    """Serves :class:`KeyHolder` operations to kernels of the same OS user."""
+
+    def __init__(self, keyholder: KeyHolder, path: Path) -> None:
+        self.keyholder = keyholder
+        self.path = path
+        self._server: asyncio.AbstractServer | None = None
+
+    async def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        old_mask = os.umask(0o177)
+        try:
+            self._server = await asyncio.start_unix_server(
+                self._handle, path=str(self.path), limit=protocol.MAX_MESSAGE
+            )
+        finally:
+            os.umask(old_mask)
+        self.path.chmod(0o600)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            if _peer_uid(writer) not in (None, os.getuid()):
+                return
+            while line := await reader.readline():
+                reply = await self._reply(line)
+                writer.write(protocol.encode(reply))
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    async def _reply(self, line: bytes) -> dict[str, object]:
+        try:
+            request = protocol.decode(line)
+            op, kwargs = str(request["op"]), dict(request.get("kwargs") or {})
+            result = await asyncio.get_running_loop().run_in_executor(
+                None, self.keyholder.run, op, kwargs
+            )
+        except Exception as exc:
+            if not is_domain_error(exc):
+                log.exception("kap-notes agent operation failed")
+            return {"ok": False, "error": error_payload(exc)}
+        return {"ok": True, "result": result}

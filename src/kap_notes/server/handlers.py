@@ -1,0 +1,154 @@
+"""REST API under ``/kap-notes/api/`` (described in ``openapi.yaml``): thin handlers that map
+domain errors to JSON with clear messages and an HTTP status."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.utils import url_path_join
+
+from kap_notes.agent.keyholder import KeyHolder
+from kap_notes.model.patient import InvalidInput
+from kap_notes.service.lifecycle import NotSignable
+from kap_notes.service.operations import OPERATIONS, error_payload, is_domain_error
+from kap_notes.vault import errors
+
+AUTH_RESOURCE = "kap-notes"
+
+#: Domain error → HTTP status. Anything else a clinician can act on is 400.
+STATUS = {
+    errors.VaultLocked: 423,
+    errors.WrongPassphrase: 403,
+    errors.WeakKdfParameters: 403,
+    errors.NotAuthorised: 403,
+    errors.UnknownUser: 403,
+    errors.UnknownPatient: 404,
+    errors.UnknownRecord: 404,
+    errors.StaleVersion: 409,
+    errors.SignedRecordImmutable: 409,
+    errors.IntegrityError: 409,
+    NotSignable: 422,
+    InvalidInput: 422,
+}
+
+
+class KapHandler(APIHandler):
+    """Authenticated, authorised JSON handler with domain-error mapping."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def keyholder(self) -> KeyHolder:
+        holder: KeyHolder = self.settings["kap_notes_keyholder"]
+        return holder
+
+    def body(self) -> dict[str, Any]:
+        if not self.request.body:
+            return {}
+        try:
+            value = json.loads(self.request.body)
+        except ValueError as exc:
+            raise InvalidInput(["the request body is not JSON"]) from exc
+        if not isinstance(value, dict):
+            raise InvalidInput(["the request body must be a JSON object"])
+        return value
+
+    async def respond(self, func: Any, *args: Any) -> None:
+        """Run ``func`` off the event loop; write its JSON result or a clear error."""
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(None, func, *args)
+        except Exception as exc:
+            if not is_domain_error(exc):
+                raise
+            self.set_status(_status_for(exc))
+            self.finish(json.dumps({"error": str(exc), **error_payload(exc)}))
+            return
+        self.finish(json.dumps(result))
+
+
+def _status_for(exc: Exception) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+class StatusHandler(KapHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.respond(self.keyholder.status)
+
+
+class UnlockHandler(KapHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.body()
+        user, passphrase = str(body.get("user", "")), str(body.get("passphrase", ""))
+        await self.respond(self.keyholder.unlock, user, passphrase)
+
+
+class LockHandler(KapHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        await self.respond(self.keyholder.lock)
+
+
+class TouchHandler(KapHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        await self.respond(self.keyholder.touch)
+
+
+class SettingsHandler(KapHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        await self.respond(apply_settings, self.keyholder, self.body())
+
+
+def apply_settings(holder: KeyHolder, body: dict[str, Any]) -> dict[str, Any]:
+    """Settings from the JupyterLab settings registry (auto-lock; clinic flag thresholds)."""
+    if "auto_lock_minutes" in body:
+        minutes = float(body["auto_lock_minutes"])
+        if minutes < 1:
+            raise InvalidInput(["auto-lock needs at least 1 minute"])
+        holder.auto_lock_minutes = minutes
+    for name in ("systolic_alert_mmhg", "diastolic_alert_mmhg", "spo2_alert_below_percent"):
+        if name in body:
+            setattr(holder.thresholds, name, int(body[name]))
+    return holder.status()
+
+
+class OperationHandler(KapHandler):
+    """``POST /kap-notes/api/ops/<name>`` with the operation's arguments as the JSON body."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        if name not in OPERATIONS:
+            raise tornado.web.HTTPError(404, f"no operation {name}")
+        await self.respond(self.keyholder.run, name, self.body())
+
+
+def setup_handlers(web_app: tornado.web.Application, keyholder: KeyHolder) -> None:
+    """The route table."""
+    web_app.settings["kap_notes_keyholder"] = keyholder
+    base = url_path_join(web_app.settings["base_url"], "kap-notes", "api")
+    routes: list[tuple[str, type[KapHandler]]] = [
+        (url_path_join(base, "status"), StatusHandler),
+        (url_path_join(base, "unlock"), UnlockHandler),
+        (url_path_join(base, "lock"), LockHandler),
+        (url_path_join(base, "touch"), TouchHandler),
+        (url_path_join(base, "settings"), SettingsHandler),
+        (url_path_join(base, "ops", r"([a-z_]+)"), OperationHandler),
+    ]
+    web_app.add_handlers(".*$", routes)  # type: ignore[arg-type]

@@ -1,0 +1,109 @@
+"""What forms and views talk to: the same operations, in-process or through the kernel agent.
+
+``Backend(LocalTransport(session))`` runs operations in this process (tests, scripts);
+``Backend(AgentTransport())`` sends them to the Jupyter server that holds the unlocked keys, so a
+kernel never holds a key and locking takes effect everywhere at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from kap_notes.service import operations
+from kap_notes.vault.session import Session
+
+
+class Transport(Protocol):
+    """Carries one operation to wherever the unlocked session lives."""
+
+    def __call__(self, op: str, kwargs: dict[str, Any]) -> Any: ...
+
+
+class LocalTransport:
+    """Runs operations against a session in this process."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def __call__(self, op: str, kwargs: dict[str, Any]) -> Any:
+        if op == "status":
+            locked = self.session.locked
+            return {"unlocked": not locked, "user": None if locked else self.session.user_row.name}
+        return operations.run(self.session, op, kwargs)
+
+
+class Backend:
+    """Typed calls over a :class:`Transport`."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    def _call(self, op: str, **kwargs: Any) -> Any:
+        return self.transport(op, kwargs)
+
+    def status(self) -> dict[str, Any]:
+        return dict(self._call("status"))
+
+    def locked(self) -> bool:
+        return not self.status().get("unlocked", False)
+
+    def whoami(self) -> dict[str, str]:
+        return dict(self._call("whoami"))
+
+    def list_patients(self) -> list[dict[str, Any]]:
+        return list(self._call("list_patients"))
+
+    def add_patient(self, data: dict[str, Any]) -> str:
+        return str(self._call("add_patient", data=data)["patient_id"])
+
+    def list_notes(self, patient_id: str, include_process: bool = False) -> list[dict[str, Any]]:
+        return list(
+            self._call("list_notes", patient_id=patient_id, include_process=include_process)
+        )
+
+    def get_note(self, note_id: str) -> dict[str, Any]:
+        return dict(self._call("get_note", note_id=note_id))
+
+    def form_context(
+        self, patient_id: str, form: str, answers: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return dict(self._call("form_context", patient_id=patient_id, form=form, answers=answers))
+
+    def save_draft(
+        self,
+        patient_id: str,
+        form: str,
+        answers: dict[str, Any],
+        note_id: str | None = None,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        return dict(
+            self._call(
+                "save_draft", patient_id=patient_id, form=form, answers=answers,
+                note_id=note_id, version=version,
+            )
+        )  # fmt: skip
+
+    def sign_note(self, note_id: str, passphrase: str) -> dict[str, Any]:
+        return dict(self._call("sign_note", note_id=note_id, passphrase=passphrase))
+
+    def add_addendum(self, note_id: str, text: str) -> dict[str, Any]:
+        return dict(self._call("add_addendum", note_id=note_id, text=text))
+
+    def review_queue(self) -> list[dict[str, Any]]:
+        return list(self._call("review_queue"))
+
+    def cosign(self, note_id: str, attestation: str | None = None) -> dict[str, Any]:
+        return dict(self._call("cosign", note_id=note_id, attestation=attestation))
+
+    def return_note(self, note_id: str, comment: str) -> dict[str, Any]:
+        return dict(self._call("return_note", note_id=note_id, comment=comment))
+
+
+def default_backend(session: Session | None = None) -> Backend:
+    """In-process for ``session``; otherwise the agent of the Jupyter server running this kernel."""
+    if session is not None:
+        return Backend(LocalTransport(session))
+    from kap_notes.agent.client import AgentTransport  # noqa: PLC0415 - kernels only
+
+    return Backend(AgentTransport())

@@ -1,0 +1,147 @@
+"""Every use case as a JSON-in, JSON-out operation, in one table.
+
+The REST API, the kernel agent and the in-process backend all dispatch through :data:`OPERATIONS`,
+so a form in a kernel, a browser request and a test run exactly the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from kap_notes.model.patient import InvalidInput
+from kap_notes.service import chart, lifecycle, patients, review
+from kap_notes.service.assess import context_for
+from kap_notes.service.notes import list_notes
+from kap_notes.vault.errors import VaultError
+from kap_notes.vault.session import Session
+
+Operation = Callable[..., Any]
+
+
+def _list_patients(session: Session) -> list[dict[str, Any]]:
+    return [asdict(p) for p in patients.list_patients(session)]
+
+
+def _add_patient(session: Session, data: dict[str, Any]) -> dict[str, str]:
+    return {"patient_id": patients.add_patient(session, data)}
+
+
+def _list_notes(
+    session: Session, patient_id: str, include_process: bool = False
+) -> list[dict[str, Any]]:
+    views = chart.chart(session, patient_id, include_process=include_process).notes
+    return [
+        {
+            "note_id": v.note.note_id,
+            "version": v.note.version,
+            "form": v.note.form,
+            "status": v.status,
+            "session_date": v.note.session_date,
+            "addenda": len(v.addenda),
+        }
+        for v in views
+    ]
+
+
+def _get_note(session: Session, note_id: str) -> dict[str, Any]:
+    note, assessment = lifecycle.note_details(session, note_id)
+    return {
+        **asdict(note),
+        "computed": assessment.computed,
+        "flags": [f.as_dict() for f in assessment.flags],
+        "issues": [i.as_dict() for i in assessment.validation.issues],
+    }
+
+
+def _form_context(
+    session: Session, patient_id: str, form: str, answers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return context_for(form, answers or {}, list_notes(session, patient_id))
+
+
+def _save_draft(
+    session: Session,
+    *,
+    patient_id: str,
+    form: str,
+    answers: dict[str, Any],
+    note_id: str | None = None,
+    version: int | None = None,
+) -> dict[str, Any]:
+    saved = lifecycle.save_draft(
+        session, patient_id, form, answers, note_id=note_id, expected_version=version
+    )
+    return {
+        **asdict(saved.ref),
+        "issues": [i.as_dict() for i in saved.assessment.validation.issues],
+    }
+
+
+def _sign_note(session: Session, note_id: str, passphrase: str) -> dict[str, Any]:
+    return asdict(lifecycle.sign_note(session, note_id, passphrase).ref)
+
+
+def _add_addendum(session: Session, note_id: str, text: str) -> dict[str, Any]:
+    return asdict(lifecycle.add_addendum(session, note_id, text))
+
+
+def _review_queue(session: Session) -> list[dict[str, Any]]:
+    return [asdict(q) for q in review.review_queue(session)]
+
+
+def _cosign(session: Session, note_id: str, attestation: str | None = None) -> dict[str, Any]:
+    return asdict(review.cosign(session, note_id, attestation or review.DEFAULT_ATTESTATION))
+
+
+def _return_note(session: Session, note_id: str, comment: str) -> dict[str, Any]:
+    return asdict(review.return_note(session, note_id, comment))
+
+
+def _whoami(session: Session) -> dict[str, str]:
+    return {"user_id": session.user_id, "name": session.user_row.name, "role": session.role.value}
+
+
+OPERATIONS: dict[str, Operation] = {
+    "whoami": _whoami,
+    "list_patients": _list_patients,
+    "add_patient": _add_patient,
+    "list_notes": _list_notes,
+    "get_note": _get_note,
+    "form_context": _form_context,
+    "save_draft": _save_draft,
+    "sign_note": _sign_note,
+    "add_addendum": _add_addendum,
+    "review_queue": _review_queue,
+    "cosign": _cosign,
+    "return_note": _return_note,
+}
+
+
+def run(session: Session, op: str, kwargs: dict[str, Any]) -> Any:
+    """Run one operation; unknown operations and bad arguments are clear input errors."""
+    operation = OPERATIONS.get(op)
+    if operation is None:
+        raise InvalidInput([f"unknown operation {op!r}"])
+    try:
+        return operation(session, **kwargs)
+    except TypeError as exc:
+        if "argument" in str(exc):
+            raise InvalidInput([f"{op}: {exc}"]) from exc
+        raise
+
+
+def error_payload(exc: Exception) -> dict[str, Any]:
+    """How an error travels as JSON: its type name, the clinician-facing message, any issues."""
+    payload: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
+    if isinstance(exc, lifecycle.NotSignable):
+        payload["issues"] = [i.as_dict() for i in exc.issues]
+    elif isinstance(exc, InvalidInput):
+        payload["problems"] = exc.problems
+    return payload
+
+
+def is_domain_error(exc: Exception) -> bool:
+    """Errors a clinician can act on (anything else is a bug)."""
+    return isinstance(exc, (VaultError, InvalidInput))

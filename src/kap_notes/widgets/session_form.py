@@ -1,0 +1,183 @@
+"""``open_form("dosing")``: pick or create a patient, then fill, save, sign and add addenda.
+
+The form talks to a :class:`~kap_notes.service.backend.Backend`: in a kernel started by JupyterLab
+that is the server's key agent (the kernel never holds a key); in tests and scripts, a session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from kap_notes.forms import ClinicSettings, ValidationIssue, get_template
+from kap_notes.service.backend import Backend, default_backend
+from kap_notes.service.lifecycle import NotSignable
+from kap_notes.vault.errors import WrongPassphrase
+from kap_notes.vault.session import Session
+from kap_notes.widgets.controller import SaveOutcome
+from kap_notes.widgets.form import FormView
+from kap_notes.widgets.patient import PatientPicker
+from kap_notes.widgets.style import tone
+
+
+def _issues(raw: list[dict[str, Any]]) -> tuple[ValidationIssue, ...]:
+    return tuple(
+        ValidationIssue(
+            str(i["linkId"]),
+            str(i["message"]),
+            severity=i.get("severity", "error"),
+            row=i.get("row"),
+            group=i.get("group"),
+            kind=str(i.get("kind", "invalid")),
+        )
+        for i in raw
+    )
+
+
+class BackendController:
+    """Persists one note through a backend; ``locked()`` means the note is signed (read-only)."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        patient_id: str,
+        form: str,
+        *,
+        note_id: str | None = None,
+        version: int | None = None,
+        signed: bool = False,
+    ) -> None:
+        self.backend = backend
+        self.patient_id = patient_id
+        self.form = form
+        self.note_id = note_id
+        self.version = version
+        self.signed = signed
+
+    def save_draft(self, answers: dict[str, Any]) -> SaveOutcome:
+        saved = self.backend.save_draft(
+            self.patient_id, self.form, answers, note_id=self.note_id, version=self.version
+        )
+        self.note_id, self.version = str(saved["note_id"]), int(saved["version"])
+        issues = _issues(saved.get("issues", []))
+        todo = sum(1 for i in issues if i.severity == "error")
+        message = "Draft saved" + (f" ({todo} thing(s) to finish before signing)" if todo else "")
+        return SaveOutcome(ok=True, message=message, issues=())
+
+    def sign(self, answers: dict[str, Any], passphrase: str) -> SaveOutcome:
+        self.save_draft(answers)
+        try:
+            signed = self.backend.sign_note(str(self.note_id), passphrase)
+        except WrongPassphrase:
+            return SaveOutcome(False, "Wrong passphrase: nothing was signed; your input is kept")
+        except NotSignable as exc:
+            return SaveOutcome(False, str(exc), tuple(exc.issues))
+        self.version = int(signed["version"])
+        self.signed = True
+        return SaveOutcome(True, "Signed")
+
+    def addend(self, text: str) -> SaveOutcome:
+        if self.note_id is None or not self.signed:
+            return SaveOutcome(False, "Sign the note before adding an addendum")
+        self.backend.add_addendum(self.note_id, text)
+        return SaveOutcome(True, "Addendum added")
+
+    def locked(self) -> bool:
+        return self.signed
+
+
+class SessionForm:
+    """A patient picker above the form of the chosen patient."""
+
+    def __init__(
+        self,
+        form: str,
+        backend: Backend,
+        *,
+        patient: str | None = None,
+        note: str | None = None,
+        settings: ClinicSettings | None = None,
+    ) -> None:
+        self.definition = get_template(form)
+        self.backend = backend
+        self.settings = settings
+        self.view: FormView | None = None
+        self.message = widgets.HTML()
+        self.form_box = widgets.VBox()
+        self.picker: PatientPicker | None = None
+        parts: list[Any] = [self.message]
+        if note is not None:
+            self._open_note(note)
+        else:
+            self.picker = PatientPicker(self._patients(), self._create, self.choose)
+            parts.insert(0, self.picker.widget)
+            if patient is not None:
+                if patient not in {pid for _, pid in self.picker.dropdown.options}:
+                    raise ValueError(f"patient {patient} is not one you can open")
+                self.picker.value = patient
+        self.widget = widgets.VBox([*parts, self.form_box])
+
+    def _patients(self) -> list[tuple[str, str]]:
+        try:
+            rows = self.backend.list_patients()
+        except Exception as error:  # a locked vault: say so, offer nothing
+            self.message.value = tone(f"{error}", "error")
+            return []
+        return [(p["patient_id"], f"{p['chart_code']} · {p['name']}") for p in rows]
+
+    def _create(self, label: str) -> str:
+        return self.backend.add_patient({"name": label})
+
+    def choose(self, patient_id: str | None) -> None:
+        """Show a new note of this form for ``patient_id``."""
+        self.form_box.children = ()
+        if patient_id is None:
+            return
+        try:
+            context = self.backend.form_context(patient_id, self.definition.name)
+        except Exception as error:
+            self.message.value = tone(f"{error}", "error")
+            return
+        controller = BackendController(self.backend, patient_id, self.definition.name)
+        self._show(FormView(self.definition, None, context, self.settings, controller))
+
+    def _open_note(self, note_id: str) -> None:
+        note = self.backend.get_note(note_id)
+        self.definition = get_template(note["form"], (note.get("template") or {}).get("version"))
+        signed = note.get("signature") is not None
+        controller = BackendController(
+            self.backend,
+            note["patient_id"],
+            note["form"],
+            note_id=note_id,
+            version=int(note["version"]),
+            signed=signed,
+        )
+        context = self.backend.form_context(note["patient_id"], note["form"], note["answers"])
+        view = FormView(self.definition, note["answers"], context, self.settings, controller)
+        if signed:
+            view.mark_signed()
+        self._show(view)
+
+    def _show(self, view: FormView) -> None:
+        self.view = view
+        self.form_box.children = (view.widget,)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def open_form(
+    form: str,
+    *,
+    patient: str | None = None,
+    note: str | None = None,
+    session: Session | None = None,
+    backend: Backend | None = None,
+    settings: ClinicSettings | None = None,
+) -> SessionForm:
+    """The form for a new ``form`` note (choose ``patient``), or an existing ``note``."""
+    return SessionForm(
+        form, backend or default_backend(session), patient=patient, note=note, settings=settings
+    )
