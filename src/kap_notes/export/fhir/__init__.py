@@ -1,0 +1,42 @@
+"""FHIR R4 export: Questionnaire per template, QuestionnaireResponse per note, Observation per
+instrument total, and a per-patient Bundle. Plain dicts; validate with ``fhir.resources.R4B``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from kap_notes.export.document import user_names
+from kap_notes.export.fhir.bundle import patient_bundle, patient_resource
+from kap_notes.export.fhir.common import local_zone
+from kap_notes.export.fhir.observation import total_observation
+from kap_notes.export.fhir.questionnaire import questionnaire
+from kap_notes.export.fhir.response import questionnaire_response
+from kap_notes.service.chart import chart
+from kap_notes.vault.session import Session
+
+__all__ = [
+    "export_fhir_bundle",
+    "patient_bundle",
+    "patient_resource",
+    "questionnaire",
+    "questionnaire_response",
+    "total_observation",
+]
+
+
+def export_fhir_bundle(
+    session: Session,
+    patient_id: str,
+    *,
+    include_process: bool = False,
+    zone: dt.tzinfo | None = None,
+) -> dict[str, Any]:
+    """A patient's record as a FHIR R4 Bundle dict. Audited as an export.
+
+    Session times are wall-clock times in ``zone`` (default: this machine's zone).
+    """
+    record = chart(session, patient_id, include_process=include_process)
+    bundle = patient_bundle(record, user_names(session.store.get_user), zone=zone or local_zone())
+    session.log("export", patient_id, None)
+    return bundle
