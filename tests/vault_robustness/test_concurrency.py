@@ -202,5 +202,5 @@ def test_verify_chain_is_consistent_while_another_process_writes(
         problems = audit.verify_chain(verifier.store, verifier.vault_id).problems
         runs += 1
     finish(proc)
-    assert runs >= 10, "the verifier did not run alongside the writer"
     assert problems == [], f"false alarm after {runs} verifications of an untampered vault"
+    assert runs >= 10, "the verifier did not run alongside the writer"
