@@ -13,6 +13,8 @@ from kap_notes.vault.crypto import FAST_KDF
 from kap_notes.vault.session import Session
 from kap_notes.vault.vault import Vault
 
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
 PASSPHRASES = {
     "ada": "ada test passphrase",
     "tess": "tess test passphrase",

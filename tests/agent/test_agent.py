@@ -66,7 +66,7 @@ def test_form_through_the_agent_saves_signs_and_survives_a_lock(agent: RunningAg
 
 def test_idle_lock_drops_the_session(agent: RunningAgent) -> None:
     now = [0.0]
-    agent.holder._clock = lambda: now[0]  # noqa: SLF001 - drive time in the test
+    agent.holder._clock = lambda: now[0]
     agent.holder.unlock("tess", PASSPHRASES["tess"])
     agent.holder.auto_lock_minutes = 1
     now[0] = 59

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "kap_notes.server"}]
+from kap_notes.server.app import KapNotesApp
 
 
-def _load_jupyter_server_extension(server_app: Any) -> None:
-    from kap_notes.server.extension import load
-
-    load(server_app)
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    return [{"module": "kap_notes.server", "app": KapNotesApp}]

@@ -151,4 +151,4 @@ def setup_handlers(web_app: tornado.web.Application, keyholder: KeyHolder) -> No
         (url_path_join(base, "settings"), SettingsHandler),
         (url_path_join(base, "ops", r"([a-z_]+)"), OperationHandler),
     ]
-    web_app.add_handlers(".*$", routes)  # type: ignore[arg-type]
+    web_app.add_handlers(".*$", routes)

@@ -1,0 +1,92 @@
+"""The server extension as a jupyter_server ``ExtensionApp``: settings, key holder, agent socket,
+routes, idle timer, and a clean stop (keys dropped, socket removed)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_runtime_dir
+from jupyter_server.extension.application import ExtensionApp
+from tornado.ioloop import IOLoop, PeriodicCallback
+from traitlets import Bool, Float, Unicode, default
+
+from kap_notes.agent import ENV_VAR
+from kap_notes.agent.keyholder import KeyHolder
+from kap_notes.agent.server import AgentServer
+from kap_notes.server.handlers import setup_handlers
+from kap_notes.vault.crypto import FAST_KDF, MINIMUM_KDF
+
+_SOCKET_PATH_LIMIT = 100
+
+
+def agent_socket_path() -> Path:
+    """A private path for the agent socket (runtime dir, or a 0700 temp dir if that is too long)."""
+    path = Path(jupyter_runtime_dir()) / f"kap-notes-agent-{os.getpid()}.sock"
+    if len(str(path)) > _SOCKET_PATH_LIMIT:
+        path = Path(tempfile.mkdtemp(prefix="kap-")) / "agent.sock"
+    return path
+
+
+class KapNotesApp(ExtensionApp):
+    """kap-notes inside jupyter_server (configure as ``c.KapNotesApp.*``)."""
+
+    name = "kap_notes"
+
+    vault = Unicode(
+        help="Vault directory (or KAP_NOTES_VAULT). Never on a network file system."
+    ).tag(config=True)
+    auto_lock_minutes = Float(
+        15.0, help="Lock the vault after this many idle minutes (the UI setting overrides it)."
+    ).tag(config=True)
+    fast_kdf = Bool(
+        False, help="Accept the weak test KDF. For demos and tests only (or KAP_NOTES_FAST_KDF=1)."
+    ).tag(config=True)
+    notebook_folder = Unicode(
+        "kap-vault", help="Contents path under which notebooks are stored encrypted in the vault."
+    ).tag(config=True)
+    idle_check_seconds = Float(5.0, help="How often to check for the idle timeout.").tag(
+        config=True
+    )
+
+    @default("vault")
+    def _vault_default(self) -> str:
+        return os.environ.get("KAP_NOTES_VAULT", "")
+
+    @default("fast_kdf")
+    def _fast_kdf_default(self) -> bool:
+        return os.environ.get("KAP_NOTES_FAST_KDF") == "1"
+
+    def initialize_settings(self) -> None:
+        self.keyholder = KeyHolder(
+            self.vault,
+            auto_lock_minutes=self.auto_lock_minutes,
+            kdf_floor=FAST_KDF if self.fast_kdf else MINIMUM_KDF,
+        )
+        self.agent = AgentServer(self.keyholder, agent_socket_path())
+        os.environ[ENV_VAR] = str(self.agent.path)  # inherited by every kernel this server starts
+        IOLoop.current().add_callback(self.agent.start)
+        self.idle_timer = PeriodicCallback(
+            self.keyholder.check_idle, self.idle_check_seconds * 1000
+        )
+        self.idle_timer.start()
+        if not self.vault:
+            self.log.warning("kap-notes: no vault configured (set KAP_NOTES_VAULT)")
+        self.log.info(
+            "kap-notes: agent at %s; auto-lock after %s idle minutes",
+            self.agent.path,
+            self.auto_lock_minutes,
+        )
+
+    def _check_idle(self) -> None:
+        self.keyholder.check_idle()
+
+    def initialize_handlers(self) -> None:
+        assert self.serverapp is not None  # noqa: S101 - set by jupyter_server before this hook
+        setup_handlers(self.serverapp.web_app, self.keyholder)
+
+    async def stop_extension(self) -> None:
+        self.keyholder.lock()
+        self.idle_timer.stop()
+        await self.agent.stop()

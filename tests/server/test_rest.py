@@ -1,0 +1,127 @@
+"""The REST API through a real jupyter_server that requires authentication."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from kap_notes.service.synthetic import synthetic_course
+from tests.conftest import PASSPHRASES, Clinic
+
+Fetch = Any
+
+
+@pytest.fixture
+def jp_server_config(clinic: Clinic) -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"kap_notes.server": True},
+            "allow_unauthenticated_access": False,
+        },
+        "KapNotesApp": {"vault": str(clinic.path), "fast_kdf": True},
+    }
+
+
+async def call(fetch: Fetch, path: str, body: dict[str, Any] | None = None) -> Any:
+    method = "GET" if body is None else "POST"
+    response = await fetch(
+        "kap-notes",
+        "api",
+        *path.split("/"),
+        method=method,
+        body=None if body is None else json.dumps(body),
+    )
+    return json.loads(response.body)
+
+
+async def failure(fetch: Fetch, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    with pytest.raises(HTTPClientError) as info:
+        await call(fetch, path, body)
+    assert info.value.response is not None
+    return info.value.code, json.loads(info.value.response.body)
+
+
+async def test_requires_authentication(jp_fetch: Fetch) -> None:
+    # Given a request without the server's token
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("kap-notes", "api", "status", headers={"Authorization": ""})
+    # Then it is refused
+    assert info.value.code in (401, 403)
+
+
+async def test_unlock_save_sign_lock(jp_fetch: Fetch) -> None:
+    status = await call(jp_fetch, "status")
+    assert status["unlocked"] is False
+    code, error = await failure(jp_fetch, "ops/list_patients", {})
+    assert code == 423
+    assert "locked" in error["error"]
+    code, error = await failure(jp_fetch, "unlock", {"user": "tess", "passphrase": "nope"})
+    assert code == 403
+    assert "wrong passphrase" in error["error"]
+    status = await call(jp_fetch, "unlock", {"user": "tess", "passphrase": PASSPHRASES["tess"]})
+    assert (status["unlocked"], status["user"]) == (True, "tess")
+    course = synthetic_course(11, start=dt.date(2026, 7, 6))
+    patient = (await call(jp_fetch, "ops/add_patient", {"data": course.profile}))["patient_id"]
+    saved = await call(
+        jp_fetch,
+        "ops/save_draft",
+        {"patient_id": patient, "form": "intention", "answers": {"setting": "remote"}},
+    )
+    assert any(i["kind"] == "required" for i in saved["issues"])
+    code, error = await failure(
+        jp_fetch, "ops/sign_note", {"note_id": saved["note_id"], "passphrase": PASSPHRASES["tess"]}
+    )
+    assert code == 422
+    assert error["type"] == "NotSignable"
+    assert error["issues"]
+    saved = await call(
+        jp_fetch,
+        "ops/save_draft",
+        {
+            "patient_id": patient,
+            "form": "intention",
+            "answers": course.steps[1].answers,
+            "note_id": saved["note_id"],
+            "version": saved["version"],
+        },
+    )
+    code, error = await failure(
+        jp_fetch,
+        "ops/save_draft",
+        {
+            "patient_id": patient,
+            "form": "intention",
+            "answers": course.steps[1].answers,
+            "note_id": saved["note_id"],
+            "version": 1,
+        },
+    )
+    assert code == 409
+    signed = await call(
+        jp_fetch, "ops/sign_note", {"note_id": saved["note_id"], "passphrase": PASSPHRASES["tess"]}
+    )
+    assert signed["version"] == saved["version"] + 1
+    notes = await call(jp_fetch, "ops/list_notes", {"patient_id": patient})
+    assert [n["status"] for n in notes] == ["signed"]
+    status = await call(jp_fetch, "lock", {})
+    assert status["unlocked"] is False
+    code, _ = await failure(jp_fetch, "ops/list_notes", {"patient_id": patient})
+    assert code == 423
+
+
+async def test_settings_and_bad_requests(jp_fetch: Fetch) -> None:
+    status = await call(jp_fetch, "settings", {"auto_lock_minutes": 5, "systolic_alert_mmhg": 150})
+    assert status["auto_lock_minutes"] == 5
+    code, error = await failure(jp_fetch, "settings", {"auto_lock_minutes": 0})
+    assert code == 422
+    assert "at least 1 minute" in error["error"]
+    await call(jp_fetch, "unlock", {"user": "tess", "passphrase": PASSPHRASES["tess"]})
+    code, error = await failure(jp_fetch, "ops/get_note", {"nope": 1})
+    assert code == 422
+    with pytest.raises(HTTPClientError) as info:
+        await call(jp_fetch, "ops/no_such_operation", {})
+    assert info.value.code == 404
