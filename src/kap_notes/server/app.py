@@ -67,9 +67,7 @@ class KapNotesApp(ExtensionApp):
         self.agent = AgentServer(self.keyholder, agent_socket_path())
         os.environ[ENV_VAR] = str(self.agent.path)  # inherited by every kernel this server starts
         IOLoop.current().add_callback(self.agent.start)
-        self.idle_timer = PeriodicCallback(
-            self.keyholder.check_idle, self.idle_check_seconds * 1000
-        )
+        self.idle_timer = PeriodicCallback(self._check_idle, self.idle_check_seconds * 1000)
         self.idle_timer.start()
         if not self.vault:
             self.log.warning("kap-notes: no vault configured (set KAP_NOTES_VAULT)")
