@@ -1,0 +1,53 @@
+"""An nbconvert exporter (``--to kap_pdf``): a compiled progress notebook → PDF via typst, in
+memory. Registered under ``nbconvert.exporters`` so JupyterLab's "Save and Export As" lists it.
+
+With ``KapPdfExporter.passphrase`` configured the PDF is AES-256 protected with it; the download
+path has no way to show a one-time passphrase, so a random one is never made here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nbconvert.exporters import Exporter
+from nbformat import NotebookNode
+from traitlets import Bool, Unicode, default
+
+from kap_notes.export.notebook import notebook_document
+from kap_notes.export.protect import protect_pdf
+from kap_notes.export.render import render_pdf
+
+__all__ = ["KapPdfExporter"]
+
+
+class KapPdfExporter(Exporter):
+    """Render a notebook (markdown and pre-rendered outputs) to PDF with the kap-notes layout."""
+
+    export_from_notebook = "PDF (kap-notes)"
+    output_mimetype = "application/pdf"
+
+    passphrase = Unicode(
+        None,
+        allow_none=True,
+        help="Protect the PDF with this passphrase (AES-256). Unset: the PDF is not protected.",
+    ).tag(config=True)
+    exclude_input = Bool(False, help="Leave out code cell sources (outputs are still shown).").tag(
+        config=True
+    )
+
+    @default("file_extension")
+    def _file_extension_default(self) -> str:
+        return ".pdf"
+
+    def from_notebook_node(  # type: ignore[override]  # binary output, like nbconvert's PDF
+        self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[bytes, dict[str, Any]]:
+        """PDF bytes of ``nb`` and the resources nbconvert passes along."""
+        notebook, resources = super().from_notebook_node(nb, resources, **kw)
+        name = str(resources.get("metadata", {}).get("name") or "Progress notebook")
+        data = notebook_document(notebook, title=name, exclude_input=self.exclude_input)
+        pdf = render_pdf("notebook", data)
+        if self.passphrase:
+            pdf = protect_pdf(pdf, self.passphrase)
+        resources["output_extension"] = ".pdf"
+        return pdf, resources
