@@ -18,7 +18,7 @@ from kap_notes.vault.vault import Vault
 from ._helpers import audit_seqs, worker
 from .conftest import PASSPHRASES, Clinic
 
-TRIALS = 60
+TRIALS = 50
 SEED = 20260307
 
 
