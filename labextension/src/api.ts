@@ -1,0 +1,122 @@
+/**
+ * Typed client for the kap-notes server extension (`/kap-notes/api/`).
+ *
+ * Requests go through `ServerConnection`, so they carry jupyter_server's auth (token, XSRF cookie).
+ * The server answers JSON; errors are HTTP 4xx/5xx with `{"error": "message for the clinician"}`,
+ * surfaced here as `KapApiError` with that message.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { IClinicSettings, IVaultStatus, parseStatus } from './status';
+
+export type { IClinicSettings, IVaultStatus } from './status';
+
+/** The URL path of the REST API, below the server's base URL. */
+export const API_PATH = 'kap-notes/api';
+
+/** An error answer from the server (or no answer at all). */
+export class KapApiError extends Error {
+  /** HTTP status; 0 when the server could not be reached. */
+  readonly status: number;
+
+  constructor(message: string, status: number) {
+    super(message);
+    this.name = 'KapApiError';
+    this.status = status;
+  }
+}
+
+/** The calls the front end makes; every call answers the vault status. */
+export class KapClient {
+  constructor(
+    readonly serverSettings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  ) {}
+
+  status(): Promise<IVaultStatus> {
+    return this._status('status', { method: 'GET' });
+  }
+
+  unlock(user: string, passphrase: string): Promise<IVaultStatus> {
+    return this._status('unlock', post({ user, passphrase }));
+  }
+
+  lock(): Promise<IVaultStatus> {
+    return this._status('lock', post({}));
+  }
+
+  /** Report user activity, which postpones auto-lock. */
+  touch(): Promise<IVaultStatus> {
+    return this._status('touch', post({}));
+  }
+
+  settings(settings: IClinicSettings): Promise<IVaultStatus> {
+    return this._status('settings', post(settings));
+  }
+
+  private async _status(endpoint: string, init: RequestInit): Promise<IVaultStatus> {
+    const body = await this._request(endpoint, init);
+    const status = parseStatus(body);
+    if (status === null) {
+      throw new KapApiError(
+        `The kap-notes server sent an unexpected answer to ${endpoint}.`,
+        500
+      );
+    }
+    return status;
+  }
+
+  private async _request(endpoint: string, init: RequestInit): Promise<unknown> {
+    const url = URLExt.join(this.serverSettings.baseUrl, API_PATH, endpoint);
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, init, this.serverSettings);
+    } catch (error) {
+      throw new KapApiError(
+        `Cannot reach the Jupyter server (${String(error)}). Is JupyterLab still running?`,
+        0
+      );
+    }
+    const text = await response.text();
+    let data: unknown = null;
+    if (text.length > 0) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      throw new KapApiError(errorMessage(data, response.status), response.status);
+    }
+    return data;
+  }
+}
+
+function post(body: object): RequestInit {
+  return {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json' }
+  };
+}
+
+/** The clinician-facing message of an error answer. */
+export function errorMessage(data: unknown, status: number): string {
+  if (typeof data === 'object' && data !== null && 'error' in data) {
+    const error = (data as { error: unknown }).error;
+    if (typeof error === 'string' && error.length > 0) {
+      return error;
+    }
+  }
+  if (status === 404) {
+    return (
+      'The kap-notes server extension is not running. ' +
+      'Ask your admin to run `jupyter server extension enable kap_notes.server` and restart JupyterLab.'
+    );
+  }
+  if (status === 403) {
+    return 'The Jupyter server refused the request (403). Reload the page and sign in again.';
+  }
+  return `The kap-notes server answered with an error (HTTP ${status}).`;
+}

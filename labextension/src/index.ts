@@ -1,0 +1,194 @@
+/**
+ * kap-notes JupyterLab plugin: launcher tiles, commands (palette and the KAP menu, which
+ * schema/plugin.json declares), the vault status bar item, activity reports for auto-lock,
+ * and the clinic settings pushed to the server.
+ */
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, Notification, showErrorMessage } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { ILauncher } from '@jupyterlab/launcher';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+
+import { KapClient } from './api';
+import {
+  ILaunchable,
+  isSessionForm,
+  PROGRESS,
+  REVIEW_QUEUE,
+  SESSION_FORMS,
+  sessionForm
+} from './forms';
+import { kapIcon } from './icons';
+import { FormLauncher } from './launch';
+import { settingsPayload } from './settings';
+import { VaultStatusItem } from './statusbar';
+import { ensureUnlocked, unlockVault } from './unlock';
+import { VaultModel, watchActivity } from './vault';
+
+const PLUGIN_ID = 'kap-notes:plugin';
+const CATEGORY = 'KAP notes';
+
+export namespace CommandIDs {
+  export const unlock = 'kap-notes:unlock';
+  export const lock = 'kap-notes:lock';
+  export const openForm = 'kap-notes:open-form';
+  export const openProgress = 'kap-notes:open-progress';
+  export const openReview = 'kap-notes:open-review';
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'KAP session forms, vault lock and clinic settings for kap-notes.',
+  autoStart: true,
+  requires: [IDocumentManager, ISettingRegistry],
+  optional: [ILauncher, ICommandPalette, IStatusBar],
+  activate
+};
+
+function activate(
+  app: JupyterFrontEnd,
+  docManager: IDocumentManager,
+  settingRegistry: ISettingRegistry,
+  launcher: ILauncher | null,
+  palette: ICommandPalette | null,
+  statusBar: IStatusBar | null
+): void {
+  const { commands } = app;
+  const model = new VaultModel(new KapClient(app.serviceManager.serverSettings));
+  const forms = new FormLauncher(app.serviceManager, docManager);
+
+  model.changed.connect(() => commands.notifyCommandChanged());
+  model.autoLocked.connect((_, status) => {
+    Notification.warning(
+      `The KAP vault is locked (no activity for ${status.auto_lock_minutes} min, ` +
+        'or it was locked elsewhere). Unlock to keep working; unsaved form entries stay in the form.',
+      {
+        autoClose: false,
+        actions: [{ label: 'Unlock', callback: () => void commands.execute(CommandIDs.unlock) }]
+      }
+    );
+  });
+  watchActivity(model);
+
+  const open = async (item: ILaunchable): Promise<void> => {
+    try {
+      if (!(await ensureUnlocked(model))) {
+        return;
+      }
+      await forms.launch(item);
+    } catch (error) {
+      await showErrorMessage(`Could not open ${item.title}`, error as Error);
+    }
+  };
+
+  commands.addCommand(CommandIDs.unlock, {
+    label: 'Unlock the KAP Vault…',
+    caption: 'Enter your user name and passphrase to open notes in this session',
+    execute: () => unlockVault(model)
+  });
+
+  commands.addCommand(CommandIDs.lock, {
+    label: 'Lock the KAP Vault',
+    caption: 'Forget the vault keys now; unlock again to keep working',
+    isEnabled: () => model.unlocked,
+    execute: async () => {
+      try {
+        await model.lock();
+        Notification.info('The KAP vault is locked.', { autoClose: 3000 });
+      } catch (error) {
+        await showErrorMessage('Could not lock the KAP vault', error as Error);
+      }
+    }
+  });
+
+  commands.addCommand(CommandIDs.openForm, {
+    label: args => formLabel(args),
+    caption: args =>
+      isSessionForm(args.form) ? sessionForm(args.form).caption : 'Open a KAP session form',
+    icon: args => (args.isLauncher ? kapIcon : undefined),
+    execute: async args => {
+      if (!isSessionForm(args.form)) {
+        await showErrorMessage(
+          'Unknown KAP form',
+          `"${String(args.form)}" is not a session form; use one of: ${SESSION_FORMS.join(', ')}.`
+        );
+        return;
+      }
+      await open(sessionForm(args.form));
+    }
+  });
+
+  commands.addCommand(CommandIDs.openProgress, {
+    label: args => (args.isLauncher ? PROGRESS.title : 'Open Patient Progress…'),
+    caption: PROGRESS.caption,
+    icon: args => (args.isLauncher ? kapIcon : undefined),
+    execute: () => open(PROGRESS)
+  });
+
+  commands.addCommand(CommandIDs.openReview, {
+    label: args => (args.isLauncher ? REVIEW_QUEUE.title : 'Open Review Queue'),
+    caption: REVIEW_QUEUE.caption,
+    icon: args => (args.isLauncher ? kapIcon : undefined),
+    execute: () => open(REVIEW_QUEUE)
+  });
+
+  if (launcher) {
+    let rank = 0;
+    for (const form of SESSION_FORMS) {
+      launcher.add({
+        command: CommandIDs.openForm,
+        args: { form, isLauncher: true },
+        category: CATEGORY,
+        rank: rank++
+      });
+    }
+    for (const command of [CommandIDs.openProgress, CommandIDs.openReview]) {
+      launcher.add({ command, args: { isLauncher: true }, category: CATEGORY, rank: rank++ });
+    }
+  }
+
+  if (palette) {
+    palette.addItem({ command: CommandIDs.unlock, category: CATEGORY });
+    palette.addItem({ command: CommandIDs.lock, category: CATEGORY });
+    for (const form of SESSION_FORMS) {
+      palette.addItem({ command: CommandIDs.openForm, category: CATEGORY, args: { form } });
+    }
+    palette.addItem({ command: CommandIDs.openProgress, category: CATEGORY });
+    palette.addItem({ command: CommandIDs.openReview, category: CATEGORY });
+  }
+
+  if (statusBar) {
+    const item = new VaultStatusItem(model, unlocked => {
+      void commands.execute(unlocked ? CommandIDs.lock : CommandIDs.unlock);
+    });
+    statusBar.registerStatusItem('kap-notes:vault-status', { item, align: 'left', rank: 50 });
+  }
+
+  void settingRegistry
+    .load(PLUGIN_ID)
+    .then(settings => {
+      const push = (): void => {
+        model
+          .sendSettings(settingsPayload(settings.composite as Record<string, unknown>))
+          .catch(error => console.warn('kap-notes: could not send settings to the server', error));
+      };
+      settings.changed.connect(push);
+      push();
+    })
+    .catch(error => console.warn('kap-notes: could not load settings', error));
+}
+
+function formLabel(args: ReadonlyPartialJSONObject): string {
+  if (!isSessionForm(args.form)) {
+    return 'New KAP Form';
+  }
+  const title = sessionForm(args.form).title;
+  return args.isLauncher ? title : `New ${title} Form`;
+}
+
+export default plugin;
