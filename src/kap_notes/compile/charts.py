@@ -55,6 +55,11 @@ def _date(value: Any) -> dt.date:
 
 def outcome_chart(data: PatientData) -> bytes | None:
     """PHQ-9, GAD-7 and PCL-5 totals over time with baseline, response and remission marked."""
+    with fixed_style():
+        return _outcome_chart(data)
+
+
+def _outcome_chart(data: PatientData) -> bytes | None:
     shown = [k for k in INSTRUMENTS if any(r[k] is not None for r in data.scores)]
     if not shown:
         return None
@@ -93,6 +98,11 @@ def vitals_charts(data: PatientData) -> list[tuple[Row, bytes]]:
     Every session shares the same axes (easy to compare), so the axes, ticks and legend are
     drawn once and only each session's lines and title are drawn over a copy of them.
     """
+    with fixed_style():
+        return _vitals_charts(data)
+
+
+def _vitals_charts(data: PatientData) -> list[tuple[Row, bytes]]:
     sessions = []
     for dosing in data.dosing:
         rows = [r for r in data.vitals if r["note_id"] == dosing["note_id"]]

@@ -116,6 +116,8 @@ def _note(view: NoteView, data: PatientData) -> str:
     for addendum in view.addenda:
         who = data_name(data, addendum.author)
         lines.append(f"- Addendum by {md(who)} at {md(addendum.created_at)}: {md(addendum.text)}")
+    if view.is_process_note:  # only present when process notes were asked for
+        lines.append(f"- Process note: {md(note.answers.get('process_note', ''))}")
     if view.superseded_by and view.superseded_by in names:
         lines.append(f"- Superseded by revision `{view.superseded_by}`")
     return "\n".join(lines)
