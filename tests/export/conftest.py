@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +45,7 @@ class Recorded:
 
 
 @pytest.fixture(scope="package")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     path = tmp_path_factory.mktemp("export") / "vault"
     created = Vault.init(
         path,
@@ -75,7 +74,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
     sam.fulfil_pending_grants()
     review.cosign(sam, note_ids[2])
     review.return_note(sam, note_ids[3], RETURN_COMMENT)
-    yield Recorded(
+    return Recorded(
         path,
         tess,
         sam,

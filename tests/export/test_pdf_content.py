@@ -45,9 +45,7 @@ def test_every_page_has_chart_code_confidential_and_page_number(
         assert f"Page {number} of {len(record_text)}" in text
 
 
-def test_record_shows_every_signature_with_time(
-    recorded: Recorded, record_text: list[str]
-) -> None:
+def test_record_shows_every_signature_with_time(recorded: Recorded, record_text: list[str]) -> None:
     text = " ".join(record_text)
     views = chart(recorded.tess, recorded.patient_id).notes
     assert len(views) == len(recorded.note_ids)
