@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from kap_notes.vault import access, audit
+from kap_notes.vault import access, audit, crypto
 from kap_notes.vault.errors import (
     IntegrityError,
     NotAuthorised,
@@ -121,3 +121,30 @@ def test_pending_grant_is_fulfilled_at_the_therapists_next_unlock(clinic: Clinic
     actions = [r.action for r in clinic.vault.store.audit_rows(patient)]
     assert "grant_request" in actions
     assert "grant" in actions
+
+
+def test_swapped_break_glass_key_is_detected_and_never_used(clinic: Clinic) -> None:
+    # Given an attacker who replaces the stored break-glass public key with their own
+    attacker = crypto.KeyPair.generate()
+    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
+        db.execute(
+            "UPDATE meta SET value = ? WHERE key = 'break_glass_public'",
+            (attacker.box_public.hex(),),
+        )
+    # Then verification reports it, and no new patient key is ever wrapped to it
+    report = audit.verify_chain(clinic.vault.store, clinic.vault.vault_id)
+    assert "the break-glass public key differs from the one audited" in report.problems
+    with pytest.raises(IntegrityError, match="break-glass"):
+        clinic.unlock("tess").create_patient({"kind": "patient", **synthetic_patient()})
+    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM wraps").fetchone() == (0,)
+
+
+def test_swapped_user_key_gets_no_new_wraps(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    attacker = crypto.KeyPair.generate()
+    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
+        db.execute("UPDATE users SET box_public = ? WHERE name = 'sam'", (attacker.box_public,))
+    # sam supervises tess: a new patient would be wrapped to sam's (now swapped) key
+    with pytest.raises(IntegrityError, match="sam's stored public keys differ"):
+        tess.create_patient({"kind": "patient", **synthetic_patient()})

@@ -6,15 +6,21 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.services.contents.largefilemanager import (
+    AsyncLargeFileManager,
+    LargeFileManager,
+)
 from tornado.ioloop import IOLoop, PeriodicCallback
 from traitlets import Bool, Float, Unicode, default
 
 from kap_notes.agent import ENV_VAR
 from kap_notes.agent.keyholder import KeyHolder
 from kap_notes.agent.server import AgentServer
+from kap_notes.server.contents import KapContentsManager
 from kap_notes.server.handlers import setup_handlers
 from kap_notes.vault.crypto import FAST_KDF, MINIMUM_KDF
 
@@ -58,6 +64,13 @@ class KapNotesApp(ExtensionApp):
     def _fast_kdf_default(self) -> bool:
         return os.environ.get("KAP_NOTES_FAST_KDF") == "1"
 
+    def _link_jupyter_server_extension(self, serverapp: Any) -> None:
+        """Before jupyter_server builds its managers: use the encrypting contents manager."""
+        super()._link_jupyter_server_extension(serverapp)
+        default = serverapp.__class__.contents_manager_class.default_value
+        if serverapp.contents_manager_class in (default, LargeFileManager, AsyncLargeFileManager):
+            serverapp.contents_manager_class = KapContentsManager
+
     def initialize_settings(self) -> None:
         self.keyholder = KeyHolder(
             self.vault,
@@ -67,6 +80,10 @@ class KapNotesApp(ExtensionApp):
         self.agent = AgentServer(self.keyholder, agent_socket_path())
         os.environ[ENV_VAR] = str(self.agent.path)  # inherited by every kernel this server starts
         IOLoop.current().add_callback(self.agent.start)
+        manager = getattr(self.serverapp, "contents_manager", None)
+        if isinstance(manager, KapContentsManager):
+            manager.keyholder = self.keyholder
+            manager.vault_folder = self.notebook_folder
         self.idle_timer = PeriodicCallback(self._check_idle, self.idle_check_seconds * 1000)
         self.idle_timer.start()
         if not self.vault:

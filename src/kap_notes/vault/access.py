@@ -82,14 +82,19 @@ def rotate(session: Session, patient_id: str) -> int:
     if session.role != Role.ADMIN and not session.has_access(patient_id):
         raise NotAuthorised(f"{session.user_row.name} may not rotate keys for {patient_id}")
     with session.store.transaction():
-        row = session.patient(patient_id)
-        epoch = row.epoch + 1
-        key = crypto.random_bytes(crypto.KEY_BYTES)
-        recipients = set(session.store.wrap_recipients(patient_id, row.epoch)) | {BREAK_GLASS}
-        for recipient in sorted(recipients):
-            session.wrap_for(patient_id, epoch, key, recipient)
-        session.store.set_patient_epoch(patient_id, epoch)
-        session.audit("rotate", patient_id, version=epoch)
+        return _rotate(session, patient_id)
+
+
+def _rotate(session: Session, patient_id: str) -> int:
+    """*tx* — the new epoch's key, wrapped to the current epoch's remaining recipients."""
+    row = session.patient(patient_id)
+    epoch = row.epoch + 1
+    key = crypto.random_bytes(crypto.KEY_BYTES)
+    recipients = set(session.store.wrap_recipients(patient_id, row.epoch)) | {BREAK_GLASS}
+    for recipient in sorted(recipients):
+        session.wrap_for(patient_id, epoch, key, recipient)
+    session.store.set_patient_epoch(patient_id, epoch)
+    session.audit("rotate", patient_id, version=epoch)
     return epoch
 
 
@@ -101,11 +106,11 @@ def revoke(session: Session, patient_id: str, name: str) -> int:
         raise NotAuthorised(f"{name} is the treating therapist; reassign the patient first")
     if session.role != Role.ADMIN and session.user_id != row.owner_id:
         raise NotAuthorised("only the treating therapist or an admin may revoke access")
-    with session.store.transaction():
+    with session.store.transaction():  # one transaction: never revoked without a new key
         session.store.delete_wraps(patient_id, target.user_id)
         session.store.delete_pending_grant(patient_id, target.user_id)
         session.audit("revoke", patient_id, target.user_id)
-    return rotate(session, patient_id)
+        return _rotate(session, patient_id)
 
 
 def shred(session: Session, patient_id: str) -> None:

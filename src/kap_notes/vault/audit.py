@@ -112,6 +112,17 @@ def key_fingerprint(box_public: bytes, signing_public: bytes) -> str:
     return crypto.sha256(box_public + signing_public).hex()
 
 
+def audited_fingerprint(store: Store, action: str, record: str) -> str | None:
+    """``blob_sha256`` of the newest signed ``action`` entry about ``record``, if it verifies."""
+    row = store.find_audit(action, record)
+    if row is None:
+        return None
+    actor = store.get_user(row.actor)
+    if actor is None or not crypto.verify(actor.signing_public, row.signature, row.hash):
+        return None
+    return str(json.loads(row.entry)["blob_sha256"])
+
+
 # -------------------------------------------------------------------------- checkpoints
 
 
@@ -146,7 +157,12 @@ def verify_chain(
     *,
     checkpoints: Iterable[Mapping[str, Any]] = (),
 ) -> VerifyReport:
-    """Check links, signatures, user key fingerprints, checkpoints and records."""
+    """Check links, signatures, user key fingerprints, checkpoints and records (one snapshot)."""
+    with store.snapshot():
+        return _verify(store, vault_id, checkpoints)
+
+
+def _verify(store: Store, vault_id: str, checkpoints: Iterable[Mapping[str, Any]]) -> VerifyReport:
     report = VerifyReport()
     signing_keys = {u.user_id: u.signing_public for u in store.list_users()}
     fingerprints = {
@@ -167,6 +183,10 @@ def verify_chain(
             audited_keys[row.record] = str(fields["blob_sha256"])
         if row.action == "shred" and row.patient:
             shredded.add(row.patient)
+        if row.action == "init" and row.seq == 1:
+            break_glass = bytes.fromhex(store.get_meta("break_glass_public") or "")
+            if fields["blob_sha256"] != crypto.sha256(break_glass).hex():
+                report.problems.append("the break-glass public key differs from the one audited")
         heads[row.seq] = row.hash
         prev = row.hash
         expected_seq = row.seq + 1
@@ -238,7 +258,7 @@ def _check_records(store: Store, shredded: set[str]) -> tuple[int, list[str]]:
         if problem:
             problems.append(problem)
     for record_id in sorted(audited.keys() - seen):
-        if audited[record_id][0] not in shredded:
+        if audited[record_id][0] not in shredded | store.shredded_patients():
             problems.append(f"record {record_id}: audited but missing from the store")
     return count, problems
 

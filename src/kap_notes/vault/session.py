@@ -13,6 +13,7 @@ from kap_notes.vault.errors import (
     NotAuthorised,
     RecordUnreadable,
     SignedRecordImmutable,
+    StaleVersion,
     UnknownPatient,
     UnknownRecord,
     VaultLocked,
@@ -171,7 +172,7 @@ class Session:
             user = self.store.get_user(recipient)
             if user is None:
                 raise NotAuthorised(f"unknown recipient {recipient}")
-            public = user.box_public
+            public = self.vault.recipient_public(user)
         context = wrap_context(self.vault.vault_id, patient_id, epoch, recipient)
         self.store.put_wrap(patient_id, epoch, recipient, crypto.seal_to(public, key, context))
 
@@ -210,32 +211,39 @@ class Session:
         Returns ``(record_id, version)``. Raises :class:`StaleVersion` if someone saved first and
         :class:`SignedRecordImmutable` if the current version is signed.
         """
-        patient = self.patient(patient_id)
-        key = self.patient_key(patient_id, patient.epoch)
         new = expected_version is None
         record_id = record_id or new_id("rec")
         version = 1 if expected_version is None else expected_version + 1
-        blob = self._seal(
-            key,
-            patient_id=patient_id,
-            record_id=record_id,
-            version=version,
-            epoch=patient.epoch,
-            content=content,
-        )
-        with self.store.transaction():
-            if new:
-                self.store.insert_record(RecordRow(record_id, patient_id, 1, blob))
-            else:
-                self._check_overwrite(patient_id, record_id)
-                self.store.update_record(
-                    RecordRow(record_id, patient_id, version, blob), version - 1
-                )
-            digest = crypto.sha256(blob).hex()
-            self.audit(
-                action or ("create" if new else "update"), patient_id, record_id, version, digest
+        for _attempt in range(3):
+            epoch = self.patient(patient_id).epoch
+            blob = self._seal(
+                self.patient_key(patient_id, epoch),
+                patient_id=patient_id,
+                record_id=record_id,
+                version=version,
+                epoch=epoch,
+                content=content,
             )
-        return record_id, version
+            with self.store.transaction():
+                if self.patient(patient_id).epoch != epoch:
+                    continue  # the key was rotated meanwhile (e.g. a revocation): seal again
+                if new:
+                    self.store.insert_record(RecordRow(record_id, patient_id, 1, blob))
+                else:
+                    self._check_overwrite(patient_id, record_id)
+                    self.store.update_record(
+                        RecordRow(record_id, patient_id, version, blob), version - 1
+                    )
+                digest = crypto.sha256(blob).hex()
+                self.audit(
+                    action or ("create" if new else "update"),
+                    patient_id,
+                    record_id,
+                    version,
+                    digest,
+                )
+                return record_id, version
+        raise StaleVersion(f"patient {patient_id}'s key kept changing while saving; save again")
 
     def _check_overwrite(self, patient_id: str, record_id: str) -> None:
         current = self.store.get_record(record_id)

@@ -57,12 +57,20 @@ class SqliteStore(Store):
         if not create and not self.path.exists():
             raise VaultError(f"no vault database at {self.path}")
         self._local = threading.local()
-        self._in_tx = False
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.parent.chmod(0o700)
         self._db.executescript(_SCHEMA)
         self.path.chmod(0o600)
+
+    @property
+    def _in_tx(self) -> bool:
+        """Whether this thread has a transaction open (connections are per thread)."""
+        return bool(getattr(self._local, "in_tx", False))
+
+    @_in_tx.setter
+    def _in_tx(self, value: bool) -> None:
+        self._local.in_tx = value
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -91,6 +99,18 @@ class SqliteStore(Store):
             db.execute("COMMIT")
         finally:
             self._in_tx = False
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        if self._in_tx:
+            yield
+            return
+        db = self._db
+        db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -350,6 +370,18 @@ class SqliteStore(Store):
         sql = f"SELECT {self._AUDIT_COLS} FROM audit WHERE ? IS NULL OR patient = ? ORDER BY seq"
         for row in self._db.execute(sql, (patient_id, patient_id)):
             yield self._audit(row)
+
+    def find_audit(self, action: str, record: str) -> AuditRow | None:
+        sql = (
+            f"SELECT {self._AUDIT_COLS} FROM audit WHERE action = ? AND record = ? "
+            "ORDER BY seq DESC LIMIT 1"
+        )
+        row = self._db.execute(sql, (action, record)).fetchone()
+        return None if row is None else self._audit(row)
+
+    def shredded_patients(self) -> set[str]:
+        sql = "SELECT DISTINCT patient FROM audit WHERE action = 'shred' AND patient IS NOT NULL"
+        return {str(r[0]) for r in self._db.execute(sql)}
 
     def latest_audited_writes(self) -> dict[str, tuple[str | None, int, str]]:
         marks = ",".join("?" for _ in WRITE_ACTIONS)

@@ -74,6 +74,10 @@ class Store(abc.ABC):
         """Open a serialised write transaction; commit on success, roll back on error."""
 
     @abc.abstractmethod
+    def snapshot(self) -> AbstractContextManager[None]:
+        """A read transaction: every read inside sees one consistent state of the store."""
+
+    @abc.abstractmethod
     def close(self) -> None:
         """Release connections."""
 
@@ -188,6 +192,14 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def audit_rows(self, patient_id: str | None = None) -> Iterator[AuditRow]: ...
+
+    @abc.abstractmethod
+    def find_audit(self, action: str, record: str) -> AuditRow | None:
+        """The newest audit entry with this action about this record (e.g. a user's keys)."""
+
+    @abc.abstractmethod
+    def shredded_patients(self) -> set[str]:
+        """Patients whose records were crypto-shredded (their audited writes are gone)."""
 
     @abc.abstractmethod
     def latest_audited_writes(self) -> dict[str, tuple[str | None, int, str]]:

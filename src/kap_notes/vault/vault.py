@@ -112,7 +112,19 @@ class Vault:
 
     @property
     def break_glass_public(self) -> bytes:
-        return bytes.fromhex(self.store.get_meta("break_glass_public") or "")
+        """The break-glass public key, checked against the signed ``init`` audit entry."""
+        public = bytes.fromhex(self.store.get_meta("break_glass_public") or "")
+        audited = audit.audited_fingerprint(self.store, "init", self.vault_id)
+        if audited is not None and audited != crypto.sha256(public).hex():
+            raise IntegrityError("the stored break-glass key differs from the audited one")
+        return public
+
+    def recipient_public(self, user: UserRow) -> bytes:
+        """A user's encryption key, checked against the signed entry that added them."""
+        fingerprint = audit.key_fingerprint(user.box_public, user.signing_public)
+        if audit.audited_fingerprint(self.store, "user_add", user.user_id) != fingerprint:
+            raise IntegrityError(f"{user.name}'s stored public keys differ from the audited ones")
+        return user.box_public
 
     # ---------------------------------------------------------------------------- unlocking
     def unlock(self, name: str, passphrase: str) -> Session:
@@ -153,10 +165,17 @@ class Vault:
         session = Session(self, user, key_pair)
         with self.store.transaction():
             audited = self.store.latest_audited_writes()
-            problems = [
-                problem
-                for row in self.store.latest_records()
-                if (problem := audit.check_record(row, audited.get(row.record_id)))
+            present: set[str] = set()
+            problems = []
+            for row in self.store.latest_records():
+                present.add(row.record_id)
+                if problem := audit.check_record(row, audited.get(row.record_id)):
+                    problems.append(problem)
+            shredded = self.store.shredded_patients()
+            problems += [
+                f"record {record_id}: audited but missing from the store"
+                for record_id, (patient, _, _) in sorted(audited.items())
+                if record_id not in present and patient not in shredded
             ]
             if problems:
                 raise IntegrityError("vault integrity check failed: " + "; ".join(problems[:3]))
@@ -212,7 +231,12 @@ class Vault:
         with self.store.transaction():
             self.store.add_user(row)
             if init:
-                event = audit.AuditEvent(actor_id, "init", record=self.vault_id)
+                event = audit.AuditEvent(
+                    actor_id,
+                    "init",
+                    record=self.vault_id,
+                    blob_sha256=crypto.sha256(self.break_glass_public).hex(),
+                )
                 self.store.append_audit(event.builder(actor_keys.signing.sign))
             event = audit.AuditEvent(actor_id, "user_add", record=user_id, blob_sha256=fingerprint)
             self.store.append_audit(event.builder(actor_keys.signing.sign))

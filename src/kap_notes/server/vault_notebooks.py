@@ -1,0 +1,151 @@
+"""Notebooks that live inside the vault, as Jupyter contents models.
+
+Layout under the vault folder (``kap-vault/`` by default)::
+
+    kap-vault/                     one folder per patient the user can open, named by chart code
+    kap-vault/KAP-7F3K2Q/progress.ipynb   the compiled progress notebook (rebuilt when notes change)
+    kap-vault/KAP-7F3K2Q/<name>.ipynb     notebooks saved there (records of that patient)
+
+Everything is encrypted with the patient's key; nothing here touches the disk in plaintext.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import nbformat
+
+from kap_notes.compile.compiled import compile_patient
+from kap_notes.model.patient import InvalidInput
+from kap_notes.vault.errors import UnknownRecord
+from kap_notes.vault.session import Session, StoredRecord
+
+PROGRESS = "progress.ipynb"
+NOTEBOOK_KIND = "vault_notebook"
+_EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class VaultPath:
+    """A path inside the vault folder: nothing, a patient folder, or a notebook in one."""
+
+    chart_code: str | None = None
+    name: str | None = None
+
+    @classmethod
+    def parse(cls, relative: str) -> VaultPath:
+        parts = [p for p in relative.strip("/").split("/") if p]
+        if len(parts) > 2:
+            raise UnknownRecord("the vault folder has one level of patient folders")
+        return cls(*parts)
+
+
+def _model(path: str, name: str, kind: str, *, writable: bool = True) -> dict[str, Any]:
+    return {
+        "name": name,
+        "path": path,
+        "type": kind,
+        "format": None,
+        "content": None,
+        "created": _EPOCH,
+        "last_modified": _EPOCH,
+        "writable": writable,
+        "mimetype": None,
+        "size": None,
+        "hash": None,
+        "hash_algorithm": None,
+    }
+
+
+def folder_model(folder: str) -> dict[str, Any]:
+    """The vault folder as it appears in the file browser's root listing."""
+    return _model(folder, folder, "directory", writable=False)
+
+
+def _patients(session: Session) -> dict[str, str]:
+    """Chart code → patient id, for every patient this user can open."""
+    return {str(p.content.get("chart_code")): p.record_id for p in session.list_patients()}
+
+
+def _saved(session: Session, patient_id: str) -> dict[str, StoredRecord]:
+    return {
+        str(r.content["name"]): r
+        for r in session.read_patient(patient_id)
+        if r.content.get("kind") == NOTEBOOK_KIND
+    }
+
+
+def get(session: Session, folder: str, relative: str, *, content: bool) -> dict[str, Any]:
+    """The contents model of ``relative`` (inside the vault folder)."""
+    where = VaultPath.parse(relative)
+    base = folder if where.chart_code is None else f"{folder}/{where.chart_code}"
+    if where.chart_code is None:
+        model = _model(folder, folder, "directory", writable=False)
+        if content:
+            model["content"] = [
+                _model(f"{folder}/{code}", code, "directory") for code in sorted(_patients(session))
+            ]
+            model["format"] = "json"
+        return model
+    patient_id = _patients(session).get(where.chart_code)
+    if patient_id is None:
+        raise UnknownRecord(f"no patient folder {where.chart_code} that you can open")
+    if where.name is None:
+        model = _model(base, where.chart_code, "directory")
+        if content:
+            names = [PROGRESS, *sorted(_saved(session, patient_id))]
+            model["content"] = [
+                _model(f"{base}/{n}", n, "notebook", writable=n != PROGRESS) for n in names
+            ]
+            model["format"] = "json"
+        return model
+    model = _model(f"{base}/{where.name}", where.name, "notebook", writable=where.name != PROGRESS)
+    if content:
+        model["content"] = nbformat.reads(_notebook_json(session, patient_id, where.name), 4)
+        model["format"] = "json"
+    return model
+
+
+def _notebook_json(session: Session, patient_id: str, name: str) -> str:
+    if name == PROGRESS:
+        return compile_patient(session, patient_id).notebook_json
+    stored = _saved(session, patient_id).get(name)
+    if stored is None:
+        raise UnknownRecord(f"no notebook {name} in this patient's folder")
+    return json.dumps(stored.content["notebook"])
+
+
+def save(session: Session, folder: str, relative: str, model: dict[str, Any]) -> dict[str, Any]:
+    """Store a notebook encrypted in the patient's folder (a new version if it exists)."""
+    where = VaultPath.parse(relative)
+    if where.chart_code is None or where.name is None:
+        raise InvalidInput(["only notebooks can be saved in the vault, inside a patient folder"])
+    if where.name == PROGRESS:
+        raise InvalidInput(["the progress notebook is compiled from the notes; save a copy"])
+    if model.get("type") != "notebook" or not where.name.endswith(".ipynb"):
+        raise InvalidInput(["only notebooks (.ipynb) can be kept in the vault"])
+    patient_id = _patients(session).get(where.chart_code)
+    if patient_id is None:
+        raise UnknownRecord(f"no patient folder {where.chart_code} that you can open")
+    notebook = nbformat.from_dict(model["content"])
+    nbformat.validate(notebook)
+    existing = _saved(session, patient_id).get(where.name)
+    record = {"kind": NOTEBOOK_KIND, "name": where.name, "notebook": notebook}
+    session.put_record(
+        patient_id,
+        record,
+        record_id=existing.record_id if existing else None,
+        expected_version=existing.version if existing else None,
+    )
+    return get(session, folder, relative, content=False)
+
+
+def exists(session: Session, folder: str, relative: str) -> bool:
+    try:
+        get(session, folder, relative, content=False)
+    except UnknownRecord:
+        return False
+    return True
