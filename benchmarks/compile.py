@@ -1,0 +1,157 @@
+"""Compile benchmark: a 100-note progress notebook, against the plain-Jupyter way, in one run.
+
+Run: .venv/bin/python benchmarks/compile.py   (medians over repeats; prints a table with targets;
+no asserts). Synthetic data only; the vault and the plaintext export live in a temporary
+directory deleted afterwards.
+
+(a) ``compile_patient`` of one patient with 100 signed notes (a course with 43 boosters): read
+    and decrypt, verify signatures, build tables and charts, validate, encrypt and store. Each
+    repeat changes a clinic setting so the notebook really is rebuilt and written;
+(b) the same call when nothing changed (no rebuild, no write), for information;
+(c) the baseline: ``benchmarks/progress_baseline.ipynb``, parameterised with the path of a
+    plaintext JSON export of the same notes, executed by papermill on the ``python3`` kernel
+    (kernel start included, as a user running it would wait for it);
+(d) the ratio (c) / (a).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import papermill
+
+from _timing import Row, median_ms, table
+from kap_notes.compile import compile_patient
+from kap_notes.forms import ClinicSettings
+from kap_notes.model.people import Role
+from kap_notes.service.chart import chart
+from kap_notes.service.demo import record_course
+from kap_notes.service.synthetic import synthetic_course
+from kap_notes.vault import access
+from kap_notes.vault.crypto import FAST_KDF
+from kap_notes.vault.session import Session
+from kap_notes.vault.vault import Vault
+
+BOOSTERS = 43  # preparation + intention + (6 induction + 43 boosters) x (dosing + integration)
+COMPILES = 9
+PAPERMILL_RUNS = 5
+TARGET_COMPILE_S = 1.5
+TARGET_RATIO = 5.0
+BASELINE = Path(__file__).with_name("progress_baseline.ipynb")
+PASS = "benchmark passphrase"  # noqa: S105 - a synthetic vault, deleted after the run
+
+
+def hundred_note_patient(root: Path) -> tuple[Session, str]:
+    """A fresh vault with one therapist and one synthetic patient with 100 signed notes."""
+    created = Vault.init(
+        root / "vault", admin_name="ada", admin_passphrase=PASS, kdf=FAST_KDF, kdf_floor=FAST_KDF
+    )
+    access.add_user(created.admin, "tess", Role.THERAPIST, PASS)
+    tess = created.vault.unlock("tess", PASS)
+    course = synthetic_course(12, start=dt.date(2026, 1, 5), boosters=BOOSTERS)
+    patient_id, note_ids = record_course(tess, course, passphrase=PASS)
+    assert len(note_ids) == 100
+    return tess, patient_id
+
+
+def plaintext_export(session: Session, patient_id: str, path: Path) -> None:
+    """What a user without kap-notes would work from: the notes as plain JSON."""
+    record = chart(session, patient_id)
+    notes = [
+        {
+            "form": v.note.form,
+            "session_date": v.note.session_date,
+            "status": v.status,
+            "answers": v.note.answers,
+            "signature": v.note.signature,
+        }
+        for v in record.notes
+    ]
+    patient = {"chart_code": record.patient.chart_code, "name": record.patient.name}
+    path.write_text(json.dumps({"patient": patient, "notes": notes}), encoding="utf-8")
+
+
+def time_compiles(session: Session, patient_id: str) -> tuple[float, float]:
+    """Median seconds of a full rebuild (settings alternate) and of an unchanged compile."""
+    rebuilds = []
+    for repeat in range(COMPILES):
+        settings = ClinicSettings(systolic_alert_mmhg=160 + repeat % 2)
+        start = time.perf_counter()
+        result = compile_patient(session, patient_id, settings=settings)
+        rebuilds.append(time.perf_counter() - start)
+        assert result.changed
+    unchanged = median_ms(lambda: compile_patient(session, patient_id), COMPILES) / 1000
+    return statistics.median(rebuilds), unchanged
+
+
+def time_papermill(export: Path, out_dir: Path) -> float:
+    """Median seconds to execute the baseline notebook with papermill."""
+    runs = []
+    for repeat in range(PAPERMILL_RUNS):
+        start = time.perf_counter()
+        papermill.execute_notebook(
+            str(BASELINE),
+            str(out_dir / f"baseline-{repeat}.ipynb"),
+            parameters={"data_path": str(export)},
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(out_dir),
+        )
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+# --- PDF export timing -------------------------------------------------------------------------
+# Reserved for the export engineer (src/kap_notes/export/): add the PDF measurements here, e.g.
+# "export the 100-note record to PDF" with its target, returning benchmark rows for the table.
+def pdf_rows(session: Session, patient_id: str) -> list[Row]:
+    """PDF timing rows (none yet: to be added with the exporter)."""
+    return []
+
+
+# --- end of PDF export timing ------------------------------------------------------------------
+
+
+def main() -> None:
+    root = Path(tempfile.mkdtemp(prefix="kap-compile-bench-"))
+    try:
+        session, patient_id = hundred_note_patient(root)
+        export = root / "notes.json"
+        plaintext_export(session, patient_id, export)
+        rebuild, unchanged = time_compiles(session, patient_id)
+        baseline = time_papermill(export, root)
+        rows: list[Any] = [
+            Row(
+                "compile 100-note patient (rebuild + store)",
+                f"{rebuild:.2f} s",
+                f"<= {TARGET_COMPILE_S} s",
+                rebuild <= TARGET_COMPILE_S,
+            ),
+            Row("compile, notes unchanged (no write)", f"{unchanged * 1000:.0f} ms", "", None),
+            Row("papermill baseline notebook (python3)", f"{baseline:.2f} s", "", None),
+            Row(
+                "speed-up: papermill / compile",
+                f"{baseline / rebuild:.1f}x",
+                f">= {TARGET_RATIO:g}x",
+                baseline / rebuild >= TARGET_RATIO,
+            ),
+            *pdf_rows(session, patient_id),
+        ]
+        print(
+            f"compile benchmark: 100 notes, {COMPILES} compiles, "
+            f"{PAPERMILL_RUNS} papermill runs (medians)"
+        )
+        print(table(rows))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
