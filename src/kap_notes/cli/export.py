@@ -33,9 +33,7 @@ def _password_from(path: str) -> str:
         raise InvalidInput([f"{path}: no such password file"]) from exc
     if len(value) < MIN_PASSPHRASE_LENGTH:
         raise InvalidInput(
-            [
-                f"{path}: the first line must hold a passphrase of {MIN_PASSPHRASE_LENGTH}+ characters"
-            ]
+            [f"{path}: line 1 must be a passphrase of {MIN_PASSPHRASE_LENGTH}+ characters"]
         )
     return value
 
