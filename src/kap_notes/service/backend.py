@@ -96,6 +96,9 @@ class Backend:
     def cosign(self, note_id: str, attestation: str | None = None) -> dict[str, Any]:
         return dict(self._call("cosign", note_id=note_id, attestation=attestation))
 
+    def compile_patient(self, patient_id: str) -> dict[str, Any]:
+        return dict(self._call("compile_patient", patient_id=patient_id))
+
     def return_note(self, note_id: str, comment: str) -> dict[str, Any]:
         return dict(self._call("return_note", note_id=note_id, comment=comment))
 

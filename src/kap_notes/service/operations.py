@@ -99,6 +99,18 @@ def _return_note(session: Session, note_id: str, comment: str) -> dict[str, Any]
     return asdict(review.return_note(session, note_id, comment))
 
 
+def _compile_patient(session: Session, patient_id: str) -> dict[str, Any]:
+    from kap_notes.compile.compiled import compile_patient  # noqa: PLC0415 - pandas/matplotlib
+
+    result = compile_patient(session, patient_id)
+    chart_code = str(session.get_record(patient_id).content.get("chart_code"))
+    return {
+        "changed": result.changed,
+        "chart_code": chart_code,
+        "path": f"kap-vault/{chart_code}/progress.ipynb",
+    }
+
+
 def _whoami(session: Session) -> dict[str, str]:
     return {"user_id": session.user_id, "name": session.user_row.name, "role": session.role.value}
 
@@ -116,6 +128,7 @@ OPERATIONS: dict[str, Operation] = {
     "review_queue": _review_queue,
     "cosign": _cosign,
     "return_note": _return_note,
+    "compile_patient": _compile_patient,
 }
 
 

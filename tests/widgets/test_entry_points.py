@@ -1,0 +1,52 @@
+"""The notebook entry points the launcher tiles run, against a real vault (no kernel needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import kap_notes
+from kap_notes.service.demo import record_course
+from kap_notes.service.synthetic import synthetic_course
+from tests.conftest import PASSPHRASES, Clinic
+
+
+def test_public_api_is_explicit() -> None:
+    assert kap_notes.__all__ == ["__version__", "open_form", "open_progress", "open_review_queue"]
+    for name in kap_notes.__all__[1:]:
+        assert callable(getattr(kap_notes, name))
+
+
+def test_review_queue_widget_cosigns_and_returns(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    course = synthetic_course(31, start=dt.date(2026, 5, 4), boosters=0)
+    _, notes = record_course(tess, course, passphrase=PASSPHRASES["tess"])
+    queue = kap_notes.open_review_queue(session=clinic.unlock("sam"))
+    assert len(queue.rows.children) == len(notes)
+    first = queue.rows.children[0]
+    buttons = first.children[1].children
+    buttons[0].click()  # preview
+    assert "<b>" in queue.preview.value
+    buttons[1].click()  # co-sign
+    assert len(queue.rows.children) == len(notes) - 1
+    second = queue.rows.children[0].children[1].children
+    second[3].click()  # return without a comment: refused, nothing changes
+    assert "needs a comment" in queue.message.value
+    second[2].value = "Please add the escort's name"
+    second[3].click()
+    assert len(queue.rows.children) == len(notes) - 2
+
+
+def test_progress_launcher_compiles_the_chosen_patient(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    course = synthetic_course(32, start=dt.date(2026, 5, 4), boosters=0)
+    patient, _ = record_course(tess, course, passphrase=PASSPHRASES["tess"])
+    launcher = kap_notes.open_progress(session=tess)
+    assert launcher.compile() is None
+    assert "Choose a patient" in launcher.message.value
+    launcher.patient.value = patient
+    assert "dosing · signed" in launcher.notes.value
+    path = launcher.compile()
+    assert path == f"kap-vault/{course.profile['chart_code']}/progress.ipynb"
+    assert "rebuilt" in launcher.message.value
+    launcher.compile()
+    assert "up to date" in launcher.message.value
