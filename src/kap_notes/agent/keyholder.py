@@ -108,6 +108,12 @@ class KeyHolder:
             return self._session
 
     # -------------------------------------------------------------------- operations
+    def with_session(self, work: Callable[[Session], Any]) -> Any:
+        """Run ``work(session)`` as the unlocked user (serialised with every other use)."""
+        session = self.session()
+        with self._mutex:
+            return work(session)
+
     def run(self, op: str, kwargs: dict[str, Any]) -> Any:
         """Run one service operation as the unlocked user (serialised)."""
         if op == "status":
