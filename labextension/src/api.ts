@@ -58,10 +58,7 @@ export class KapClient {
     const body = await this._request(endpoint, init);
     const status = parseStatus(body);
     if (status === null) {
-      throw new KapApiError(
-        `The kap-notes server sent an unexpected answer to ${endpoint}.`,
-        500
-      );
+      throw new KapApiError(`The kap-notes server sent an unexpected answer to ${endpoint}.`, 500);
     }
     return status;
   }

@@ -3,10 +3,7 @@
  * schema/plugin.json declares), the vault status bar item, activity reports for auto-lock,
  * and the clinic settings pushed to the server.
  */
-import {
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, Notification, showErrorMessage } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ILauncher } from '@jupyterlab/launcher';
@@ -69,7 +66,12 @@ function activate(
         'or it was locked elsewhere). Unlock to keep working; unsaved form entries stay in the form.',
       {
         autoClose: false,
-        actions: [{ label: 'Unlock', callback: () => void commands.execute(CommandIDs.unlock) }]
+        actions: [
+          {
+            label: 'Unlock',
+            callback: () => void commands.execute(CommandIDs.unlock)
+          }
+        ]
       }
     );
   });
@@ -148,7 +150,12 @@ function activate(
       });
     }
     for (const command of [CommandIDs.openProgress, CommandIDs.openReview]) {
-      launcher.add({ command, args: { isLauncher: true }, category: CATEGORY, rank: rank++ });
+      launcher.add({
+        command,
+        args: { isLauncher: true },
+        category: CATEGORY,
+        rank: rank++
+      });
     }
   }
 
@@ -156,7 +163,11 @@ function activate(
     palette.addItem({ command: CommandIDs.unlock, category: CATEGORY });
     palette.addItem({ command: CommandIDs.lock, category: CATEGORY });
     for (const form of SESSION_FORMS) {
-      palette.addItem({ command: CommandIDs.openForm, category: CATEGORY, args: { form } });
+      palette.addItem({
+        command: CommandIDs.openForm,
+        category: CATEGORY,
+        args: { form }
+      });
     }
     palette.addItem({ command: CommandIDs.openProgress, category: CATEGORY });
     palette.addItem({ command: CommandIDs.openReview, category: CATEGORY });
@@ -166,7 +177,11 @@ function activate(
     const item = new VaultStatusItem(model, unlocked => {
       void commands.execute(unlocked ? CommandIDs.lock : CommandIDs.unlock);
     });
-    statusBar.registerStatusItem('kap-notes:vault-status', { item, align: 'left', rank: 50 });
+    statusBar.registerStatusItem('kap-notes:vault-status', {
+      item,
+      align: 'left',
+      rank: 50
+    });
   }
 
   void settingRegistry

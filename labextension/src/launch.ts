@@ -31,7 +31,9 @@ export class FormLauncher {
       format: 'json',
       content: formNotebook(item, kernel)
     });
-    const widget = this.docManager.openOrReveal(path, 'Notebook', { name: kernel.name });
+    const widget = this.docManager.openOrReveal(path, 'Notebook', {
+      name: kernel.name
+    });
     if (!(widget instanceof NotebookPanel)) {
       throw new Error(`Could not open ${path} as a notebook.`);
     }

@@ -42,7 +42,10 @@ class UnlockBody extends Widget implements Dialog.IBodyWidget<ICredentials> {
   }
 
   getValue(): ICredentials {
-    const value = { user: this._user.value.trim(), passphrase: this._passphrase.value };
+    const value = {
+      user: this._user.value.trim(),
+      passphrase: this._passphrase.value
+    };
     // Do not keep the passphrase in the DOM longer than needed.
     this._passphrase.value = '';
     return value;

@@ -125,8 +125,7 @@ export class VaultModel implements IDisposable {
   }
 
   private _fail(error: unknown): void {
-    this._problem =
-      error instanceof KapApiError ? error.message : `kap-notes: ${String(error)}`;
+    this._problem = error instanceof KapApiError ? error.message : `kap-notes: ${String(error)}`;
     this._changed.emit();
   }
 
