@@ -10,7 +10,6 @@ readable.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -21,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from kap_notes.forms.build import build_definition
 from kap_notes.forms.checks import semantic_problems
 from kap_notes.forms.definition import FormDefinition
 from kap_notes.forms.errors import TemplateError
 from kap_notes.forms.registry import TemplateRegistry, version_key
+from kap_notes.forms.schema_check import schema_errors
 
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
@@ -113,27 +112,20 @@ def _yaml_files(folder: Traversable) -> list[Traversable]:
     return found
 
 
-@lru_cache(maxsize=1)
-def _schema_validator() -> Draft202012Validator:
-    text = (resources.files("kap_notes.forms") / "template.schema.json").read_text("utf-8")
-    schema = json.loads(text)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
-
-
 def _load_file(file: Traversable, problems: list[str]) -> FormDefinition | None:
     source = str(file)
     try:
-        doc = yaml.safe_load(file.read_text("utf-8"))
+        text = file.read_text("utf-8")
+        doc = yaml.safe_load(text)
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         problems.append(f"{source}: not valid YAML: {error}")
         return None
     if not isinstance(doc, dict):
         problems.append(f"{source}: a template must be a YAML mapping with url, version, items")
         return None
-    errors = sorted(_schema_validator().iter_errors(doc), key=lambda e: list(map(str, e.path)))
+    errors = schema_errors(text, doc)
     if errors:
-        problems += [f"{source}: {_where(doc, list(e.absolute_path))}: {e.message}" for e in errors]
+        problems += [f"{source}: {_where(doc, path)}: {message}" for path, message in errors]
         return None
     found = semantic_problems(doc)
     if found:
