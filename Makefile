@@ -15,9 +15,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-## demo: set up and create the demo clinic (synthetic patients only)
+## demo: set up, create the demo clinic (synthetic patients only) and start JupyterLab
 demo: $(STAMP)
-	$(BIN)/kap-notes demo demo-clinic
+	$(BIN)/kap-notes demo demo-clinic --lab
 
 ## test: set up and run every check and test
 test: $(STAMP) lint typecheck unit

@@ -207,8 +207,9 @@ def test_access_commands(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_demo_creates_a_clinic_that_verifies(tmp_path: Path) -> None:
-    run = Cli(tmp_path / "demo")
+    run = Cli(tmp_path / "demo" / "vault")
     out = json.loads(run("--json", "demo", str(tmp_path / "demo")).stdout)
+    assert out["created"] is True
     assert sum(len(p) for p in out["patients"].values()) == 12
     listed = json.loads(
         run(
@@ -217,3 +218,11 @@ def test_demo_creates_a_clinic_that_verifies(tmp_path: Path) -> None:
     )
     assert len(listed) == 6
     assert json.loads(run("--json", "audit", "verify").stdout)["ok"]
+    queue = json.loads(
+        run(
+            "--json", "review", "queue", user="sam", passphrase=out["users"]["sam"]["passphrase"]
+        ).stdout
+    )
+    assert queue, "the demo leaves notes waiting for co-signature"
+    again = json.loads(run("--json", "demo", str(tmp_path / "demo")).stdout)
+    assert again["created"] is False

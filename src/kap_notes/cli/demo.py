@@ -1,53 +1,102 @@
-"""``kap-notes demo DIR``: a demo clinic with synthetic patients."""
+"""``kap-notes demo DIR [--lab]``: a demo clinic with synthetic patients, optionally in JupyterLab.
+
+``DIR/vault`` holds the encrypted demo vault and ``DIR/notebooks`` is JupyterLab's root folder.
+The demo vault uses the fast test KDF so that it builds in seconds; real vaults never do.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
 
-from kap_notes.cli.context import Context, kdf_floor
+from kap_notes.cli.context import Context
+from kap_notes.model.patient import InvalidInput
 from kap_notes.service.demo import DEMO_USERS, create_demo
-from kap_notes.vault.crypto import DEFAULT_KDF, FAST_KDF
+from kap_notes.vault.crypto import FAST_KDF
+from kap_notes.vault.sqlite import DB_NAME
+
+
+def _users_text() -> list[str]:
+    return [f"  {n:6} {r.value:11} {pw}" for n, (r, pw) in DEMO_USERS.items()]
 
 
 def cmd_demo(ctx: Context) -> int:
-    floor = kdf_floor()
-    clinic = create_demo(
-        ctx.args.dir, kdf=FAST_KDF if floor == FAST_KDF else DEFAULT_KDF, kdf_floor=floor
-    )
+    root = Path(ctx.args.dir).resolve()
+    vault = root / "vault"
     users = {
         name: {"role": role.value, "passphrase": pw} for name, (role, pw) in DEMO_USERS.items()
     }
-    count = sum(len(p) for p in clinic.patients.values())
-    lines = [
-        f"Demo clinic created at {clinic.location} — synthetic patients only.",
-        "",
-        "Users (demo passphrases):",
-        *(f"  {n:6} {u['role']:11} {u['passphrase']}" for n, u in users.items()),
-        "",
-        f"{count} patients with a preparation, intention, 6 dosing and 6 integration notes each.",
-        f"Break-glass code (normally shown once and sealed): {clinic.break_glass_code}",
-        "",
-        "Look around:",
-        f"  export KAP_NOTES_VAULT={clinic.location}",
-        "  KAP_NOTES_USER=tess KAP_NOTES_PASSPHRASE=tess-demo-passphrase .venv/bin/kap-notes "
-        "patient list",
-        "  KAP_NOTES_USER=sam KAP_NOTES_PASSPHRASE=sam-demo-passphrase .venv/bin/kap-notes "
-        "note list PATIENT_ID",
-        "  .venv/bin/kap-notes audit verify",
-    ]
-    ctx.emit(
-        {
-            "vault": clinic.location,
+    if (vault / DB_NAME).exists():
+        lines = [f"Reusing the demo clinic at {root} (delete the folder to start again)."]
+        data: dict[str, object] = {"vault": str(vault), "users": users, "created": False}
+    else:
+        clinic = create_demo(vault, kdf=FAST_KDF, kdf_floor=FAST_KDF)
+        count = sum(len(p) for p in clinic.patients.values())
+        lines = [
+            f"Demo clinic created at {root} — synthetic patients only.",
+            f"{count} patients: preparation, intention, six dosing sessions each with integration,",
+            "boosters for those who respond; one note returned by the supervisor; some notes",
+            "waiting for co-signature.",
+            f"Break-glass code (normally sealed away): {clinic.break_glass_code}",
+        ]
+        data = {
+            "vault": str(vault),
             "users": users,
             "patients": clinic.patients,
             "break_glass_code": clinic.break_glass_code,
-        },
-        "\n".join(lines),
+            "created": True,
+        }
+    (root / "notebooks").mkdir(parents=True, exist_ok=True)
+    lines += [
+        "",
+        "Demo users and passphrases (the demo vault uses the fast test KDF):",
+        *_users_text(),
+    ]
+    if not ctx.args.lab:
+        lines += [
+            "",
+            f"Command line: KAP_NOTES_VAULT={vault} KAP_NOTES_FAST_KDF=1 "
+            "KAP_NOTES_USER=tess KAP_NOTES_PASSPHRASE=tess-demo-passphrase "
+            ".venv/bin/kap-notes patient list",
+        ]
+        ctx.emit(data, "\n".join(lines))
+        return 0
+    url = f"http://127.0.0.1:{ctx.args.port}/lab"
+    lines += [
+        "",
+        f"Starting JupyterLab at {url} (Ctrl-C to stop).",
+        "Unlock from the KAP item in the status bar, then use the KAP launcher tiles.",
+    ]
+    ctx.emit(data, "\n".join(lines))
+    sys.stdout.flush()
+    return _exec_lab(root, vault, ctx.args.port)
+
+
+def _exec_lab(root: Path, vault: Path, port: int) -> int:
+    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which(
+        "jupyter"
     )
-    return 0
+    if jupyter is None:
+        raise InvalidInput(["jupyter is not installed in this environment (run make demo)"])
+    env = {**os.environ, "KAP_NOTES_VAULT": str(vault), "KAP_NOTES_FAST_KDF": "1"}
+    args = [
+        jupyter,
+        "lab",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--no-browser",
+        f"--ServerApp.root_dir={root / 'notebooks'}",
+    ]
+    os.execve(jupyter, args, env)  # noqa: S606 - replaces this process with JupyterLab
+    return 0  # pragma: no cover
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="create a demo clinic with synthetic patients")
-    p.add_argument("dir", help="where to create the demo vault (must not exist yet)")
+    p.add_argument("dir", help="demo folder (vault/ and notebooks/ inside; reused if present)")
+    p.add_argument("--lab", action="store_true", help="then start JupyterLab on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
     p.set_defaults(func=cmd_demo)
