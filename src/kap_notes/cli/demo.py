@@ -89,6 +89,7 @@ def _exec_lab(root: Path, vault: Path, port: int) -> int:
         f"--port={port}",
         "--no-browser",
         f"--ServerApp.root_dir={root / 'notebooks'}",
+        *(["--allow-root"] if os.geteuid() == 0 else []),
     ]
     os.execve(jupyter, args, env)  # noqa: S606 - replaces this process with JupyterLab
     return 0  # pragma: no cover
