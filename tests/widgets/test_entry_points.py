@@ -50,3 +50,26 @@ def test_progress_launcher_compiles_the_chosen_patient(clinic: Clinic) -> None:
     assert "rebuilt" in launcher.message.value
     launcher.compile()
     assert "up to date" in launcher.message.value
+
+
+def test_open_form_reopens_a_draft_and_shows_signed_notes_read_only(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    course = synthetic_course(33, start=dt.date(2026, 5, 4), boosters=0)
+    patient, notes = record_course(tess, course, passphrase=PASSPHRASES["tess"])
+    form = kap_notes.open_form("intention", patient=patient, session=tess)
+    assert form.view is not None
+    form.view.value = {"setting": "remote", "hopes": "Half-typed synthetic hope"}
+    saved = form.view.save_draft()
+    assert saved is not None
+    assert saved.ok
+    draft_id = form.view.controller.note_id  # type: ignore[union-attr]
+    reopened = kap_notes.open_form("intention", note=draft_id, session=tess)
+    assert reopened.view is not None
+    assert reopened.view.value == {"setting": "remote", "hopes": "Half-typed synthetic hope"}
+    assert not reopened.view.locked
+    signed = kap_notes.open_form("dosing", note=notes[2], session=tess)
+    assert signed.view is not None
+    assert signed.view.locked
+    assert signed.view.value["dose_mg"] == course.steps[2].answers["dose_mg"]
+    assert signed.view.add_addendum("Synthetic addendum from a reopened note") is not None
+    assert "Addendum added" in signed.view.status_text
