@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from kap_notes.vault import access, audit, crypto
@@ -14,7 +12,9 @@ from kap_notes.vault.errors import (
     StaleVersion,
     UnknownRecord,
 )
-from tests.conftest import Clinic, synthetic_patient
+from tests.conftest import synthetic_patient
+from tests.postgres.harness import query, raw_db, stored_files
+from tests.vault.conftest import Clinic
 
 
 def test_versions_and_optimistic_conflicts(clinic: Clinic) -> None:
@@ -70,7 +70,7 @@ def test_record_swapped_between_patients_is_unreadable(clinic: Clinic) -> None:
     b = tess.create_patient({"kind": "patient", **synthetic_patient(2)})
     rec_a, _ = tess.put_record(a, {"kind": "note", "text": "a"})
     rec_b, _ = tess.put_record(b, {"kind": "note", "text": "b"})
-    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
+    with raw_db(clinic.location) as db:
         (blob_a,) = db.execute(
             "SELECT blob FROM record_versions WHERE record_id=?", (rec_a,)
         ).fetchone()
@@ -95,9 +95,8 @@ def test_no_plaintext_phi_in_the_database(clinic: Clinic) -> None:
             "answers": {"dose_mg": 56, "route": "esketamine"},
         },
     )
-    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    raw = (clinic.path / "vault.sqlite").read_bytes()
+    files = stored_files(clinic.location)  # database, WAL and any journal
+    assert files
     for needle in [
         b"Zebulon",
         b"Quixotic",
@@ -107,7 +106,7 @@ def test_no_plaintext_phi_in_the_database(clinic: Clinic) -> None:
         b"esketamine",
         b"dose_mg",
     ]:
-        assert needle not in raw
+        assert [name for name, raw in files.items() if needle in raw] == []
 
 
 def test_pending_grant_is_fulfilled_at_the_therapists_next_unlock(clinic: Clinic) -> None:
@@ -126,7 +125,7 @@ def test_pending_grant_is_fulfilled_at_the_therapists_next_unlock(clinic: Clinic
 def test_swapped_break_glass_key_is_detected_and_never_used(clinic: Clinic) -> None:
     # Given an attacker who replaces the stored break-glass public key with their own
     attacker = crypto.KeyPair.generate()
-    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
+    with raw_db(clinic.location) as db:
         db.execute(
             "UPDATE meta SET value = ? WHERE key = 'break_glass_public'",
             (attacker.box_public.hex(),),
@@ -136,14 +135,13 @@ def test_swapped_break_glass_key_is_detected_and_never_used(clinic: Clinic) -> N
     assert "the break-glass public key differs from the one audited" in report.problems
     with pytest.raises(IntegrityError, match="break-glass"):
         clinic.unlock("tess").create_patient({"kind": "patient", **synthetic_patient()})
-    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
-        assert db.execute("SELECT COUNT(*) FROM wraps").fetchone() == (0,)
+    assert query(clinic.location, "SELECT COUNT(*) FROM wraps") == [(0,)]
 
 
 def test_swapped_user_key_gets_no_new_wraps(clinic: Clinic) -> None:
     tess = clinic.unlock("tess")
     attacker = crypto.KeyPair.generate()
-    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
+    with raw_db(clinic.location) as db:
         db.execute("UPDATE users SET box_public = ? WHERE name = 'sam'", (attacker.box_public,))
     # sam supervises tess: a new patient would be wrapped to sam's (now swapped) key
     with pytest.raises(IntegrityError, match="sam's stored public keys differ"):

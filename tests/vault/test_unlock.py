@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+from pathlib import Path
 
 import pytest
 
 from kap_notes.vault.crypto import FAST_KDF, MINIMUM_KDF
 from kap_notes.vault.errors import VaultLocked, WeakKdfParameters, WrongPassphrase
 from kap_notes.vault.vault import Vault
-from tests.conftest import PASSPHRASES, Clinic, synthetic_patient
+from tests.conftest import PASSPHRASES, synthetic_patient
+from tests.postgres.harness import query
+from tests.vault.conftest import Clinic
 
 
 def _key_wrap(clinic: Clinic, name: str) -> dict[str, object]:
-    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
-        (wrap,) = db.execute("SELECT key_wrap FROM users WHERE name = ?", (name,)).fetchone()
+    [(wrap,)] = query(clinic.location, "SELECT key_wrap FROM users WHERE name = ?", (name,))
     return dict(json.loads(wrap))
 
 
 def _set_key_wrap(clinic: Clinic, name: str, wrap: dict[str, object]) -> None:
-    with sqlite3.connect(clinic.path / "vault.sqlite") as db:
-        db.execute("UPDATE users SET key_wrap = ? WHERE name = ?", (json.dumps(wrap), name))
+    query(clinic.location, "UPDATE users SET key_wrap = ? WHERE name = ?", (json.dumps(wrap), name))
 
 
 def test_wrong_passphrase_is_rejected_with_a_clear_error(clinic: Clinic) -> None:
-    vault = Vault.open(clinic.path, kdf_floor=FAST_KDF)
+    vault = clinic.open()
     with pytest.raises(WrongPassphrase, match="wrong passphrase"):
         vault.unlock("tess", "not tess's passphrase")
     assert vault.unlock("tess", PASSPHRASES["tess"]).user.name == "tess"
@@ -42,19 +42,17 @@ def test_kdf_parameters_are_authenticated(clinic: Clinic) -> None:
         clinic.unlock("tess")
 
 
-def test_kdf_downgrade_below_the_floor_is_refused(clinic: Clinic) -> None:
+def test_kdf_downgrade_below_the_floor_is_refused(clinic: Clinic, tmp_path: Path) -> None:
     # The clinic's vault was made with the test KDF: at the production floor it must refuse
     with pytest.raises(WeakKdfParameters, match="below the minimum"):
-        Vault.open(clinic.path, kdf_floor=MINIMUM_KDF).unlock("tess", PASSPHRASES["tess"])
+        clinic.open(kdf_floor=MINIMUM_KDF).unlock("tess", PASSPHRASES["tess"])
     # and a vault cannot be created with weak parameters unless the floor is lowered explicitly
     with pytest.raises(WeakKdfParameters):
-        Vault.init(
-            clinic.path.parent / "weak", admin_name="a", admin_passphrase="x" * 12, kdf=FAST_KDF
-        )
+        Vault.init(tmp_path / "weak", admin_name="a", admin_passphrase="x" * 12, kdf=FAST_KDF)
 
 
 def test_recovery_code_works_once_and_issues_a_new_one(clinic: Clinic) -> None:
-    vault = Vault.open(clinic.path, kdf_floor=FAST_KDF)
+    vault = clinic.open()
     session, new_code = vault.recover(
         "tess", clinic.recovery_codes["tess"].lower(), "brand new pass"
     )

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from kap_notes.model.people import Role
-from kap_notes.vault import audit, crypto, keys
+from kap_notes.vault import audit, backends, crypto, keys
 from kap_notes.vault.crypto import DEFAULT_KDF, MINIMUM_KDF, KdfParams, KeyPair
 from kap_notes.vault.errors import (
     IntegrityError,
     UnknownUser,
-    VaultError,
     VaultNotFound,
     WeakKdfParameters,
     WrongPassphrase,
 )
 from kap_notes.vault.ids import new_id
 from kap_notes.vault.session import Session
-from kap_notes.vault.sqlite import DB_NAME, SqliteStore
 from kap_notes.vault.store import Store, UserRow
 
 FORMAT = "kap-vault-1"
@@ -55,10 +52,8 @@ class Vault:
 
         ``kdf_floor`` is the weakest key derivation accepted; lower it only for tests and demos.
         """
-        path = Path(location)
-        if not (path / DB_NAME).exists():
-            raise VaultNotFound(f"no kap-notes vault at {path} (create one with `kap-notes init`)")
-        return cls(SqliteStore(path), str(path), kdf_floor=kdf_floor)
+        store = backends.open_store(location)
+        return cls(store, backends.describe(location), kdf_floor=kdf_floor)
 
     @classmethod
     def init(
@@ -73,10 +68,7 @@ class Vault:
         """Create a vault with its first admin. Returns codes to show exactly once."""
         if not kdf.at_least(kdf_floor):
             raise WeakKdfParameters("these key-derivation parameters are below the minimum")
-        path = Path(location)
-        if (path / DB_NAME).exists():
-            raise VaultError(f"a vault already exists at {path}")
-        store = SqliteStore(path, create=True)
+        store = backends.open_store(location, create=True)
         vault_id = new_id("vault")
         break_glass = KeyPair.generate()
         with store.transaction():
@@ -84,7 +76,7 @@ class Vault:
             store.set_meta("vault_id", vault_id)
             store.set_meta("kdf", f"{kdf.memory_kib},{kdf.iterations},{kdf.lanes}")
             store.set_meta("break_glass_public", break_glass.box_public.hex())
-        vault = cls(store, str(path), kdf_floor=kdf_floor)
+        vault = cls(store, backends.describe(location), kdf_floor=kdf_floor)
         admin_keys = KeyPair.generate()
         admin_id = new_id("user")
         recovery = vault._store_new_user(
