@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import matplotlib
 from hypothesis import given
@@ -48,3 +50,14 @@ def test_png_bytes_ignore_local_matplotlib_settings(recorded: Course12) -> None:
     assert plain[0] is not None
     assert b"Software" not in plain[0]
     assert b"matplotlib" not in plain[0]
+
+
+def test_compile_imports_no_widgets_or_server() -> None:
+    code = (
+        "import sys, kap_notes.compile, kap_notes.api, kap_notes.cli.compile\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'ipywidgets', 'jupyter_server', 'IPython'})\n"
+        "print(bad)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
