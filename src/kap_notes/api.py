@@ -1,17 +1,19 @@
 """The small public API a Jupyter kernel uses to reach the unlocked vault.
 
-Today the session is set in-process with :func:`use_session` (CLI, tests, a kernel that
-unlocked the vault itself). A later issue replaces :func:`current_session` alone with a client
-of the server-side agent; everything else here goes through it.
+In a kernel started by JupyterLab every call goes to the server's key agent (the kernel never
+holds a key, and locking in JupyterLab locks it too). Scripts and tests that unlocked the vault
+themselves hand their session over with :func:`use_session` instead; both paths run the same
+operations (:mod:`kap_notes.service.operations`).
 """
 
 from __future__ import annotations
 
+from io import StringIO
+from typing import Any
+
 import pandas as pd
 
-from kap_notes.compile import frames, load_patient_data
-from kap_notes.compile.overview import OVERVIEW_SECTIONS, gather_overview, overview_outputs
-from kap_notes.compile.sections import SECTIONS
+from kap_notes.service.backend import Backend, default_backend
 from kap_notes.vault.errors import VaultLocked
 from kap_notes.vault.session import Session
 
@@ -27,7 +29,7 @@ def use_session(session: Session | None) -> None:
 
 
 def current_session() -> Session:
-    """The unlocked session, or :class:`VaultLocked` saying how to unlock."""
+    """The in-process unlocked session, or :class:`VaultLocked` saying how to unlock."""
     if _session is None or _session.locked:
         raise VaultLocked(
             "the vault is locked: unlock it in JupyterLab (or call "
@@ -36,12 +38,18 @@ def current_session() -> Session:
     return _session
 
 
+def _backend() -> Backend:
+    """The in-process session if one was handed over, else the JupyterLab server's agent."""
+    return default_backend(current_session() if _session is not None else None)
+
+
 def patient_frames(patient_id: str) -> dict[str, pd.DataFrame]:
     """One patient's scores, dosing, vitals, adverse_events, flags and notes as DataFrames."""
-    return frames.patient_frames(load_patient_data(current_session(), patient_id))
+    raw: dict[str, str] = _backend().call("patient_frames", patient_id=patient_id)
+    return {name: pd.read_json(StringIO(text), orient="split") for name, text in raw.items()}
 
 
-def _publish(outputs: list[dict[str, object]]) -> None:
+def _publish(outputs: list[dict[str, Any]]) -> None:
     from IPython.display import publish_display_data  # noqa: PLC0415 - only inside a kernel
 
     for output in outputs:
@@ -50,16 +58,9 @@ def _publish(outputs: list[dict[str, object]]) -> None:
 
 def show(patient_id: str, section: str) -> None:
     """Display one progress-notebook section with current data (what the compiled cell shows)."""
-    if section not in SECTIONS:
-        raise ValueError(f"unknown section {section!r}; choose one of: {', '.join(SECTIONS)}")
-    _, render = SECTIONS[section]
-    _publish(render(load_patient_data(current_session(), patient_id)))
+    _publish(_backend().call("render_section", patient_id=patient_id, section=section))
 
 
 def show_overview(section: str) -> None:
     """Display one clinic-overview section with current data."""
-    if section not in OVERVIEW_SECTIONS:
-        raise ValueError(
-            f"unknown section {section!r}; choose one of: {', '.join(OVERVIEW_SECTIONS)}"
-        )
-    _publish(overview_outputs(gather_overview(current_session()), section))
+    _publish(_backend().call("render_overview_section", section=section))

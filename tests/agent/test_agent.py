@@ -95,3 +95,29 @@ def test_wrong_passphrase_when_signing_keeps_the_note_a_draft(agent: RunningAgen
     assert "Wrong passphrase" in outcome.message
     assert [n["status"] for n in backend.list_notes(patient)] == ["draft"]
     assert form.view.value == course.steps[1].answers
+
+
+def test_kernel_api_goes_through_the_agent(
+    agent: RunningAgent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kap_notes import api  # noqa: PLC0415 - the kernel-side module under test
+    from kap_notes.agent import ENV_VAR  # noqa: PLC0415
+    from kap_notes.service.demo import record_course  # noqa: PLC0415
+
+    agent.holder.unlock("tess", PASSPHRASES["tess"])
+    course = synthetic_course(9, start=dt.date(2026, 6, 1), boosters=0)
+    patient, _ = agent.holder.with_session(
+        lambda s: record_course(s, course, passphrase=PASSPHRASES["tess"])
+    )
+    monkeypatch.setenv(ENV_VAR, str(agent.server.path))
+    api.use_session(None)
+    frames = api.patient_frames(patient)
+    assert len(frames["dosing"]) == 6
+    assert len(frames["notes"]) == len(course.steps)
+    outputs = Backend(agent.transport).call(
+        "render_section", patient_id=patient, section="outcomes"
+    )
+    assert any("image/png" in o["data"] for o in outputs)
+    agent.holder.lock()
+    with pytest.raises(VaultLocked):
+        api.patient_frames(patient)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from kap_notes import __version__
-from kap_notes.cli import admin, demo, export, notes, records, review, templates
+from kap_notes.cli import admin, compile, demo, export, notes, records, review, templates
 from kap_notes.cli.context import Context
 from kap_notes.model.patient import InvalidInput
 from kap_notes.vault.errors import VaultError
@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     review.register(sub)
     templates.register(sub)
     demo.register(sub)
+    compile.register(sub)
     export.register(sub)
     _add_output_flag(parser, top=True)
     return parser

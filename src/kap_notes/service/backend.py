@@ -38,36 +38,35 @@ class Backend:
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
 
-    def _call(self, op: str, **kwargs: Any) -> Any:
+    def call(self, op: str, **kwargs: Any) -> Any:
+        """Run operation ``op`` (see :data:`~kap_notes.service.operations.OPERATIONS`)."""
         return self.transport(op, kwargs)
 
     def status(self) -> dict[str, Any]:
-        return dict(self._call("status"))
+        return dict(self.call("status"))
 
     def locked(self) -> bool:
         return not self.status().get("unlocked", False)
 
     def whoami(self) -> dict[str, str]:
-        return dict(self._call("whoami"))
+        return dict(self.call("whoami"))
 
     def list_patients(self) -> list[dict[str, Any]]:
-        return list(self._call("list_patients"))
+        return list(self.call("list_patients"))
 
     def add_patient(self, data: dict[str, Any]) -> str:
-        return str(self._call("add_patient", data=data)["patient_id"])
+        return str(self.call("add_patient", data=data)["patient_id"])
 
     def list_notes(self, patient_id: str, include_process: bool = False) -> list[dict[str, Any]]:
-        return list(
-            self._call("list_notes", patient_id=patient_id, include_process=include_process)
-        )
+        return list(self.call("list_notes", patient_id=patient_id, include_process=include_process))
 
     def get_note(self, note_id: str) -> dict[str, Any]:
-        return dict(self._call("get_note", note_id=note_id))
+        return dict(self.call("get_note", note_id=note_id))
 
     def form_context(
         self, patient_id: str, form: str, answers: dict[str, Any] | None = None
     ) -> dict[str, Any]:
-        return dict(self._call("form_context", patient_id=patient_id, form=form, answers=answers))
+        return dict(self.call("form_context", patient_id=patient_id, form=form, answers=answers))
 
     def save_draft(
         self,
@@ -78,29 +77,29 @@ class Backend:
         version: int | None = None,
     ) -> dict[str, Any]:
         return dict(
-            self._call(
+            self.call(
                 "save_draft", patient_id=patient_id, form=form, answers=answers,
                 note_id=note_id, version=version,
             )
         )  # fmt: skip
 
     def sign_note(self, note_id: str, passphrase: str) -> dict[str, Any]:
-        return dict(self._call("sign_note", note_id=note_id, passphrase=passphrase))
+        return dict(self.call("sign_note", note_id=note_id, passphrase=passphrase))
 
     def add_addendum(self, note_id: str, text: str) -> dict[str, Any]:
-        return dict(self._call("add_addendum", note_id=note_id, text=text))
+        return dict(self.call("add_addendum", note_id=note_id, text=text))
 
     def review_queue(self) -> list[dict[str, Any]]:
-        return list(self._call("review_queue"))
+        return list(self.call("review_queue"))
 
     def cosign(self, note_id: str, attestation: str | None = None) -> dict[str, Any]:
-        return dict(self._call("cosign", note_id=note_id, attestation=attestation))
+        return dict(self.call("cosign", note_id=note_id, attestation=attestation))
 
     def compile_patient(self, patient_id: str) -> dict[str, Any]:
-        return dict(self._call("compile_patient", patient_id=patient_id))
+        return dict(self.call("compile_patient", patient_id=patient_id))
 
     def return_note(self, note_id: str, comment: str) -> dict[str, Any]:
-        return dict(self._call("return_note", note_id=note_id, comment=comment))
+        return dict(self.call("return_note", note_id=note_id, comment=comment))
 
 
 def default_backend(session: Session | None = None) -> Backend:

@@ -111,6 +111,37 @@ def _compile_patient(session: Session, patient_id: str) -> dict[str, Any]:
     }
 
 
+def _patient_frames(session: Session, patient_id: str) -> dict[str, str]:
+    from kap_notes.compile import load_patient_data, patient_frames  # noqa: PLC0415
+
+    frames = patient_frames(load_patient_data(session, patient_id))
+    return {
+        name: frame.to_json(orient="split", date_format="iso") for name, frame in frames.items()
+    }
+
+
+def _render_section(session: Session, patient_id: str, section: str) -> list[dict[str, Any]]:
+    from kap_notes.compile import load_patient_data  # noqa: PLC0415
+    from kap_notes.compile.sections import SECTIONS  # noqa: PLC0415
+
+    if section not in SECTIONS:
+        raise InvalidInput([f"unknown section {section!r}; choose one of: {', '.join(SECTIONS)}"])
+    _, render = SECTIONS[section]
+    return list(render(load_patient_data(session, patient_id)))
+
+
+def _render_overview_section(session: Session, section: str) -> list[dict[str, Any]]:
+    from kap_notes.compile.overview import (  # noqa: PLC0415
+        OVERVIEW_SECTIONS,
+        gather_overview,
+        overview_outputs,
+    )
+
+    if section not in OVERVIEW_SECTIONS:
+        raise InvalidInput([f"unknown section {section!r}"])
+    return list(overview_outputs(gather_overview(session), section))
+
+
 def _whoami(session: Session) -> dict[str, str]:
     return {"user_id": session.user_id, "name": session.user_row.name, "role": session.role.value}
 
@@ -129,6 +160,9 @@ OPERATIONS: dict[str, Operation] = {
     "cosign": _cosign,
     "return_note": _return_note,
     "compile_patient": _compile_patient,
+    "patient_frames": _patient_frames,
+    "render_section": _render_section,
+    "render_overview_section": _render_overview_section,
 }
 
 
