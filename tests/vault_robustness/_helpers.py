@@ -1,46 +1,37 @@
-"""Helpers shared by the robustness tests: raw SQLite access (as an attacker would have) and
-worker processes."""
+"""Helpers shared by the robustness tests: raw database access (as an attacker would have, in
+either backend: see tests/postgres/harness.py) and worker processes."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kap_notes.vault.sqlite import DB_NAME
+from tests.postgres.harness import query, raw_db, stored_files
+
+__all__ = [
+    "audit_actions",
+    "audit_seqs",
+    "finish",
+    "query",
+    "raw_db",
+    "start_together",
+    "stored_files",
+    "worker",
+]
 
 WORKERS = Path(__file__).with_name("_workers.py")
 
 
-@contextlib.contextmanager
-def raw_db(vault_dir: Path) -> Iterator[sqlite3.Connection]:
-    """A plain sqlite3 connection to the vault file, committing on exit."""
-    conn = sqlite3.connect(vault_dir / DB_NAME, isolation_level=None, timeout=60)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        yield conn
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
+def audit_seqs(location: str) -> list[int]:
+    return [int(r[0]) for r in query(location, "SELECT seq FROM audit ORDER BY seq")]
 
 
-def query(vault_dir: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with raw_db(vault_dir) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
-def audit_seqs(vault_dir: Path) -> list[int]:
-    return [int(r[0]) for r in query(vault_dir, "SELECT seq FROM audit ORDER BY seq")]
-
-
-def audit_actions(vault_dir: Path) -> list[str]:
-    return [str(r[0]) for r in query(vault_dir, "SELECT action FROM audit ORDER BY seq")]
+def audit_actions(location: str) -> list[str]:
+    return [str(r[0]) for r in query(location, "SELECT action FROM audit ORDER BY seq")]
 
 
 def worker(mode: str, cfg: dict[str, Any]) -> subprocess.Popen[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from kap_notes.vault import access, audit, crypto
@@ -11,18 +9,18 @@ from kap_notes.vault.errors import NotAuthorised, WrongPassphrase
 from kap_notes.vault.ids import BREAK_GLASS
 
 from ._helpers import query
-from .conftest import PASSPHRASES, Clinic, make_clinic
+from .conftest import PASSPHRASES, Clinic, NewLocation, make_clinic
 
 
 def _head(clinic: Clinic) -> int:
-    return int(query(clinic.path, "SELECT COALESCE(MAX(seq), 0) FROM audit")[0][0])
+    return int(query(clinic.location, "SELECT COALESCE(MAX(seq), 0) FROM audit")[0][0])
 
 
 def _entries(clinic: Clinic, after: int) -> list[tuple[str, str, str | None, str | None]]:
     """(actor name, action, patient, record) of every audit entry after ``after``."""
     names = {uid: name for name, uid in clinic.user_ids.items()}
     rows = query(
-        clinic.path,
+        clinic.location,
         "SELECT actor, action, patient, record FROM audit WHERE seq > ? ORDER BY seq",
         (after,),
     )
@@ -119,7 +117,7 @@ def test_revoked_user_cannot_open_later_records_and_keeps_no_wraps(clinic: Clini
     assert not theo.has_access(patient)
     theo_id = clinic.user_ids["theo"]
     assert query(
-        clinic.path,
+        clinic.location,
         "SELECT COUNT(*) FROM wraps WHERE patient_id = ? AND recipient = ?",
         (patient, theo_id),
     ) == [(0,)]
@@ -144,7 +142,7 @@ def test_admin_reads_no_notes_unless_granted(clinic: Clinic) -> None:
     with pytest.raises(NotAuthorised):
         admin.create_patient({"kind": "patient", "name": "Synthetic P"})
     assert query(
-        clinic.path, "SELECT COUNT(*) FROM wraps WHERE recipient = ?", (clinic.user_ids["ada"],)
+        clinic.location, "SELECT COUNT(*) FROM wraps WHERE recipient = ?", (clinic.user_ids["ada"],)
     ) == [(0,)]
 
 
@@ -163,11 +161,11 @@ def test_admin_grant_is_pending_until_the_therapist_unlocks(clinic: Clinic) -> N
         theo.get_record(rid)
     theo_id = clinic.user_ids["theo"]
     pending = "SELECT COUNT(*) FROM pending_grants WHERE patient_id = ? AND user_id = ?"
-    assert query(clinic.path, pending, (patient, theo_id)) == [(1,)]
+    assert query(clinic.location, pending, (patient, theo_id)) == [(1,)]
 
     clinic.unlock("tess")  # the treating therapist's next unlock fulfils it
 
-    assert query(clinic.path, pending, (patient, theo_id)) == [(0,)]
+    assert query(clinic.location, pending, (patient, theo_id)) == [(0,)]
     theo = clinic.unlock("theo")
     assert theo.get_record(rid).content["text"] == "for theo"
     assert theo.get_record(old).epoch == 1
@@ -205,13 +203,13 @@ def test_supervisor_gets_access_after_the_therapist_next_unlocks(clinic: Clinic)
     _verifies(clinic)
 
 
-def test_break_glass(clinic: Clinic, tmp_path: Path) -> None:
+def test_break_glass(clinic: Clinic, vault_locations: NewLocation) -> None:
     tess = clinic.unlock("tess")
     patient = tess.create_patient({"kind": "patient", "name": "Synthetic U"})
     access.rotate(tess, patient)
     rid, _ = tess.put_record(patient, {"kind": "note", "text": "emergency info"})
     admin = clinic.unlock("ada")
-    other_vault = make_clinic(tmp_path / "other")
+    other_vault = make_clinic(vault_locations())
     mark = _head(clinic)
     reason = "patient unresponsive; treating therapist unreachable"
 
@@ -236,7 +234,7 @@ def test_break_glass(clinic: Clinic, tmp_path: Path) -> None:
     assert entries[0] == ("ada", "break_glass", patient, ada)
     assert ("ada", "create", patient, reason_id) in entries
     assert query(
-        clinic.path,
+        clinic.location,
         "SELECT epoch FROM wraps WHERE patient_id = ? AND recipient = ? ORDER BY epoch",
         (patient, ada),
     ) == [(1,), (2,)]

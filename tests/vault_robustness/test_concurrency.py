@@ -19,9 +19,9 @@ WRITES_PER_PROCESS = 500
 SHARED_RECORDS = 3
 
 
-def _cfg(tmp: Path, user: str, **extra: object) -> dict[str, object]:
+def _cfg(location: str, tmp: Path, user: str, **extra: object) -> dict[str, object]:
     return {
-        "vault": str(tmp / "vault"),
+        "vault": location,
         "user": user,
         "passphrase": PASSPHRASES[user],
         "ready": str(tmp / f"ready-{user}"),
@@ -45,14 +45,15 @@ def test_two_processes_500_writes_each_lose_nothing(clinic: Clinic, tmp_path: Pa
         tess.put_record(shared_patient, {"kind": "note", "tag": f"seed-{k}"})[0]
         for k in range(SHARED_RECORDS)
     ]
-    versions_before = query(clinic.path, "SELECT COUNT(*) FROM record_versions")[0][0]
-    records_before = query(clinic.path, "SELECT COUNT(*) FROM records")[0][0]
-    seq_before = audit_seqs(clinic.path)[-1]
+    versions_before = query(clinic.location, "SELECT COUNT(*) FROM record_versions")[0][0]
+    records_before = query(clinic.location, "SELECT COUNT(*) FROM records")[0][0]
+    seq_before = audit_seqs(clinic.location)[-1]
 
     # When: two processes write 500 records each at the same time; every third write updates
     # a shared note with an optimistic version check, retrying on StaleVersion.
     cfgs = [
         _cfg(
+            clinic.location,
             tmp_path,
             user,
             seed=seed,
@@ -73,8 +74,8 @@ def test_two_processes_500_writes_each_lose_nothing(clinic: Clinic, tmp_path: Pa
     # Then: all 1,000 writes are stored, each exactly once, each version holding its content.
     assert len(results) == 2 * WRITES_PER_PROCESS
     assert len({(r["rid"], r["version"]) for r in results}) == len(results)
-    versions_after = query(clinic.path, "SELECT COUNT(*) FROM record_versions")[0][0]
-    records_after = query(clinic.path, "SELECT COUNT(*) FROM records")[0][0]
+    versions_after = query(clinic.location, "SELECT COUNT(*) FROM record_versions")[0][0]
+    records_after = query(clinic.location, "SELECT COUNT(*) FROM records")[0][0]
     creates = sum(r["op"] == "create" for r in results)
     assert versions_after - versions_before == 2 * WRITES_PER_PROCESS
     assert records_after - records_before == creates
@@ -101,11 +102,11 @@ def test_two_processes_500_writes_each_lose_nothing(clinic: Clinic, tmp_path: Pa
     # once by its actor, and the two writers really did interleave.
     report = audit.verify_chain(reader.store, reader.vault.vault_id)
     assert report.ok, report.problems
-    seqs = audit_seqs(clinic.path)
+    seqs = audit_seqs(clinic.location)
     assert seqs == list(range(1, len(seqs) + 1))
     assert report.entries == len(seqs)
     writes = query(
-        clinic.path,
+        clinic.location,
         "SELECT actor FROM audit WHERE action IN ('create', 'update') AND seq > ? ORDER BY seq",
         (seq_before,),
     )
@@ -137,13 +138,13 @@ def test_same_expected_version_in_process_one_wins(clinic: Clinic) -> None:
     # Then: the first save stands and nothing of the second was stored or audited.
     assert theo.get_record(rid).content["text"] == "tess"
     assert query(
-        clinic.path, "SELECT version FROM record_versions WHERE record_id = ?", (rid,)
+        clinic.location, "SELECT version FROM record_versions WHERE record_id = ?", (rid,)
     ) == [
         (1,),
         (2,),
     ]
     writes = query(
-        clinic.path, "SELECT action FROM audit WHERE record = ? AND action = 'update'", (rid,)
+        clinic.location, "SELECT action FROM audit WHERE record = ? AND action = 'update'", (rid,)
     )
     assert writes == [("update",)]
     assert audit.verify_chain(theo.store, theo.vault.vault_id).ok
@@ -160,7 +161,10 @@ def test_same_expected_version_across_processes_exactly_one_wins(
     rids = [tess.put_record(patient, {"kind": "note", "n": n})[0] for n in range(40)]
 
     # When: two processes race to update every note at expected version 1.
-    cfgs = [_cfg(tmp_path, user, patient=patient, records=rids) for user in ("tess", "theo")]
+    cfgs = [
+        _cfg(clinic.location, tmp_path, user, patient=patient, records=rids)
+        for user in ("tess", "theo")
+    ]
     procs = [worker("race", cfg) for cfg in cfgs]
     start_together(procs, cfgs, tmp_path / "go")
     for proc in procs:
@@ -192,7 +196,9 @@ def test_verify_chain_is_consistent_while_another_process_writes(
     tess = clinic.unlock("tess")
     patient = tess.create_patient({"kind": "patient", "name": "Synthetic E"})
     rid, version = tess.put_record(patient, {"kind": "note", "v": 0})
-    cfg = _cfg(tmp_path, "tess", patient=patient, record=rid, version=version, n=3000)
+    cfg = _cfg(
+        clinic.location, tmp_path, "tess", patient=patient, record=rid, version=version, n=3000
+    )
     proc = worker("churn", cfg)
     start_together([proc], [cfg], tmp_path / "go")
     verifier = clinic.open()

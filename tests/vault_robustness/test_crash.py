@@ -59,7 +59,7 @@ def test_sigkill_at_random_points_loses_nothing_committed(clinic: Clinic, tmp_pa
         # sometimes during start-up and unlock, mostly in the middle of its write loop.
         log = tmp_path / f"log-{trial}"
         cfg = {
-            "vault": str(clinic.path),
+            "vault": str(clinic.location),
             "user": "tess",
             "passphrase": PASSPHRASES["tess"],
             "patient": patient,
@@ -86,12 +86,12 @@ def test_sigkill_at_random_points_loses_nothing_committed(clinic: Clinic, tmp_pa
         # Then: the vault unlocks (the unlock integrity check passes), the chain verifies
         # with contiguous entries, every reported commit is there at least at its version,
         # and a new write succeeds.
-        vault = Vault.open(clinic.path, kdf_floor=FAST_KDF)
+        vault = Vault.open(clinic.location, kdf_floor=FAST_KDF)
         try:
             session = vault.unlock("tess", PASSPHRASES["tess"])
             report = audit.verify_chain(vault.store, vault.vault_id)
             assert report.ok, (trial, report.problems)
-            seqs = audit_seqs(clinic.path)
+            seqs = audit_seqs(clinic.location)
             assert seqs == list(range(1, len(seqs) + 1))
             stored = {r.record_id: r for r in session.read_patient(patient)}
             lost = {rid: v for rid, v in committed.items() if stored[rid].version < v}

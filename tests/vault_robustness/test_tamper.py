@@ -1,4 +1,5 @@
-"""An attacker with write access to ``vault.sqlite`` (but no keys) edits it with plain sqlite3.
+"""An attacker with write access to the vault's database (but no keys) edits it with plain SQL
+(sqlite3 on ``vault.sqlite``, or psycopg with the database's credentials).
 Every edit below must be reported by ``verify_chain``; record edits must also stop unlock or
 reading."""
 
@@ -34,8 +35,8 @@ class Scene:
     other: str  # a note of the second patient
 
     @property
-    def path(self) -> Path:
-        return self.clinic.path
+    def location(self) -> str:
+        return self.clinic.location
 
     def verify(self, checkpoints: list[dict[str, Any]] | None = None) -> audit.VerifyReport:
         vault = self.clinic.open()
@@ -43,8 +44,8 @@ class Scene:
 
 
 @pytest.fixture
-def scene(tmp_path: Path) -> Iterator[Scene]:
-    clinic = make_clinic(tmp_path / "vault")
+def scene(vault_location: str) -> Iterator[Scene]:
+    clinic = make_clinic(vault_location)
     tess = clinic.unlock("tess")
     first = tess.create_patient({"kind": "patient", "name": "Synthetic G"})
     second = tess.create_patient({"kind": "patient", "name": "Synthetic H"})
@@ -63,19 +64,19 @@ def scene(tmp_path: Path) -> Iterator[Scene]:
     clinic.close()
 
 
-def _rows(path: Path) -> list[tuple[object, ...]]:
-    return query(path, "SELECT seq, action, record FROM audit ORDER BY seq")
+def _rows(location: str) -> list[tuple[object, ...]]:
+    return query(location, "SELECT seq, action, record FROM audit ORDER BY seq")
 
 
-def _seq_of(path: Path, action: str, nth: int = 0) -> int:
-    return [int(s) for s, a, _ in _rows(path) if a == action][nth]
+def _seq_of(location: str, action: str, nth: int = 0) -> int:
+    return [int(s) for s, a, _ in _rows(location) if a == action][nth]
 
 
 # ------------------------------------------------------------------------- audit entries
 
 
-def _edit_entry_bytes(path: Path, seq: int) -> None:
-    with raw_db(path) as db:
+def _edit_entry_bytes(location: str, seq: int) -> None:
+    with raw_db(location) as db:
         (entry,) = db.execute("SELECT entry FROM audit WHERE seq = ?", (seq,)).fetchone()
         fields = json.loads(entry)
         fields["ts"] = "2020-01-01T00:00:00.000000+00:00"
@@ -83,9 +84,9 @@ def _edit_entry_bytes(path: Path, seq: int) -> None:
         db.execute("UPDATE audit SET entry = ?, ts = ? WHERE seq = ?", (edited, fields["ts"], seq))
 
 
-def _edit_and_rechain(path: Path, seq: int) -> None:
+def _edit_and_rechain(location: str, seq: int) -> None:
     """Edit an entry and recompute every later hash and prev: only signatures can tell."""
-    with raw_db(path) as db:
+    with raw_db(location) as db:
         rows = db.execute("SELECT seq, entry FROM audit WHERE seq >= ? ORDER BY seq", (seq,))
         rows = rows.fetchall()
         (prev,) = db.execute("SELECT hash FROM audit WHERE seq = ?", (seq - 1,)).fetchone()
@@ -104,9 +105,9 @@ def _edit_and_rechain(path: Path, seq: int) -> None:
             )
 
 
-def _reattribute(path: Path, seq: int) -> None:
+def _reattribute(location: str, seq: int) -> None:
     """Change only the indexed actor column (e.g. to blame someone else for a read)."""
-    with raw_db(path) as db:
+    with raw_db(location) as db:
         (admin,) = db.execute("SELECT user_id FROM users WHERE name = 'ada'").fetchone()
         db.execute("UPDATE audit SET actor = ? WHERE seq = ?", (admin, seq))
 
@@ -121,10 +122,10 @@ def _reattribute(path: Path, seq: int) -> None:
     ids=["entry-bytes", "edit-and-rechain", "actor-column"],
 )
 def test_edited_audit_entry_is_reported(
-    scene: Scene, edit: Callable[[Path, int], None], expected: str
+    scene: Scene, edit: Callable[[str, int], None], expected: str
 ) -> None:
-    seq = _seq_of(scene.path, "update")
-    edit(scene.path, seq)
+    seq = _seq_of(scene.location, "update")
+    edit(scene.location, seq)
     report = scene.verify()
     assert not report.ok
     assert any(p.startswith(f"audit entry {seq}:") and expected in p for p in report.problems), (
@@ -133,15 +134,15 @@ def test_edited_audit_entry_is_reported(
 
 
 def test_deleted_audit_entry_is_reported(scene: Scene) -> None:
-    seq = _seq_of(scene.path, "read")  # a read: deleting it changes no record check
-    query(scene.path, "DELETE FROM audit WHERE seq = ?", (seq,))
+    seq = _seq_of(scene.location, "read")  # a read: deleting it changes no record check
+    query(scene.location, "DELETE FROM audit WHERE seq = ?", (seq,))
     report = scene.verify()
     assert any(f"expected entry {seq}" in p for p in report.problems), report.problems
 
 
 def test_swapped_audit_entries_are_reported(scene: Scene) -> None:
-    a, b = _seq_of(scene.path, "read", 0), _seq_of(scene.path, "read", 1)
-    with raw_db(scene.path) as db:  # renumber: b takes a's place and a takes b's
+    a, b = _seq_of(scene.location, "read", 0), _seq_of(scene.location, "read", 1)
+    with raw_db(scene.location) as db:  # renumber: b takes a's place and a takes b's
         db.execute("UPDATE audit SET seq = -1 WHERE seq = ?", (a,))
         db.execute("UPDATE audit SET seq = ? WHERE seq = ?", (a, b))
         db.execute("UPDATE audit SET seq = ? WHERE seq = -1", (b,))
@@ -160,9 +161,9 @@ def test_truncated_tail_is_caught_by_a_signed_checkpoint(scene: Scene, tmp_path:
     assert scene.verify(checkpoints=[cp]).ok
 
     # When: the last 3 entries (reads: no record depends on them) are deleted.
-    tail = _rows(scene.path)[-3:]
+    tail = _rows(scene.location)[-3:]
     assert {a for _, a, _ in tail} == {"read"}
-    query(scene.path, "DELETE FROM audit WHERE seq > ?", (int(cp["seq"]) - 3,))
+    query(scene.location, "DELETE FROM audit WHERE seq > ?", (int(cp["seq"]) - 3,))
 
     # Then: the chain alone still looks fine (a truncated tail leaves no gap), but the
     # checkpoint reports it — through the library and through `kap-notes audit verify`.
@@ -175,7 +176,7 @@ def test_truncated_tail_is_caught_by_a_signed_checkpoint(scene: Scene, tmp_path:
             "-c",
             "import sys; from kap_notes.cli import main; sys.exit(main())",
             "--vault",
-            str(scene.path),
+            str(scene.location),
             "audit",
             "verify",
             "--checkpoint",
@@ -200,8 +201,8 @@ def test_forged_checkpoint_is_rejected(scene: Scene) -> None:
 # ------------------------------------------------------------------------------- records
 
 
-def _drop_newest_version(path: Path, rid: str) -> None:
-    with raw_db(path) as db:
+def _drop_newest_version(location: str, rid: str) -> None:
+    with raw_db(location) as db:
         (version,) = db.execute(
             "SELECT version FROM records WHERE record_id = ?", (rid,)
         ).fetchone()
@@ -211,12 +212,12 @@ def _drop_newest_version(path: Path, rid: str) -> None:
         )
 
 
-def _copy_older_blob_over_newest(path: Path, rid: str) -> None:
-    with raw_db(path) as db:
+def _copy_older_blob_over_newest(location: str, rid: str) -> None:
+    with raw_db(location) as db:
         db.execute(
             "UPDATE record_versions SET blob = (SELECT blob FROM record_versions "
-            "WHERE record_id = ?1 AND version = 1) WHERE record_id = ?1 AND version = 3",
-            (rid,),
+            "WHERE record_id = ? AND version = 1) WHERE record_id = ? AND version = 3",
+            (rid, rid),
         )
 
 
@@ -224,11 +225,13 @@ def _copy_older_blob_over_newest(path: Path, rid: str) -> None:
     "rollback", [_drop_newest_version, _copy_older_blob_over_newest], ids=["version", "blob"]
 )
 def test_single_record_rollback_is_detected(
-    scene: Scene, rollback: Callable[[Path, str], None]
+    scene: Scene, rollback: Callable[[str, str], None]
 ) -> None:
     rid = scene.notes[0]
-    assert query(scene.path, "SELECT version FROM records WHERE record_id = ?", (rid,)) == [(3,)]
-    rollback(scene.path, rid)
+    assert query(scene.location, "SELECT version FROM records WHERE record_id = ?", (rid,)) == [
+        (3,)
+    ]
+    rollback(scene.location, rid)
 
     report = scene.verify()
     assert any(p.startswith(f"record {rid}:") for p in report.problems), report.problems
@@ -244,7 +247,7 @@ def test_blob_moved_to_another_record_cannot_be_read(scene: Scene, target: str) 
     before = scene.tess.get_record(victim).content
 
     # When: the attacker copies a note of the first patient over the victim's current version.
-    with raw_db(scene.path) as db:
+    with raw_db(scene.location) as db:
         db.execute(
             "UPDATE record_versions SET blob = (SELECT blob FROM record_versions "
             "WHERE record_id = ? AND version = 1) WHERE record_id = ? AND version = 1",
@@ -267,7 +270,7 @@ def test_blob_moved_to_another_record_cannot_be_read(scene: Scene, target: str) 
 def test_swapped_public_key_is_detected(scene: Scene, column: str) -> None:
     attacker = KeyPair.generate()
     new = attacker.box_public if column == "box_public" else attacker.signing_public
-    query(scene.path, f"UPDATE users SET {column} = ? WHERE name = 'theo'", (new,))  # noqa: S608
+    query(scene.location, f"UPDATE users SET {column} = ? WHERE name = 'theo'", (new,))  # noqa: S608
 
     report = scene.verify()
     theo = scene.clinic.user_ids["theo"]
@@ -278,7 +281,7 @@ def test_swapped_public_key_is_detected(scene: Scene, column: str) -> None:
 
 def test_inserted_user_is_detected(scene: Scene) -> None:
     rogue = KeyPair.generate()
-    with raw_db(scene.path) as db:
+    with raw_db(scene.location) as db:
         (wrap,) = db.execute("SELECT key_wrap FROM users WHERE name = 'theo'").fetchone()
         db.execute(
             "INSERT INTO users (user_id, name, role, box_public, signing_public, key_wrap) "
