@@ -63,7 +63,7 @@ function activate(
   model.autoLocked.connect((_, status) => {
     Notification.warning(
       `The KAP vault is locked (no activity for ${status.auto_lock_minutes} min, ` +
-        'or it was locked elsewhere). Unlock to keep working; unsaved form entries stay in the form.',
+        'or it was locked elsewhere). Unlock to keep working.',
       {
         autoClose: false,
         actions: [
