@@ -17,7 +17,7 @@ from kap_notes.compile.sections import SECTIONS, shown
 from kap_notes.service.chart import NoteView
 
 #: Bump when the layout changes: stored notebooks are rebuilt on the next compile.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 NOTICE = (
     "Compiled from the signed record. Thresholds shown are instrument definitions or clinic "
     "settings; flags mark items for review and are not clinical advice."
@@ -51,6 +51,7 @@ def build_progress(data: PatientData, *, fingerprint: str, include_process: bool
         "kind": "progress",
         "layout_version": LAYOUT_VERSION,
         "patient_id": data.patient_id,
+        "chart_code": data.patient.chart_code,
         "fingerprint": fingerprint,
         "include_process": include_process,
         "note_count": len(data.views),
