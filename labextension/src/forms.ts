@@ -110,7 +110,7 @@ export function formNotebook(item: ILaunchable, kernel: IKernelChoice): Record<s
       {
         cell_type: 'code',
         id: 'kap-form',
-        metadata: { kap_notes: { launcher: true }, trusted: true },
+        metadata: { kap_notes: { launcher: true } },
         execution_count: null,
         outputs: [],
         source: item.source
