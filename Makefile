@@ -30,6 +30,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
+	cd labextension && ../$(BIN)/jlpm test
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
