@@ -1,0 +1,190 @@
+"""What a clinician does in JupyterLab, as Playwright steps: the status bar, the unlock dialog,
+launcher tiles, and the ipywidgets of a kap-notes form found by their visible labels."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+#: Debian's chromium, never a downloaded browser (see DESIGN.md "Jupyter integration").
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+
+#: Kernel start + first widget render can be slow on a busy machine.
+WIDGET_TIMEOUT = 90_000
+
+
+class Shots:
+    """Numbered screenshots of each step, kept in ``ui-tests/artifacts/<test>/``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+        self.page: Page | None = None
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, name: str, page: Page | None = None, *, full_page: bool = False) -> Path:
+        target = page or self.page
+        assert target is not None, "no page to photograph"
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{name}.png"
+        target.screenshot(path=str(path), full_page=full_page)
+        return path
+
+
+# -- the lab shell -----------------------------------------------------------------------------
+def status_item(page: Page) -> Locator:
+    return page.locator(".kap-VaultStatus")
+
+
+def open_lab(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(status_item(page)).to_be_visible(timeout=60_000)
+    expect(status_item(page)).not_to_have_text("KAP: …", timeout=30_000)
+
+
+def submit_unlock_dialog(page: Page, user: str, passphrase: str) -> Locator:
+    """Fill the open unlock dialog and press Unlock; answers the dialog locator."""
+    dialog = page.locator(".jp-Dialog").filter(has=page.locator(".kap-UnlockDialog"))
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("User name").fill(user)
+    dialog.get_by_label("Passphrase").fill(passphrase)
+    dialog.get_by_role("button", name="Unlock").click()
+    return dialog
+
+
+def unlock(page: Page, user: str, passphrase: str) -> None:
+    """Click the status bar item and unlock as ``user``; waits for the status to name them."""
+    expect(status_item(page)).to_have_text("KAP: locked")
+    status_item(page).click()
+    dialog = submit_unlock_dialog(page, user, passphrase)
+    expect(dialog).to_be_hidden()
+    expect(status_item(page)).to_have_text(re.compile(rf"^KAP: {user} · locks in \d+ min$"))
+
+
+def launcher(page: Page) -> Locator:
+    """The launcher (opening a new one if no launcher tab is showing)."""
+    found = page.locator(".jp-Launcher:visible")
+    if found.count() == 0:
+        page.keyboard.press("Control+Shift+L")
+    expect(found.first).to_be_visible(timeout=30_000)
+    return found.first
+
+
+def click_tile(page: Page, title: str) -> Locator:
+    """Click a KAP launcher tile; answers the notebook panel that opens."""
+    tile = (
+        launcher(page)
+        .locator(".jp-LauncherCard")
+        .filter(
+            has=page.locator(
+                ".jp-LauncherCard-label", has_text=re.compile(rf"^{re.escape(title)}$")
+            )
+        )
+    )
+    expect(tile).to_have_count(1)
+    tile.click()
+    return current_notebook(page)
+
+
+def current_tab(page: Page) -> Locator:
+    """The current document tab of the main area."""
+    return page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")
+
+
+def current_notebook(page: Page) -> Locator:
+    panel = page.locator(".jp-NotebookPanel:visible")
+    expect(panel).to_have_count(1, timeout=60_000)
+    return panel
+
+
+def open_path(page: Page, server_url: str, token: str, path: str) -> Locator:
+    """Open a file by its path (JupyterLab's /lab/tree/<path> URL); answers its panel."""
+    page.goto(f"{server_url}/lab/tree/{path}?token={token}")
+    expect(status_item(page)).to_be_visible(timeout=60_000)
+    expect(current_tab(page)).to_contain_text(Path(path).name, timeout=60_000)
+    return current_notebook(page)
+
+
+# -- ipywidgets, found by the labels the form shows --------------------------------------------
+def _label_pattern(label: str) -> re.Pattern[str]:
+    # "Dose (mg) *" matches "Dose" but "Dose per kg body weight (mg/kg)" does not.
+    return re.compile(rf"^\s*{re.escape(label)}(\s*\(.*\))?(\s*\*)?\s*$")
+
+
+class WidgetForm:
+    """A kap-notes form (or view) rendered in a notebook output area."""
+
+    def __init__(self, page: Page, root: Locator) -> None:
+        self.page = page
+        self.root = root
+
+    def row(self, label: str, nth: int = 0) -> Locator:
+        """The field row whose visible label is ``label`` (nth among rows with that label)."""
+        rows = self.root.locator(".widget-hbox:visible").filter(
+            has=self.page.locator(
+                "xpath=./div[contains(@class, 'widget-html')]", has_text=_label_pattern(label)
+            )
+        )
+        return rows.nth(nth)
+
+    def text(self, label: str, value: str, nth: int = 0) -> Locator:
+        """Type into a text/textarea/combobox field and leave it (the widget syncs on change)."""
+        control = self.row(label, nth).locator("input, textarea").first
+        control.fill(value)
+        control.press("Tab") if control.evaluate("e => e.tagName") == "INPUT" else control.blur()
+        return control
+
+    def choose(self, label: str, option: str, nth: int = 0) -> None:
+        self.row(label, nth).locator("select").select_option(label=option)
+
+    def toggle(self, label: str, option: str, nth: int = 0) -> None:
+        exact = re.compile(rf"^\s*{re.escape(option)}\s*$")
+        button = self.row(label, nth).locator("button").filter(has_text=exact)
+        button.click()
+        expect(button).to_have_class(re.compile(r"mod-active"))
+
+    def computed(self, label: str) -> Locator:
+        """The value shown by a computed item."""
+        return self.row(label).locator(".widget-html").nth(1)
+
+    def button(self, name: str, nth: int = 0) -> Locator:
+        # Not get_by_role: Font Awesome icons add a glyph to the button's accessible name.
+        exact = re.compile(rf"^\s*{re.escape(name)}\s*$")
+        return self.root.locator("button:visible").filter(has_text=exact).nth(nth)
+
+    def described(self, description: str, nth: int = 0) -> Locator:
+        """A widget labelled by its own ipywidgets description (Passphrase, Addendum, Comment)."""
+        return self.root.get_by_label(description, exact=True).nth(nth)
+
+    def type_described(self, description: str, value: str, nth: int = 0) -> Locator:
+        control = self.described(description, nth)
+        control.fill(value)
+        control.blur()
+        return control
+
+
+def form_in(page: Page, panel: Locator) -> WidgetForm:
+    """The widget area of a notebook panel, once the kernel has rendered it."""
+    area = panel.locator(".jp-OutputArea-output .jupyter-widgets").first
+    expect(area).to_be_visible(timeout=WIDGET_TIMEOUT)
+    return WidgetForm(page, panel.locator(".jp-OutputArea-output").first)
+
+
+def pick_patient(page: Page, form: WidgetForm, label: str) -> None:
+    """Choose a patient in the picker; waits for the form heading."""
+    picker = form.root.locator(".widget-dropdown").filter(
+        has=page.locator("label", has_text="Patient")
+    )
+    picker.locator("select").first.select_option(label=label)
