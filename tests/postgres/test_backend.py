@@ -198,3 +198,24 @@ def test_cli_works_with_a_postgresql_url(pg_location: str) -> None:
         env={**env, "KAP_NOTES_VAULT": pg_location},
     )
     assert by_env.returncode == 0, by_env.stderr
+
+
+def test_a_dropped_connection_is_reported_then_replaced(pg_clinic: Clinic) -> None:
+    # Given: a session whose database connection the server terminates (restart, failover).
+    tess = pg_clinic.unlock("tess")
+    patient = tess.create_patient({"kind": "patient", "name": "Synthetic Reconnect"})
+    row = tess.store._db.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    query(pg_clinic.location, "SELECT pg_terminate_backend(?)", (row[0],))
+    # Then: the next call says what happened (a VaultError, not a driver error) ...
+    with pytest.raises(VaultError, match=r"connection to the vault database .* was lost"):
+        tess.read_patient(patient)
+    # ... and the one after reconnects; a save during a lost connection is reported too.
+    assert len(tess.read_patient(patient)) == 1
+    row = tess.store._db.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    query(pg_clinic.location, "SELECT pg_terminate_backend(?)", (row[0],))
+    with pytest.raises(VaultError, match="lost"):
+        tess.put_record(patient, {"kind": "note"})
+    tess.put_record(patient, {"kind": "note"})
+    assert audit.verify_chain(tess.store, tess.vault.vault_id).ok

@@ -46,6 +46,7 @@ SCHEMES = ("postgresql", "postgres")
 _MIGRATION_LOCK = 0x6B61_706E  # "kapn": serialises schema migrations of one database
 _LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 _SECURE_SSLMODES = {"require", "verify-ca", "verify-full"}
+_LOCK_TIMEOUT_S = 60
 
 #: Ordered schema steps. Never edit a released step: append a new one.
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -214,13 +215,27 @@ class PostgresStore(Store):
     @contextmanager
     def transaction(self) -> Iterator[None]:
         db = self._db
-        with db.transaction():
-            db.execute("SELECT one FROM write_lock WHERE one FOR UPDATE")
-            self._local.depth = 2
-            try:
-                yield
-            finally:
-                self._local.depth = 0
+        try:
+            with db.transaction():
+                # like SQLite's busy timeout; and a writer that hangs cannot hold the lock forever
+                db.execute(f"SET LOCAL lock_timeout = '{_LOCK_TIMEOUT_S}s'")
+                db.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{_LOCK_TIMEOUT_S}s'")
+                db.execute("SELECT one FROM write_lock WHERE one FOR UPDATE")
+                self._local.depth = 2
+                try:
+                    yield
+                finally:
+                    self._local.depth = 0
+        except psycopg.errors.LockNotAvailable as exc:
+            raise VaultError(
+                f"the vault is busy: another save held it for over {_LOCK_TIMEOUT_S} seconds; "
+                "nothing was saved, try again"
+            ) from exc
+        except psycopg.OperationalError as exc:
+            raise VaultError(
+                f"the connection to the vault database {self.location} was lost during a save; "
+                "reopen the record to see whether it was stored"
+            ) from exc
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -252,10 +267,23 @@ class PostgresStore(Store):
         return self._db.execute(sql, params)
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        return self._db.execute(sql, params).fetchall()
+        with self._reading():
+            return self._db.execute(sql, params).fetchall()
 
     def _row(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
-        return self._db.execute(sql, params).fetchone()
+        with self._reading():
+            return self._db.execute(sql, params).fetchone()
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except psycopg.OperationalError as exc:
+            if self._depth == 2:
+                raise  # the write transaction reports it
+            raise VaultError(
+                f"the connection to the vault database {self.location} was lost; try again"
+            ) from exc
 
     # meta -----------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
