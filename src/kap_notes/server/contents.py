@@ -91,7 +91,9 @@ class KapContentsManager(AsyncLargeFileManager):
             return model
         folder = self.vault_folder
         result: dict[str, Any] = await self._vault(
-            lambda s: vault_notebooks.get(s, folder, relative, content=content)
+            lambda s: vault_notebooks.get(
+                s, folder, relative, content=content, require_hash=require_hash
+            )
         )
         return result
 

@@ -12,6 +12,7 @@ Everything is encrypted with the patient's key; nothing here touches the disk in
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -78,8 +79,11 @@ def _saved(session: Session, patient_id: str) -> dict[str, StoredRecord]:
     }
 
 
-def get(session: Session, folder: str, relative: str, *, content: bool) -> dict[str, Any]:
-    """The contents model of ``relative`` (inside the vault folder)."""
+def get(
+    session: Session, folder: str, relative: str, *, content: bool, require_hash: bool = False
+) -> dict[str, Any]:
+    """The contents model of ``relative`` (inside the vault folder); with ``require_hash`` a
+    notebook's model carries the SHA-256 of its JSON (JupyterLab asks for it when opening)."""
     where = VaultPath.parse(relative)
     base = folder if where.chart_code is None else f"{folder}/{where.chart_code}"
     if where.chart_code is None:
@@ -103,9 +107,14 @@ def get(session: Session, folder: str, relative: str, *, content: bool) -> dict[
             model["format"] = "json"
         return model
     model = _model(f"{base}/{where.name}", where.name, "notebook", writable=where.name != PROGRESS)
-    if content:
-        model["content"] = nbformat.reads(_notebook_json(session, patient_id, where.name), 4)
-        model["format"] = "json"
+    if content or require_hash:
+        text = _notebook_json(session, patient_id, where.name)
+        if content:
+            model["content"] = nbformat.reads(text, 4)
+            model["format"] = "json"
+        if require_hash:
+            model["hash"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            model["hash_algorithm"] = "sha256"
     return model
 
 
