@@ -141,13 +141,16 @@ def _find(directory: Path, canary: str) -> list[str]:
 
 
 def _find_in(files: dict[str, bytes], canary: str) -> list[str]:
-    needles = _encodings(canary)
-    return [
-        f"{name} as {enc}"
-        for name, data in files.items()
-        for enc, needle in needles.items()
-        if needle in data or needle.lower() in data.lower()
-    ]
+    needles = {enc: (needle, needle.lower()) for enc, needle in _encodings(canary).items()}
+    found = []
+    for name, data in files.items():
+        lowered = data.lower()  # once per file: PostgreSQL's WAL is large
+        found += [
+            f"{name} as {enc}"
+            for enc, (needle, low) in needles.items()
+            if needle in data or low in lowered
+        ]
+    return found
 
 
 def test_canary_finder_finds_every_encoding(tmp_path: Path) -> None:
