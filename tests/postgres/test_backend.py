@@ -82,12 +82,15 @@ def test_remote_server_without_tls_is_refused(sslmode: str) -> None:
     assert "pw@" not in str(caught.value)
 
 
-def test_tls_settings_reach_libpq(pg_server: harness.Server) -> None:
-    # The test server has no certificate: sslmode=require must fail, not fall back.
+def test_tls_settings_reach_libpq(pg_server: harness.Server, tmp_path: Path) -> None:
+    # verify-full with a CA file that does not exist can never connect: not to a server without
+    # TLS (the throwaway test cluster), nor to one with it. It must fail, never fall back.
     url = pg_server.create_database()
+    tls = f"sslmode=verify-full&sslrootcert={tmp_path / 'missing-ca.pem'}"
     try:
-        with pytest.raises(VaultError, match="SSL"):
-            PostgresStore(url + ("&" if "?" in url else "?") + "sslmode=require", create=True)
+        with pytest.raises(VaultError, match="cannot reach the vault database"):
+            PostgresStore(url + ("&" if "?" in url else "?") + tls, create=True)
+        assert query(url, "SELECT to_regclass('meta') IS NULL") == [(True,)]
     finally:
         pg_server.drop_database(url)
 
