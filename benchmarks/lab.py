@@ -76,6 +76,7 @@ def start_to_form(lab: LabServer) -> dict[str, float]:
     """Seconds from process start to each milestone, in a fresh browser profile."""
     lab.stop()
     shutil.rmtree(lab.dirs.browser_profile, ignore_errors=True)
+    shutil.rmtree(lab.dirs.config / "lab" / "workspaces", ignore_errors=True)  # a fresh launcher
     marks: dict[str, float] = {}
     began = time.perf_counter()
     lab.start()

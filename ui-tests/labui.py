@@ -93,7 +93,7 @@ def click_tile(page: Page, title: str) -> Locator:
             )
         )
     )
-    expect(tile).to_have_count(1)
+    expect(tile).to_have_count(1, timeout=30_000)
     tile.click()
     return current_notebook(page)
 
