@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+## postgres: the PostgreSQL server package the vault tests start a throwaway cluster from
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	  { echo "installing PostgreSQL (Debian package)"; \
+	    $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update -qq </dev/null; \
+	    $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y postgresql </dev/null; }
+
+unit: $(STAMP) postgres
 	cd labextension && ../$(BIN)/jlpm test
 	$(BIN)/python -m pytest
 

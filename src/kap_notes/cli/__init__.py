@@ -28,7 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
         "KAP_NOTES_PASSPHRASE / KAP_NOTES_NEW_PASSPHRASE for automation.",
     )
     parser.add_argument("--version", action="version", version=f"kap-notes {__version__}")
-    parser.add_argument("--vault", metavar="DIR", help="vault directory (or KAP_NOTES_VAULT)")
+    parser.add_argument(
+        "--vault",
+        metavar="DIR|URL",
+        help="vault directory, or a postgresql:// URL (or KAP_NOTES_VAULT)",
+    )
     parser.add_argument("--user", metavar="NAME", help="who you are (or KAP_NOTES_USER)")
     parser.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

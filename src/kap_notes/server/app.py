@@ -41,7 +41,8 @@ class KapNotesApp(ExtensionApp):
     name = "kap_notes"
 
     vault = Unicode(
-        help="Vault directory (or KAP_NOTES_VAULT). Never on a network file system."
+        help="Vault directory or postgresql:// URL (or KAP_NOTES_VAULT). "
+        "Never put a SQLite vault on a network file system."
     ).tag(config=True)
     auto_lock_minutes = Float(
         15.0, help="Lock the vault after this many idle minutes (the UI setting overrides it)."

@@ -302,9 +302,16 @@ class SqliteStore(Store):
         sql = (
             "SELECT r.record_id, r.patient_id, r.version, v.blob FROM records r "
             "JOIN record_versions v ON v.record_id = r.record_id AND v.version = r.version "
-            "WHERE ? IS NULL OR r.patient_id = ? ORDER BY r.record_id"
         )
-        for row in self._db.execute(sql, (patient_id, patient_id)):
+        # Two query shapes, so that one patient's read uses the records_by_patient index.
+        rows = (
+            self._db.execute(sql + "ORDER BY r.record_id")
+            if patient_id is None
+            else self._db.execute(
+                sql + "WHERE r.patient_id = ? ORDER BY r.record_id", (patient_id,)
+            )
+        )
+        for row in rows:
             yield RecordRow(str(row[0]), str(row[1]), int(row[2]), row[3])
 
     def record_ids(self, patient_id: str) -> list[tuple[str, int]]:
@@ -367,8 +374,13 @@ class SqliteStore(Store):
         return row
 
     def audit_rows(self, patient_id: str | None = None) -> Iterator[AuditRow]:
-        sql = f"SELECT {self._AUDIT_COLS} FROM audit WHERE ? IS NULL OR patient = ? ORDER BY seq"
-        for row in self._db.execute(sql, (patient_id, patient_id)):
+        sql = f"SELECT {self._AUDIT_COLS} FROM audit "
+        rows = (
+            self._db.execute(sql + "ORDER BY seq")
+            if patient_id is None
+            else self._db.execute(sql + "WHERE patient = ? ORDER BY seq", (patient_id,))
+        )
+        for row in rows:
             yield self._audit(row)
 
     def find_audit(self, action: str, record: str) -> AuditRow | None:
