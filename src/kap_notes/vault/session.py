@@ -144,13 +144,17 @@ class Session:
         row = self.patient(patient_id)
         return self.store.get_wrap(patient_id, row.epoch, self.user_id) is not None
 
-    def patient_key(self, patient_id: str, epoch: int) -> bytes:
+    def patient_key(
+        self, patient_id: str, epoch: int, prefetched: dict[tuple[str, int], bytes] | None = None
+    ) -> bytes:
         """The patient's key for ``epoch``, unwrapped with this user's private key."""
         cached = self._patient_keys.get((patient_id, epoch))
         if cached is not None:
             return cached
         box = self.key_pair.box
-        sealed = self.store.get_wrap(patient_id, epoch, self.user_id)
+        sealed = (prefetched or {}).get((patient_id, epoch)) or self.store.get_wrap(
+            patient_id, epoch, self.user_id
+        )
         if sealed is None:
             raise NotAuthorised(
                 f"{self.user_row.name} has no access to patient {patient_id}; ask their "
@@ -277,11 +281,9 @@ class Session:
 
     def list_patients(self) -> list[StoredRecord]:
         """The profile record of every patient this user can open. One audited read."""
-        profiles = []
-        for patient_id in self.store.patients_with_wrap_for(self.user_id):
-            row = self.store.get_record(patient_id)
-            if row is not None and self.has_access(patient_id):
-                profiles.append(self._open(row))
+        rows = self.store.profiles_for(self.user_id)
+        sealed = self.store.wraps_for(self.user_id)
+        profiles = [self._open(row, sealed) for row in rows]
         self.log("read")
         return profiles
 
@@ -305,10 +307,12 @@ class Session:
             content=dict(content),
         )
 
-    def _open(self, row: RecordRow) -> StoredRecord:
+    def _open(
+        self, row: RecordRow, sealed: dict[tuple[str, int], bytes] | None = None
+    ) -> StoredRecord:
         try:
             header = crypto.read_record_header(row.blob)
-            key = self.patient_key(row.patient_id, header.epoch)
+            key = self.patient_key(row.patient_id, header.epoch, sealed)
             header, content = crypto.open_record(
                 key,
                 row.blob,

@@ -314,6 +314,19 @@ class SqliteStore(Store):
         for row in rows:
             yield RecordRow(str(row[0]), str(row[1]), int(row[2]), row[3])
 
+    def profiles_for(self, recipient: str) -> list[RecordRow]:
+        sql = """SELECT r.record_id, r.patient_id, r.version, v.blob FROM patients p
+JOIN wraps w ON w.patient_id = p.patient_id AND w.epoch = p.epoch AND w.recipient = ?
+JOIN records r ON r.record_id = p.patient_id
+JOIN record_versions v ON v.record_id = r.record_id AND v.version = r.version
+ORDER BY r.record_id"""
+        rows = self._db.execute(sql, (recipient,))
+        return [RecordRow(str(r[0]), str(r[1]), int(r[2]), r[3]) for r in rows]
+
+    def wraps_for(self, recipient: str) -> dict[tuple[str, int], bytes]:
+        sql = "SELECT patient_id, epoch, sealed FROM wraps WHERE recipient = ?"
+        return {(str(p), int(e)): bytes(s) for p, e, s in self._db.execute(sql, (recipient,))}
+
     def record_ids(self, patient_id: str) -> list[tuple[str, int]]:
         sql = "SELECT record_id, version FROM records WHERE patient_id = ? ORDER BY 1"
         return [(str(r), int(v)) for r, v in self._db.execute(sql, (patient_id,))]

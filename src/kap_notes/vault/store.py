@@ -178,6 +178,15 @@ class Store(abc.ABC):
     def record_ids(self, patient_id: str) -> list[tuple[str, int]]: ...
 
     @abc.abstractmethod
+    def profiles_for(self, recipient: str) -> list[RecordRow]:
+        """The profile record (id = patient id) of each patient whose current key epoch is
+        wrapped to ``recipient`` — one query, for patient lists."""
+
+    @abc.abstractmethod
+    def wraps_for(self, recipient: str) -> dict[tuple[str, int], bytes]:
+        """Every wrap to ``recipient``: (patient id, epoch) → sealed key."""
+
+    @abc.abstractmethod
     def delete_patient(self, patient_id: str) -> None:
         """*tx* — remove a patient's records, versions, wraps and row (crypto-shredding)."""
 
