@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean postgres
+.PHONY: demo test lint typecheck unit ui bench clean postgres chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,11 @@ demo: $(STAMP)
 	$(BIN)/kap-notes demo demo-clinic --lab
 
 ## test: set up and run every check and test
-test: $(STAMP) lint typecheck unit
+test: $(STAMP) lint typecheck unit ui
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks ui-tests
+	$(BIN)/ruff format --check src tests benchmarks ui-tests
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -40,8 +40,25 @@ unit: $(STAMP) postgres
 	cd labextension && ../$(BIN)/jlpm test
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+## chromium: Debian's browser for the browser tests (never a downloaded one)
+chromium:
+	@test -x /usr/bin/chromium || \
+	  { echo "installing chromium (Debian package)"; \
+	    $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get update -qq </dev/null; \
+	    $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y chromium </dev/null; }
+
+## ui: browser tests (their own pytest run): real jupyter lab on 127.0.0.1 + headless chromium
+ui: $(STAMP) chromium
+	$(BIN)/python -m pytest ui-tests
+
+bench: $(STAMP) chromium postgres
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	$(BIN)/python benchmarks/vault.py
+	$(BIN)/python benchmarks/forms.py
+	$(BIN)/python benchmarks/compile.py
+	$(BIN)/python benchmarks/pdf.py
+	$(BIN)/python benchmarks/lab.py
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) demo-clinic build dist

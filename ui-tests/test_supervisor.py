@@ -3,6 +3,7 @@ image output renders), co-sign from the Review queue tile, and export PDFs."""
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 
@@ -43,6 +44,19 @@ def test_supervisor_opens_progress_cosigns_and_exports(
     expect(view.root.get_by_role("link", name=f"Open {path}")).to_be_visible()
     shots("progress-compiled")
 
+    # And exports the record: an AES-256 PDF to download, its passphrase shown once
+    view.button("Export PDF").click()
+    download = view.root.get_by_role("link", name=re.compile(r"^Download .*\(AES-256 encrypted\)$"))
+    expect(download).to_be_visible(timeout=120_000)
+    shots("pdf-exported")
+    passphrase = view.root.locator("code").first.inner_text()
+    href = download.get_attribute("href") or ""
+    exported = base64.b64decode(href.split("base64,", 1)[1])
+    reader = PdfReader(io.BytesIO(exported))
+    assert reader.is_encrypted
+    assert reader.decrypt(passphrase)
+    assert patient["chart_code"] in reader.pages[0].extract_text()
+
     # Then the notebook opens from kap-vault/ and renders, charts included
     notebook = open_path(page, lab.url, lab.token, path)
     heading = notebook.locator(".jp-RenderedMarkdown h1").first
@@ -54,13 +68,11 @@ def test_supervisor_opens_progress_cosigns_and_exports(
     assert image.evaluate("img => img.complete && img.naturalWidth > 100")
     shots("progress-notebook")
 
-    # And the server's nbconvert exporter (what "Save and Export Notebook As › Kap_pdf" calls)
-    # renders it through the encrypting contents manager. The menu itself first saves the
-    # read-only compiled notebook, which the server refuses, so the export never starts.
+    # And the server's nbconvert exporter ("Save and Export As") never hands out an unprotected
+    # copy: without a configured passphrase it refuses
     response = lab.http.get(f"/nbconvert/kap_pdf/{path}", params={"download": "true"})
-    assert response.status_code == 200, response.text[:500]
-    assert response.content.startswith(b"%PDF-")
-    assert patient["chart_code"] in pdf_text(response.content)
+    assert response.status_code != 200
+    assert b"%PDF-" not in response.content[:16]
 
     # When sam co-signs the oldest waiting note from the Review queue tile
     queue_before = lab.op("review_queue")

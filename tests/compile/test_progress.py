@@ -31,7 +31,7 @@ def test_notebook_is_valid_nbformat_v4(recorded: Course12) -> None:
     ids = [cell.id for cell in nb.cells]
     assert len(ids) == len(set(ids))
     assert nb.metadata["kap_notes"]["patient_id"] == recorded.patient_id
-    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert nb.metadata["kernelspec"]["name"] == "kap-notes"  # the kernel with history off
 
 
 def test_header_names_the_patient_phase_and_counts(recorded: Course12) -> None:

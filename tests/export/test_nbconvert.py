@@ -6,7 +6,6 @@ import base64
 import io
 
 import nbformat
-import pypdf
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -14,6 +13,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from traitlets.config import Config
 
 from kap_notes.export.nbconvert import KapPdfExporter
+from kap_notes.export.render import ExportError
 from tests.export.conftest import open_pdf
 
 TABLE = (
@@ -50,13 +50,26 @@ def notebook() -> nbformat.NotebookNode:
     return nb
 
 
+PASSPHRASE = "notebook passphrase"
+
+
+def protected(**settings: object) -> KapPdfExporter:
+    """The exporter as a clinic configures it (a passphrase is required)."""
+    return KapPdfExporter(config=Config({"KapPdfExporter": {"passphrase": PASSPHRASE, **settings}}))
+
+
+def test_without_a_passphrase_the_exporter_refuses(notebook: nbformat.NotebookNode) -> None:
+    with pytest.raises(ExportError, match="always encrypted"):
+        KapPdfExporter().from_notebook_node(notebook)
+
+
 def test_notebook_becomes_pdf(notebook: nbformat.NotebookNode) -> None:
-    exporter = KapPdfExporter()
+    exporter = protected()
     pdf, resources = exporter.from_notebook_node(notebook, {"metadata": {"name": "Progress"}})
     assert pdf.startswith(b"%PDF")
     assert resources["output_extension"] == ".pdf"
     assert exporter.output_mimetype == "application/pdf"
-    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    reader = open_pdf(pdf, PASSPHRASE)
     text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
     assert "Progress: KAP-S00042" in text
     assert "PHQ-9 fell from 17 to 6" in text
@@ -78,17 +91,16 @@ def test_passphrase_config_protects_the_pdf(notebook: nbformat.NotebookNode) -> 
 
 
 def test_hidden_input_is_left_out(notebook: nbformat.NotebookNode) -> None:
-    exporter = KapPdfExporter(config=Config({"KapPdfExporter": {"exclude_input": True}}))
-    pdf, _ = exporter.from_notebook_node(notebook)
-    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    pdf, _ = protected(exclude_input=True).from_notebook_node(notebook)
+    text = open_pdf(pdf, PASSPHRASE).pages[0].extract_text()
     assert "plot()" not in text
-    shown, _ = KapPdfExporter().from_notebook_node(notebook)
-    assert "plot()" in pypdf.PdfReader(io.BytesIO(shown)).pages[0].extract_text()
+    shown, _ = protected().from_notebook_node(notebook)
+    assert "plot()" in open_pdf(shown, PASSPHRASE).pages[0].extract_text()
 
 
 def test_markup_in_text_is_not_interpreted() -> None:
     nb = new_notebook(cells=[new_markdown_cell('Literal #set page(width: 1cm) and $x$ "quotes"')])
-    pdf, _ = KapPdfExporter().from_notebook_node(nb)
-    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    pdf, _ = protected().from_notebook_node(nb)
+    reader = open_pdf(pdf, PASSPHRASE)
     assert "#set page(width: 1cm)" in reader.pages[0].extract_text()
     assert float(reader.pages[0].mediabox.width) > 500  # still A4

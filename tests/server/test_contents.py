@@ -108,3 +108,14 @@ async def test_launcher_notebooks_are_saved_without_phi(jp_fetch: Fetch, jp_root
     assert "SYNTHETIC-STATE-11" not in saved
     assert "open_form('dosing')" in saved
     assert "ORDINARY-OUTPUT" in (jp_root_dir / "plain.ipynb").read_text()
+
+
+async def test_vault_notebooks_answer_hash_requests(jp_fetch: Fetch, chart_code: str) -> None:
+    # JupyterLab 4 opens files with ?hash=1; the vault must answer like the file manager does
+    await unlock(jp_fetch)
+    response = await jp_fetch(
+        "api", "contents", "kap-vault", chart_code, "progress.ipynb", params={"hash": "1"}
+    )
+    model = json.loads(response.body)
+    assert model["hash_algorithm"] == "sha256"
+    assert len(model["hash"]) == 64

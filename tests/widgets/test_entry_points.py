@@ -73,3 +73,28 @@ def test_open_form_reopens_a_draft_and_shows_signed_notes_read_only(clinic: Clin
     assert signed.view.value["dose_mg"] == course.steps[2].answers["dose_mg"]
     assert signed.view.add_addendum("Synthetic addendum from a reopened note") is not None
     assert "Addendum added" in signed.view.status_text
+
+
+def test_progress_launcher_exports_an_encrypted_pdf(clinic: Clinic) -> None:
+    import base64  # noqa: PLC0415
+    import io  # noqa: PLC0415
+    import re  # noqa: PLC0415
+
+    import pypdf  # noqa: PLC0415
+
+    tess = clinic.unlock("tess")
+    course = synthetic_course(34, start=dt.date(2026, 5, 4), boosters=0)
+    patient, _ = record_course(tess, course, passphrase=PASSPHRASES["tess"])
+    launcher = kap_notes.open_progress(session=tess)
+    launcher.patient.value = patient
+    passphrase = launcher.export_pdf()
+    assert passphrase is not None
+    assert passphrase in launcher.download.value
+    encoded = re.search(r"base64,([A-Za-z0-9+/=]+)", launcher.download.value)
+    assert encoded is not None
+    reader = pypdf.PdfReader(io.BytesIO(base64.b64decode(encoded.group(1))))
+    assert reader.is_encrypted
+    assert reader.decrypt("not it") == pypdf.PasswordType.NOT_DECRYPTED
+    assert reader.decrypt(passphrase) != pypdf.PasswordType.NOT_DECRYPTED
+    assert course.profile["chart_code"] in reader.pages[0].extract_text()
+    assert "export" in [r.action for r in clinic.vault.store.audit_rows(patient)]

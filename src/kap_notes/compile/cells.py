@@ -61,7 +61,11 @@ class NotebookBuilder:
         return {
             "cells": self.cells,
             "metadata": {
-                "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                "kernelspec": {
+                    "display_name": "KAP notes (Python, no history)",
+                    "language": "python",
+                    "name": "kap-notes",
+                },
                 "language_info": {"name": "python"},
                 "kap_notes": metadata,
             },

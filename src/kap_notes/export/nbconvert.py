@@ -1,8 +1,10 @@
 """An nbconvert exporter (``--to kap_pdf``): a compiled progress notebook → PDF via typst, in
 memory. Registered under ``nbconvert.exporters`` so JupyterLab's "Save and Export As" lists it.
 
-With ``KapPdfExporter.passphrase`` configured the PDF is AES-256 protected with it; the download
-path has no way to show a one-time passphrase, so a random one is never made here.
+The PDF is always AES-256 protected with ``KapPdfExporter.passphrase``. The download path has
+no way to show a one-time passphrase, so without a configured passphrase the exporter refuses
+(a clear message) rather than hand out an unprotected copy of a patient record; the Patient
+progress view's "Export PDF" button and ``kap-notes export pdf`` show a one-time passphrase.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from traitlets import Bool, Unicode, default
 
 from kap_notes.export.notebook import notebook_document
 from kap_notes.export.protect import protect_pdf
-from kap_notes.export.render import render_pdf
+from kap_notes.export.render import ExportError, render_pdf
 
 __all__ = ["KapPdfExporter"]
 
@@ -23,13 +25,13 @@ __all__ = ["KapPdfExporter"]
 class KapPdfExporter(Exporter):
     """Render a notebook (markdown and pre-rendered outputs) to PDF with the kap-notes layout."""
 
-    export_from_notebook = "PDF (kap-notes)"
+    export_from_notebook = "PDF, encrypted (kap-notes)"
     output_mimetype = "application/pdf"
 
     passphrase = Unicode(
         None,
         allow_none=True,
-        help="Protect the PDF with this passphrase (AES-256). Unset: the PDF is not protected.",
+        help="Protect the PDF with this passphrase (AES-256). Unset: the exporter refuses.",
     ).tag(config=True)
     exclude_input = Bool(False, help="Leave out code cell sources (outputs are still shown).").tag(
         config=True
@@ -43,11 +45,15 @@ class KapPdfExporter(Exporter):
         self, nb: NotebookNode, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[bytes, dict[str, Any]]:
         """PDF bytes of ``nb`` and the resources nbconvert passes along."""
+        if not self.passphrase:
+            raise ExportError(
+                "kap-notes PDFs are always encrypted: set c.KapPdfExporter.passphrase, or use "
+                "Export PDF in the Patient progress view (it shows a one-time passphrase)"
+            )
         notebook, resources = super().from_notebook_node(nb, resources, **kw)
         name = str(resources.get("metadata", {}).get("name") or "Progress notebook")
         data = notebook_document(notebook, title=name, exclude_input=self.exclude_input)
         pdf = render_pdf("notebook", data)
-        if self.passphrase:
-            pdf = protect_pdf(pdf, self.passphrase)
+        pdf = protect_pdf(pdf, self.passphrase)
         resources["output_extension"] = ".pdf"
         return pdf, resources

@@ -6,6 +6,7 @@ so a form in a kernel, a browser request and a test run exactly the same code.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
@@ -142,6 +143,19 @@ def _render_overview_section(session: Session, section: str) -> list[dict[str, A
     return list(overview_outputs(gather_overview(session), section))
 
 
+def _export_record_pdf(session: Session, patient_id: str) -> dict[str, Any]:
+    """The record as an AES-256 protected PDF (base64) and its one-time passphrase."""
+    from kap_notes.export import export_record_pdf  # noqa: PLC0415 - typst is heavy
+
+    export = export_record_pdf(session, patient_id)
+    chart_code = str(session.get_record(patient_id).content.get("chart_code"))
+    return {
+        "filename": f"{chart_code}-record.pdf",
+        "passphrase": export.passphrase,
+        "pdf_base64": base64.b64encode(export.pdf).decode("ascii"),
+    }
+
+
 def _whoami(session: Session) -> dict[str, str]:
     return {"user_id": session.user_id, "name": session.user_row.name, "role": session.role.value}
 
@@ -160,6 +174,7 @@ OPERATIONS: dict[str, Operation] = {
     "cosign": _cosign,
     "return_note": _return_note,
     "compile_patient": _compile_patient,
+    "export_record_pdf": _export_record_pdf,
     "patient_frames": _patient_frames,
     "render_section": _render_section,
     "render_overview_section": _render_overview_section,

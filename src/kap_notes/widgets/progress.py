@@ -36,13 +36,17 @@ class ProgressLauncher:
         self.patient.observe(lambda _c: self.show_notes(), names="value")
         self.button = widgets.Button(description="Compile and open", icon="book")
         self.button.on_click(lambda _b: self.compile())
+        self.export_button = widgets.Button(description="Export PDF", icon="file-pdf-o")
+        self.export_button.on_click(lambda _b: self.export_pdf())
+        self.download = widgets.HTML()
         self.widget = widgets.VBox(
             [
                 widgets.HTML(heading_html("Patient progress", 3)),
                 self.patient,
-                self.button,
+                widgets.HBox([self.button, self.export_button]),
                 self.message,
                 self.link,
+                self.download,
                 self.notes,
             ]
         )
@@ -74,6 +78,25 @@ class ProgressLauncher:
             f'<a href="{html.escape(path)}" target="_blank">Open {html.escape(path)}</a>'
         )
         return path
+
+    def export_pdf(self) -> str | None:
+        """An encrypted PDF of the record: a download link and its passphrase, shown once."""
+        if self.patient.value is None:
+            self.message.value = tone("Choose a patient first", "error")
+            return None
+        try:
+            export = self.backend.call("export_record_pdf", patient_id=self.patient.value)
+        except Exception as error:
+            self.message.value = tone(str(error), "error")
+            return None
+        name = html.escape(str(export["filename"]))
+        self.download.value = (
+            f'<a download="{name}" href="data:application/pdf;base64,{export["pdf_base64"]}">'
+            f"Download {name} (AES-256 encrypted)</a><br>Passphrase, shown once — give it "
+            f"separately: <code>{html.escape(str(export['passphrase']))}</code>"
+        )
+        self.message.value = tone("PDF exported (the export is in the audit log)", "success")
+        return str(export["passphrase"])
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
