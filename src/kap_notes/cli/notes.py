@@ -10,7 +10,7 @@ from pathlib import Path
 from kap_notes.cli import secrets
 from kap_notes.cli.context import Context, read_json_file
 from kap_notes.model.patient import InvalidInput
-from kap_notes.service import chart, lifecycle, notes
+from kap_notes.service import lifecycle, notes, operations
 
 
 def cmd_note_put(ctx: Context) -> int:
@@ -48,18 +48,11 @@ def cmd_note_get(ctx: Context) -> int:
 
 
 def cmd_note_list(ctx: Context) -> int:
-    views = chart.chart(ctx.session(), ctx.args.patient, include_process=ctx.args.process).notes
-    data = [
-        {
-            "note_id": v.note.note_id,
-            "version": v.note.version,
-            "form": v.note.form,
-            "status": v.status,
-            "session_date": v.note.session_date,
-            "addenda": len(v.addenda),
-        }
-        for v in views
-    ]
+    data = operations.run(
+        ctx.session(),
+        "list_notes",
+        {"patient_id": ctx.args.patient, "include_process": ctx.args.process},
+    )
     human = "\n".join(
         f"{n['session_date'] or '-':10}  {n['form']:12} {n['status']:10} v{n['version']}  "
         f"{n['note_id']}"
