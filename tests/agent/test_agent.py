@@ -121,3 +121,32 @@ def test_kernel_api_goes_through_the_agent(
     agent.holder.lock()
     with pytest.raises(VaultLocked):
         api.patient_frames(patient)
+
+
+def test_clinic_thresholds_set_in_jupyterlab_decide_the_flags(agent: RunningAgent) -> None:
+    from dataclasses import replace  # noqa: PLC0415
+
+    agent.holder.unlock("tess", PASSPHRASES["tess"])
+    backend = Backend(agent.transport)
+    course = synthetic_course(10, start=dt.date(2026, 6, 1))
+    patient = backend.add_patient(course.profile)
+    backend.save_draft(patient, "preparation", course.steps[0].answers)
+    dosing = course.steps[2].answers
+    peak = max(row["systolic"] for row in dosing["vitals"])
+    note = backend.save_draft(patient, "dosing", dosing)["note_id"]
+
+    def bp_flags() -> list[dict[str, object]]:
+        return [f for f in backend.get_note(note)["flags"] if "Blood pressure" in f["message"]]
+
+    # Given the default clinic setting (160 mmHg) above every reading: no flag
+    assert peak < 160
+    assert bp_flags() == []
+    # When the clinic sets its threshold just below the peak in JupyterLab's settings
+    agent.holder.settings = replace(agent.holder.settings, systolic_alert_mmhg=peak - 1)
+    # Then the note and a form opened in a kernel both flag that reading, for review
+    assert len(bp_flags()) >= 1
+    assert backend.call("clinic_settings")["systolic_alert_mmhg"] == peak - 1
+    form = open_form("dosing", patient=patient, backend=backend)
+    assert form.view is not None
+    form.view.value = dosing
+    assert any("Blood pressure" in f.message for f in form.view.flags)

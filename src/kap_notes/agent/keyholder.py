@@ -5,23 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from kap_notes.forms import ClinicSettings
 from kap_notes.service import operations
 from kap_notes.vault.crypto import MINIMUM_KDF, KdfParams
 from kap_notes.vault.errors import VaultLocked
 from kap_notes.vault.session import Session
 from kap_notes.vault.vault import Vault
-
-
-@dataclass
-class ClinicThresholds:
-    """Clinic settings that raise review flags (never clinical advice)."""
-
-    systolic_alert_mmhg: int = 160
-    diastolic_alert_mmhg: int = 100
-    spo2_alert_below_percent: int = 92
 
 
 class KeyHolder:
@@ -38,7 +29,8 @@ class KeyHolder:
         self.vault_path = vault_path
         self.auto_lock_minutes = auto_lock_minutes
         self.kdf_floor = kdf_floor
-        self.thresholds = ClinicThresholds()
+        #: The clinic's flag thresholds, as set in JupyterLab's settings (flags are for review).
+        self.settings = ClinicSettings()
         self._clock = clock
         self._session: Session | None = None
         self._last_used = clock()
@@ -120,4 +112,4 @@ class KeyHolder:
             return self.status()
         session = self.session()
         with self._mutex:
-            return operations.run(session, op, kwargs)
+            return operations.run(session, op, kwargs, settings=self.settings)

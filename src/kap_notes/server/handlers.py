@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import Any
 
 import tornado.web
@@ -122,9 +123,12 @@ def apply_settings(holder: KeyHolder, body: dict[str, Any]) -> dict[str, Any]:
         if minutes < 1:
             raise InvalidInput(["auto-lock needs at least 1 minute"])
         holder.auto_lock_minutes = minutes
-    for name in ("systolic_alert_mmhg", "diastolic_alert_mmhg", "spo2_alert_below_percent"):
-        if name in body:
-            setattr(holder.thresholds, name, int(body[name]))
+    names = ("systolic_alert_mmhg", "diastolic_alert_mmhg", "spo2_alert_below_percent")
+    try:
+        changes = {name: int(body[name]) for name in names if name in body}
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(["clinic thresholds must be whole numbers"]) from exc
+    holder.settings = replace(holder.settings, **changes)
     return holder.status()
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import asdict
 from typing import Any
 
+from kap_notes.forms import ClinicSettings
 from kap_notes.model.patient import InvalidInput
 from kap_notes.service import chart, lifecycle, patients, review
 from kap_notes.service.assess import context_for
@@ -19,6 +21,13 @@ from kap_notes.vault.errors import VaultError
 from kap_notes.vault.session import Session
 
 Operation = Callable[..., Any]
+
+#: The clinic's flag thresholds for the operation being run (set by :func:`run`).
+_settings: ContextVar[ClinicSettings | None] = ContextVar("kap_notes_settings", default=None)
+
+
+def _clinic() -> ClinicSettings:
+    return _settings.get() or ClinicSettings()
 
 
 def _list_patients(session: Session) -> list[dict[str, Any]]:
@@ -47,7 +56,7 @@ def _list_notes(
 
 
 def _get_note(session: Session, note_id: str) -> dict[str, Any]:
-    note, assessment = lifecycle.note_details(session, note_id)
+    note, assessment = lifecycle.note_details(session, note_id, _clinic())
     return {
         **asdict(note),
         "computed": assessment.computed,
@@ -72,7 +81,13 @@ def _save_draft(
     version: int | None = None,
 ) -> dict[str, Any]:
     saved = lifecycle.save_draft(
-        session, patient_id, form, answers, note_id=note_id, expected_version=version
+        session,
+        patient_id,
+        form,
+        answers,
+        note_id=note_id,
+        expected_version=version,
+        settings=_clinic(),
     )
     return {
         **asdict(saved.ref),
@@ -81,7 +96,7 @@ def _save_draft(
 
 
 def _sign_note(session: Session, note_id: str, passphrase: str) -> dict[str, Any]:
-    return asdict(lifecycle.sign_note(session, note_id, passphrase).ref)
+    return asdict(lifecycle.sign_note(session, note_id, passphrase, settings=_clinic()).ref)
 
 
 def _add_addendum(session: Session, note_id: str, text: str) -> dict[str, Any]:
@@ -103,7 +118,7 @@ def _return_note(session: Session, note_id: str, comment: str) -> dict[str, Any]
 def _compile_patient(session: Session, patient_id: str) -> dict[str, Any]:
     from kap_notes.compile.compiled import compile_patient  # noqa: PLC0415 - pandas/matplotlib
 
-    result = compile_patient(session, patient_id)
+    result = compile_patient(session, patient_id, settings=_clinic())
     chart_code = str(session.get_record(patient_id).content.get("chart_code"))
     return {
         "changed": result.changed,
@@ -115,7 +130,7 @@ def _compile_patient(session: Session, patient_id: str) -> dict[str, Any]:
 def _patient_frames(session: Session, patient_id: str) -> dict[str, str]:
     from kap_notes.compile import load_patient_data, patient_frames  # noqa: PLC0415
 
-    frames = patient_frames(load_patient_data(session, patient_id))
+    frames = patient_frames(load_patient_data(session, patient_id, settings=_clinic()))
     return {
         name: frame.to_json(orient="split", date_format="iso") for name, frame in frames.items()
     }
@@ -128,7 +143,7 @@ def _render_section(session: Session, patient_id: str, section: str) -> list[dic
     if section not in SECTIONS:
         raise InvalidInput([f"unknown section {section!r}; choose one of: {', '.join(SECTIONS)}"])
     _, render = SECTIONS[section]
-    return list(render(load_patient_data(session, patient_id)))
+    return list(render(load_patient_data(session, patient_id, settings=_clinic())))
 
 
 def _render_overview_section(session: Session, section: str) -> list[dict[str, Any]]:
@@ -156,12 +171,18 @@ def _export_record_pdf(session: Session, patient_id: str) -> dict[str, Any]:
     }
 
 
+def _clinic_settings(session: Session) -> dict[str, int]:
+    """The flag thresholds in force (clinic settings; flags are for review, never advice)."""
+    return asdict(_clinic())
+
+
 def _whoami(session: Session) -> dict[str, str]:
     return {"user_id": session.user_id, "name": session.user_row.name, "role": session.role.value}
 
 
 OPERATIONS: dict[str, Operation] = {
     "whoami": _whoami,
+    "clinic_settings": _clinic_settings,
     "list_patients": _list_patients,
     "add_patient": _add_patient,
     "list_notes": _list_notes,
@@ -181,17 +202,22 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
-def run(session: Session, op: str, kwargs: dict[str, Any]) -> Any:
-    """Run one operation; unknown operations and bad arguments are clear input errors."""
+def run(
+    session: Session, op: str, kwargs: dict[str, Any], *, settings: ClinicSettings | None = None
+) -> Any:
+    """Run one operation under the clinic's ``settings``; bad requests are clear input errors."""
     operation = OPERATIONS.get(op)
     if operation is None:
         raise InvalidInput([f"unknown operation {op!r}"])
+    token = _settings.set(settings)
     try:
         return operation(session, **kwargs)
     except TypeError as exc:
         if "argument" in str(exc):
             raise InvalidInput([f"{op}: {exc}"]) from exc
         raise
+    finally:
+        _settings.reset(token)
 
 
 def error_payload(exc: Exception) -> dict[str, Any]:

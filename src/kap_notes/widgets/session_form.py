@@ -87,6 +87,14 @@ class BackendController:
         return self.signed
 
 
+def _clinic_settings(backend: Backend) -> ClinicSettings | None:
+    """The clinic's flag thresholds in force where the backend runs (defaults if unreachable)."""
+    try:
+        return ClinicSettings(**backend.call("clinic_settings"))
+    except Exception:  # a locked vault: the defaults show until the next form
+        return None
+
+
 class SessionForm:
     """A patient picker above the form of the chosen patient."""
 
@@ -101,7 +109,7 @@ class SessionForm:
     ) -> None:
         self.definition = get_template(form)
         self.backend = backend
-        self.settings = settings
+        self.settings = settings or _clinic_settings(backend)
         self.view: FormView | None = None
         self.message = widgets.HTML()
         self.form_box = widgets.VBox()
