@@ -11,7 +11,7 @@ from kap_notes.model.people import Role
 from kap_notes.vault import access
 from kap_notes.vault.crypto import FAST_KDF
 from kap_notes.vault.session import Session
-from kap_notes.vault.vault import Vault
+from kap_notes.vault.vault import Created, Vault
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -37,11 +37,10 @@ class Clinic:
         return Vault.open(self.path, kdf_floor=FAST_KDF).unlock(name, PASSPHRASES[name])
 
 
-@pytest.fixture
-def clinic(tmp_path: Path) -> Clinic:
-    path = tmp_path / "vault"
+def create_clinic_vault(location: str | Path) -> tuple[Created, dict[str, str]]:
+    """A vault (any backend) with ada, tess, theo and sam, sam supervising tess; recovery codes."""
     created = Vault.init(
-        path,
+        location,
         admin_name="ada",
         admin_passphrase=PASSPHRASES["ada"],
         kdf=FAST_KDF,
@@ -55,6 +54,13 @@ def clinic(tmp_path: Path) -> Clinic:
     ]:
         _, codes[name] = access.add_user(created.admin, name, role, PASSPHRASES[name])
     access.assign_supervisor(created.admin, "sam", "tess")
+    return created, codes
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> Clinic:
+    path = tmp_path / "vault"
+    created, codes = create_clinic_vault(path)
     return Clinic(path, created.vault, created.admin, created.break_glass_code, codes)
 
 

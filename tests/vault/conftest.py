@@ -8,12 +8,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from kap_notes.model.people import Role
-from kap_notes.vault import access
 from kap_notes.vault.crypto import FAST_KDF, KdfParams
 from kap_notes.vault.session import Session
 from kap_notes.vault.vault import Vault
-from tests.conftest import PASSPHRASES
+from tests.conftest import PASSPHRASES, create_clinic_vault
 from tests.postgres import fixtures
 
 pg_server = fixtures.pg_server
@@ -50,21 +48,7 @@ class Clinic:
 
 @pytest.fixture
 def clinic(vault_location: str, vault_backend: str) -> Iterator[Clinic]:
-    created = Vault.init(
-        vault_location,
-        admin_name="ada",
-        admin_passphrase=PASSPHRASES["ada"],
-        kdf=FAST_KDF,
-        kdf_floor=FAST_KDF,
-    )
-    codes = {"ada": created.recovery_code}
-    for name, role in [
-        ("tess", Role.THERAPIST),
-        ("theo", Role.THERAPIST),
-        ("sam", Role.SUPERVISOR),
-    ]:
-        _, codes[name] = access.add_user(created.admin, name, role, PASSPHRASES[name])
-    access.assign_supervisor(created.admin, "sam", "tess")
+    created, codes = create_clinic_vault(vault_location)
     made = Clinic(
         vault_location,
         vault_backend,
