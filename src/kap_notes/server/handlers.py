@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import replace
 from typing import Any
 
 import tornado.web
@@ -14,6 +13,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from kap_notes.agent.keyholder import KeyHolder
+from kap_notes.forms.settings import parse_settings
 from kap_notes.model.patient import InvalidInput
 from kap_notes.service.lifecycle import NotSignable
 from kap_notes.service.operations import OPERATIONS, error_payload, is_domain_error
@@ -117,18 +117,15 @@ class SettingsHandler(KapHandler):
 
 
 def apply_settings(holder: KeyHolder, body: dict[str, Any]) -> dict[str, Any]:
-    """Settings from the JupyterLab settings registry (auto-lock; clinic flag thresholds)."""
-    if "auto_lock_minutes" in body:
-        minutes = float(body["auto_lock_minutes"])
-        if minutes < 1:
-            raise InvalidInput(["auto-lock needs at least 1 minute"])
-        holder.auto_lock_minutes = minutes
-    names = ("systolic_alert_mmhg", "diastolic_alert_mmhg", "spo2_alert_below_percent")
-    try:
-        changes = {name: int(body[name]) for name in names if name in body}
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(["clinic thresholds must be whole numbers"]) from exc
-    holder.settings = replace(holder.settings, **changes)
+    """Settings from the JupyterLab settings registry (auto-lock; clinic flag thresholds).
+
+    The whole body is validated against :mod:`kap_notes.forms.settings_schema` first (422 naming
+    the setting and its range); nothing is applied unless every value is valid.
+    """
+    update = parse_settings(body, holder.settings)
+    if update.auto_lock_minutes is not None:
+        holder.auto_lock_minutes = update.auto_lock_minutes
+    holder.settings = update.clinic
     return holder.status()
 
 
