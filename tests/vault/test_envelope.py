@@ -166,10 +166,10 @@ def test_salts_and_nonces_never_repeat_over_many_writes() -> None:
 
 
 @pytest.mark.parametrize("size", [0, 1, 254, 255, 256, 257, 1000])
-def test_padding_hides_length_within_256_byte_blocks(size: int) -> None:
+def test_padding_fills_a_size_bucket_in_256_byte_steps(size: int) -> None:
     padded = crypto.pad(b"a" * size)
     assert len(padded) % 256 == 0
-    assert len(padded) - size <= 256
+    assert len(padded) == crypto.padded_length(size) >= size + 1
     assert crypto.unpad(padded) == b"a" * size
 
 
@@ -202,7 +202,7 @@ def test_round_trip_any_json(content: dict[str, Any], version: int, epoch: int) 
     )
     assert opened == content
     assert (header.version, header.epoch) == (version, epoch)
-    # the size reveals only the number of 256-byte blocks: header + 16-byte tag + padded body
+    # the size reveals only the padding bucket: header + 16-byte tag + padded body
     header_length = int.from_bytes(blob[4:8], "big")
     assert (len(blob) - 8 - header_length - 16) % 256 == 0
 

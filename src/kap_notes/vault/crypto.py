@@ -9,7 +9,8 @@ Recipes, not primitives (like ``cryptography.fernet``):
   (RFC 9180 base mode, X25519 / HKDF-SHA256 / AES-256-GCM); the context is bound as ``info``.
 - :func:`seal_record` / :func:`open_record` — one encrypted record: a fresh key per write derived
   with HKDF from the patient key and a random salt, a key commitment, the header as associated
-  data, and plaintext padded to 256-byte multiples.
+  data, and plaintext padded to a size bucket (:func:`padded_length`) so that a record's size
+  does not tell which form it holds.
 - :func:`sign` / :func:`verify` — Ed25519.
 
 Every failure to open anything raises :class:`OpenError` with one fixed message, whatever the
@@ -36,7 +37,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 RECORD_MAGIC = b"KAP1"
 RECORD_FORMAT = "kap-record-1"
+#: Every padded plaintext is a multiple of this (records sealed before buckets were too).
 PAD_BLOCK = 256
+#: The smallest bucket. Every note of ordinary length (the demo clinic's longest is 3.4 KiB) pads
+#: to exactly this, so notes of every form, profiles, reviews and addenda all look alike.
+PAD_MINIMUM = 8 * 1024
 KEY_BYTES = 32
 _NONCE_BYTES = 12
 _SALT_BYTES = 32
@@ -251,14 +256,33 @@ def _record_keys(patient_key: bytes, header: RecordHeader) -> tuple[bytes, bytes
     return okm[:KEY_BYTES], okm[KEY_BYTES:]
 
 
-def pad(data: bytes, block: int = PAD_BLOCK) -> bytes:
-    """ISO/IEC 7816-4 padding (0x80 then zeros) to a multiple of ``block``."""
+def padded_length(length: int) -> int:
+    """The bucket that ``length`` bytes of plaintext pad to (room for the 0x80 marker included).
+
+    At least :data:`PAD_MINIMUM`; above it Padmé (Nikitin et al., "Reducing metadata leakage
+    from encrypted files and communication with PURBs", PETS 2019): a length whose top bit is
+    bit E keeps only its top ⌊log2 E⌋ + 1 bits and the rest are rounded up, which costs at most
+    12% and shows only O(log log n) bits of the length. Then up to a multiple of PAD_BLOCK.
+    """
+    n = max(length + 1, PAD_MINIMUM)
+    e = n.bit_length() - 1
+    mask = (1 << (e - e.bit_length())) - 1
+    n = (n + mask) & ~mask
+    return -(-n // PAD_BLOCK) * PAD_BLOCK
+
+
+def pad(data: bytes) -> bytes:
+    """ISO/IEC 7816-4 padding (0x80 then zeros) up to :func:`padded_length`."""
     padded = data + b"\x80"
-    return padded + b"\x00" * (-len(padded) % block)
+    return padded + b"\x00" * (padded_length(len(data)) - len(padded))
 
 
 def unpad(data: bytes) -> bytes:
-    """Inverse of :func:`pad`; raises :class:`OpenError` on malformed padding."""
+    """Inverse of :func:`pad`; raises :class:`OpenError` on malformed padding.
+
+    Independent of the bucket rule, so records sealed under the earlier one (plain multiples
+    of 256 bytes) open too.
+    """
     stripped = data.rstrip(b"\x00")
     if not stripped.endswith(b"\x80") or len(data) % PAD_BLOCK:
         raise OpenError
