@@ -98,9 +98,10 @@ def record_patient(folder: Path) -> tuple[Session, str]:
     sam = created.vault.unlock("sam", "sam bench pass")
     sam.fulfil_pending_grants()
     for note_id in note_ids[::3]:
-        review.cosign(sam, note_id)
+        review.cosign(sam, note_id, passphrase="sam bench pass")  # noqa: S106 - synthetic
     for note_id in note_ids[::10]:
-        lifecycle.add_addendum(tess, note_id, "Synthetic addendum for the benchmark.")
+        text = "Synthetic addendum for the benchmark."
+        lifecycle.add_addendum(tess, note_id, text, passphrase="tess bench pass")  # noqa: S106
     return tess, patient_id
 
 

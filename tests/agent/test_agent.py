@@ -12,7 +12,7 @@ from kap_notes.service.backend import Backend
 from kap_notes.service.synthetic import synthetic_course
 from kap_notes.vault.errors import VaultLocked, WrongPassphrase
 from kap_notes.widgets.session_form import open_form
-from tests.agent.conftest import RunningAgent
+from tests.agent.conftest import FakeDialog, RunningAgent
 from tests.conftest import PASSPHRASES
 
 
@@ -39,8 +39,12 @@ def test_form_through_the_agent_saves_signs_and_survives_a_lock(agent: RunningAg
     assert prep.view is not None
     prep.view.value = course.steps[0].answers
     assert prep.view.save_draft() is not None
-    assert prep.view.sign(PASSPHRASES["tess"]) is not None
+    with FakeDialog(agent.holder, [PASSPHRASES["tess"]]) as dialog:
+        assert prep.view.sign() is not None
     assert "Signed" in prep.view.status_text
+    assert dialog.seen[0]["action"] == "sign"
+    assert dialog.seen[0]["form"] == "preparation"
+    assert dialog.seen[0]["chart_code"] == course.profile["chart_code"]
     # a second kernel of the same server sees it without unlocking again
     dosing = open_form("dosing", patient=patient, backend=kernel_b)
     assert dosing.view is not None
@@ -89,10 +93,12 @@ def test_wrong_passphrase_when_signing_keeps_the_note_a_draft(agent: RunningAgen
     form = open_form("intention", patient=patient, backend=backend)
     assert form.view is not None
     form.view.value = course.steps[1].answers
-    outcome = form.view.sign("not the passphrase")
+    with FakeDialog(agent.holder, ["not the passphrase", "still not it", "nor this"]) as dialog:
+        outcome = form.view.sign()
+    assert dialog.refused == 3
     assert outcome is not None
     assert not outcome.ok
-    assert "Wrong passphrase" in outcome.message
+    assert "wrong passphrases: cancelled" in outcome.message
     assert [n["status"] for n in backend.list_notes(patient)] == ["draft"]
     assert form.view.value == course.steps[1].answers
 

@@ -38,7 +38,7 @@ def recorded(clinic: Clinic) -> Course12:
     tess = clinic.unlock("tess")
     course = synthetic_course(SEED, start=dt.date(2026, 1, 5))
     patient_id, note_ids = record_course(tess, course, passphrase=PASSPHRASES["tess"])
-    lifecycle.add_addendum(tess, note_ids[2], ADDENDUM)
+    lifecycle.add_addendum(tess, note_ids[2], ADDENDUM, passphrase=PASSPHRASES["tess"])
     process = lifecycle.save_draft(
         tess,
         patient_id,
@@ -48,7 +48,7 @@ def recorded(clinic: Clinic) -> Course12:
     sam = clinic.unlock("sam")
     cosigned = note_ids[:4]
     for note_id in cosigned:
-        review.cosign(sam, note_id)
+        review.cosign(sam, note_id, passphrase=PASSPHRASES["sam"])
     return Course12(clinic, tess, sam, course, patient_id, note_ids, cosigned, process.ref.note_id)
 
 

@@ -37,7 +37,9 @@ def test_same_notes_give_byte_identical_notebooks(recorded: Course12) -> None:
 def test_identical_after_reopening_the_vault_and_by_another_reader(recorded: Course12) -> None:
     by_sam = compile_patient(recorded.sam, recorded.patient_id, include_process=True)
     tess_again = recorded.clinic.unlock("tess")  # a fresh Vault.open and unlock
-    lifecycle.add_addendum(tess_again, recorded.note_ids[5], "Synthetic addendum two")
+    lifecycle.add_addendum(
+        tess_again, recorded.note_ids[5], "Synthetic addendum two", passphrase=PASSPHRASES["tess"]
+    )
     by_tess = compile_patient(tess_again, recorded.patient_id, include_process=True)
     sam_again = recorded.clinic.unlock("sam")
     again = compile_patient(sam_again, recorded.patient_id, include_process=True)
@@ -60,7 +62,7 @@ def test_recompiling_unchanged_notes_writes_nothing(recorded: Course12) -> None:
 
 def test_a_note_change_rebuilds_the_notebook(recorded: Course12) -> None:
     first = compile_patient(recorded.sam, recorded.patient_id)
-    review.cosign(recorded.sam, recorded.note_ids[6])
+    review.cosign(recorded.sam, recorded.note_ids[6], passphrase=PASSPHRASES["sam"])
     after_cosign = compile_patient(recorded.sam, recorded.patient_id)
     assert after_cosign.changed
     assert after_cosign.record_id == first.record_id

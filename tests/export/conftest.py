@@ -60,7 +60,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     tess = created.vault.unlock("tess", PASSPHRASES["tess"])
     course = synthetic_course(3, start=dt.date(2026, 1, 5))
     patient_id, note_ids = record_course(tess, course, passphrase=PASSPHRASES["tess"])
-    lifecycle.add_addendum(tess, note_ids[2], ADDENDUM)
+    lifecycle.add_addendum(tess, note_ids[2], ADDENDUM, passphrase=PASSPHRASES["tess"])
     process = lifecycle.save_draft(
         tess,
         patient_id,
@@ -72,8 +72,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     )
     sam = created.vault.unlock("sam", PASSPHRASES["sam"])
     sam.fulfil_pending_grants()
-    review.cosign(sam, note_ids[2])
-    review.return_note(sam, note_ids[3], RETURN_COMMENT)
+    review.cosign(sam, note_ids[2], passphrase=PASSPHRASES["sam"])
+    review.return_note(sam, note_ids[3], RETURN_COMMENT, passphrase=PASSPHRASES["sam"])
     return Recorded(
         path,
         tess,

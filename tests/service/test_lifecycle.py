@@ -150,10 +150,14 @@ def test_addenda_reviews_returns_and_revisions(clinic: Clinic) -> None:
     queue = {q.note_id for q in review.review_queue(sam)}
     assert set(notes) <= queue
     original = get_note(tess, notes[0]).to_record()
-    lifecycle.add_addendum(tess, notes[0], "Addendum: synthetic follow-up call.")
+    lifecycle.add_addendum(
+        tess, notes[0], "Addendum: synthetic follow-up call.", passphrase=PASSPHRASES["tess"]
+    )
     assert get_note(tess, notes[0]).to_record() == original
-    review.cosign(sam, notes[0])
-    review.return_note(sam, notes[1], "Please add the grounding plan detail.")
+    review.cosign(sam, notes[0], passphrase=PASSPHRASES["sam"])
+    review.return_note(
+        sam, notes[1], "Please add the grounding plan detail.", passphrase=PASSPHRASES["sam"]
+    )
     revision = lifecycle.revise_note(tess, notes[1])
     lifecycle.sign_note(tess, revision.note_id, PASSPHRASES["tess"])
     views = {v.note.note_id: v for v in chart.chart(tess, patient).notes}

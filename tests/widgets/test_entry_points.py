@@ -20,7 +20,13 @@ def test_review_queue_widget_cosigns_and_returns(clinic: Clinic) -> None:
     tess = clinic.unlock("tess")
     course = synthetic_course(31, start=dt.date(2026, 5, 4), boosters=0)
     _, notes = record_course(tess, course, passphrase=PASSPHRASES["tess"])
-    queue = kap_notes.open_review_queue(session=clinic.unlock("sam"))
+    asked: list[dict[str, object]] = []
+
+    def askpass(request: dict[str, object]) -> str:
+        asked.append(request)
+        return PASSPHRASES["sam"]
+
+    queue = kap_notes.open_review_queue(session=clinic.unlock("sam"), askpass=askpass)
     assert len(queue.rows.children) == len(notes)
     first = queue.rows.children[0]
     buttons = first.children[1].children
@@ -28,12 +34,15 @@ def test_review_queue_widget_cosigns_and_returns(clinic: Clinic) -> None:
     assert "<b>" in queue.preview.value
     buttons[1].click()  # co-sign
     assert len(queue.rows.children) == len(notes) - 1
+    assert asked[0]["action"] == "cosign"
+    assert asked[0]["chart_code"] == course.profile["chart_code"]
     second = queue.rows.children[0].children[1].children
     second[3].click()  # return without a comment: refused, nothing changes
     assert "needs a comment" in queue.message.value
     second[2].value = "Please add the escort's name"
     second[3].click()
     assert len(queue.rows.children) == len(notes) - 2
+    assert [a["action"] for a in asked] == ["cosign", "return"]
 
 
 def test_progress_launcher_compiles_the_chosen_patient(clinic: Clinic) -> None:
@@ -67,7 +76,9 @@ def test_open_form_reopens_a_draft_and_shows_signed_notes_read_only(clinic: Clin
     assert reopened.view is not None
     assert reopened.view.value == {"setting": "remote", "hopes": "Half-typed synthetic hope"}
     assert not reopened.view.locked
-    signed = kap_notes.open_form("dosing", note=notes[2], session=tess)
+    signed = kap_notes.open_form(
+        "dosing", note=notes[2], session=tess, askpass=lambda _request: PASSPHRASES["tess"]
+    )
     assert signed.view is not None
     assert signed.view.locked
     assert signed.view.value["dose_mg"] == course.steps[2].answers["dose_mg"]

@@ -12,6 +12,7 @@ import pytest
 from kap_notes.forms import ClinicSettings, ValidationIssue, get_template
 from kap_notes.widgets import FormController, FormView, ItemWidget
 from kap_notes.widgets.fields import FieldWidget
+from kap_notes.widgets.lifecycle import CONFIRM_HINT
 from kap_notes.widgets.sections import InstrumentWidget, RowsWidget, Section
 from tests.forms.helpers import COMPLETE
 from tests.widgets.fakes import PASSPHRASE, FakeController
@@ -59,10 +60,8 @@ def fill(view: FormView, answers: dict[str, Any], section: Section | None = None
             type_into(section, link_id, value)
 
 
-def sign(view: FormView, passphrase: str = PASSPHRASE, again: str | None = None) -> None:
+def sign(view: FormView) -> None:
     assert view.lifecycle is not None
-    view.lifecycle.passphrase.value = passphrase
-    view.lifecycle.passphrase_again.value = passphrase if again is None else again
     view.lifecycle.sign_button.click()
 
 
@@ -143,20 +142,36 @@ def test_sign_attempt_shows_required_messages_inline_and_keeps_input() -> None:
     assert view.value["dose_mg"] == 56
 
 
-def test_passphrase_must_be_entered_twice_and_is_cleared() -> None:
+def test_no_passphrase_field_signing_is_confirmed_outside_the_kernel() -> None:
     controller = FakeController()
     view = make_view("process-note", controller)
-    fill(view, COMPLETE["process-note"][0]())
-    sign(view, PASSPHRASE, "different")
-    assert controller.signed == []
-    assert "passphrases differ" in view.status_text
+    controller.status_probe = lambda: view.status_text
     assert view.lifecycle is not None
-    assert view.lifecycle.passphrase.value == ""
-    sign(view, "wrong passphrase")
+    assert not any(isinstance(w, widgets.Password) for w in _descendants(view.widget))
+    fill(view, COMPLETE["process-note"][0]())
+    controller.dialog_answer = None  # Cancel in JupyterLab's dialog
+    sign(view)
+    assert controller.seen_while_confirming == [CONFIRM_HINT]
+    assert controller.signed == []
+    assert "Cancelled" in view.status_text
+    controller.dialog_answer = "wrong passphrase"
+    sign(view)
     assert view.status_text == "Wrong passphrase"
     assert not view.locked
+    controller.dialog_answer = PASSPHRASE
     sign(view)
     assert view.locked
+    view.lifecycle.addendum.value = "Synthetic addendum."
+    view.lifecycle.addend_button.click()
+    assert controller.seen_while_confirming[-1] == CONFIRM_HINT
+    assert controller.addenda == ["Synthetic addendum."]
+
+
+def _descendants(widget: widgets.Widget) -> list[widgets.Widget]:
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found += _descendants(child)
+    return found
 
 
 def test_controller_failure_is_shown_and_input_survives() -> None:

@@ -7,9 +7,12 @@ import socket
 from typing import Any
 
 from kap_notes.agent import ENV_VAR, protocol
+from kap_notes.agent.confirm import CONFIRM_SECONDS
 from kap_notes.forms import ValidationIssue
 from kap_notes.model.patient import InvalidInput
+from kap_notes.service.backend import NotConfirmed
 from kap_notes.service.lifecycle import NotSignable
+from kap_notes.service.operations import CONFIRMED
 from kap_notes.vault import errors
 from kap_notes.vault.errors import VaultError, VaultLocked
 
@@ -31,6 +34,8 @@ def remote_error(payload: dict[str, Any]) -> Exception:
             for i in payload.get("issues") or []
         ]
         return NotSignable(issues)
+    if kind == "NotConfirmed":
+        return NotConfirmed(message)
     cls = getattr(errors, kind, None)
     if isinstance(cls, type) and issubclass(cls, VaultError) and cls is not errors.RecordUnreadable:
         return cls(message)
@@ -38,7 +43,11 @@ def remote_error(payload: dict[str, Any]) -> Exception:
 
 
 class AgentTransport:
-    """Calls operations on the agent at ``path`` (default: ``$KAP_NOTES_AGENT``)."""
+    """Calls operations on the agent at ``path`` (default: ``$KAP_NOTES_AGENT``).
+
+    Never sends a passphrase (refused here and by the server): signing, co-signing, returning
+    and addenda wait while the user confirms them in JupyterLab's dialog.
+    """
 
     def __init__(
         self, path: str | os.PathLike[str] | None = None, *, timeout: float = 120.0
@@ -51,9 +60,12 @@ class AgentTransport:
             raise VaultLocked(
                 "no kap-notes agent: open this notebook from JupyterLab with kap-notes installed"
             )
+        if protocol.carries_secret(kwargs):
+            raise InvalidInput([protocol.KERNEL_SECRET_REFUSAL])
+        timeout = self.timeout + (CONFIRM_SECONDS if op in CONFIRMED else 0)
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-                sock.settimeout(self.timeout)
+                sock.settimeout(timeout)
                 sock.connect(self.path)
                 sock.sendall(protocol.encode({"op": op, "kwargs": kwargs}))
                 reply = sock.makefile("rb").readline(protocol.MAX_MESSAGE)

@@ -7,10 +7,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from kap_notes.agent.confirm import CONFIRM_SECONDS, Confirmations, Pending
 from kap_notes.forms import ClinicSettings
 from kap_notes.service import operations
 from kap_notes.vault.crypto import MINIMUM_KDF, KdfParams
-from kap_notes.vault.errors import VaultLocked
+from kap_notes.vault.errors import VaultLocked, WrongPassphrase
 from kap_notes.vault.session import Session
 from kap_notes.vault.vault import Vault
 
@@ -35,6 +36,9 @@ class KeyHolder:
         self._session: Session | None = None
         self._last_used = clock()
         self._mutex = threading.RLock()
+        #: Kernel requests to sign, co-sign, return or addend, waiting for JupyterLab's dialog.
+        self.confirmations = Confirmations()
+        self.confirm_seconds = CONFIRM_SECONDS
 
     # ------------------------------------------------------------------------- state
     def unlock(self, user: str, passphrase: str) -> dict[str, Any]:
@@ -49,6 +53,7 @@ class KeyHolder:
 
     def lock(self) -> dict[str, Any]:
         """Drop every key. Kernels see the vault locked on their next request."""
+        self.confirmations.cancel_all("the vault was locked before you confirmed: nothing signed")
         with self._mutex:
             if self._session is not None:
                 self._session.lock()
@@ -113,3 +118,51 @@ class KeyHolder:
         session = self.session()
         with self._mutex:
             return operations.run(session, op, kwargs, settings=self.settings)
+
+    # ----------------------------------------------------------------- confirmations
+    def request_confirmation(self, op: str, kwargs: dict[str, Any]) -> Pending:
+        """Park ``op`` (no passphrase) until the user confirms it in JupyterLab."""
+        if "passphrase" in kwargs:
+            raise ValueError("a parked operation never carries a passphrase")
+        session = self.session()
+        with self._mutex:
+            summary = operations.describe(session, op, kwargs)
+            summary["user"] = session.user_row.name
+            return self.confirmations.park(session.user_id, op, kwargs, summary)
+
+    def pending(self) -> dict[str, Any]:
+        """The unlocked user's waiting confirmations (polling this is not activity)."""
+        with self._mutex:
+            user_id = self._session.user_id if self._session is not None else None
+        return {"pending": self.confirmations.listing(user_id) if user_id else []}
+
+    def confirm(self, confirmation_id: str, passphrase: str) -> Any:
+        """Re-authenticate and run a parked operation; its kernel gets the result.
+
+        A wrong passphrase raises :class:`WrongPassphrase` and the item keeps waiting (cancelled
+        after a few attempts); any other error is the operation's answer, to the kernel as well.
+        """
+        session = self.session()
+        pending = self.confirmations.start(confirmation_id, session.user_id)
+        kwargs = {**pending.kwargs, "passphrase": passphrase}
+        try:
+            with self._mutex:
+                result = operations.run(session, pending.op, kwargs, settings=self.settings)
+        except WrongPassphrase:
+            if self.confirmations.retry(pending):
+                raise
+            raise WrongPassphrase("wrong passphrase again: cancelled, nothing was signed") from None
+        except Exception as exc:
+            self.confirmations.finish(pending, error=exc)
+            raise
+        self.confirmations.finish(pending, result=result)
+        return result
+
+    def cancel(self, confirmation_id: str) -> dict[str, Any]:
+        """The user said no: the kernel's call answers "cancelled"."""
+        with self._mutex:
+            user_id = self._session.user_id if self._session is not None else None
+        self.confirmations.cancel(
+            confirmation_id, user_id, "cancelled in JupyterLab: nothing was signed"
+        )
+        return self.pending()

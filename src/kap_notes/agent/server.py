@@ -12,7 +12,8 @@ from pathlib import Path
 
 from kap_notes.agent import protocol
 from kap_notes.agent.keyholder import KeyHolder
-from kap_notes.service.operations import error_payload, is_domain_error
+from kap_notes.model.patient import InvalidInput
+from kap_notes.service.operations import CONFIRMED, error_payload, is_domain_error
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +71,30 @@ class AgentServer:
     async def _reply(self, line: bytes) -> dict[str, object]:
         try:
             request = protocol.decode(line)
+            if protocol.carries_secret(request):
+                raise InvalidInput([protocol.KERNEL_SECRET_REFUSAL])
             op, kwargs = str(request["op"]), dict(request.get("kwargs") or {})
-            result = await asyncio.get_running_loop().run_in_executor(
-                None, self.keyholder.run, op, kwargs
-            )
+            if op in CONFIRMED:
+                result = await self._confirmed(op, kwargs)
+            else:
+                result = await asyncio.get_running_loop().run_in_executor(
+                    None, self.keyholder.run, op, kwargs
+                )
         except Exception as exc:
             if not is_domain_error(exc):
                 log.exception("kap-notes agent operation failed")
             return {"ok": False, "error": error_payload(exc)}
         return {"ok": True, "result": result}
+
+    async def _confirmed(self, op: str, kwargs: dict[str, object]) -> object:
+        """Park ``op`` until JupyterLab confirms it (bounded wait), then answer its result."""
+        loop = asyncio.get_running_loop()
+        pending = await loop.run_in_executor(None, self.keyholder.request_confirmation, op, kwargs)
+        waiting = asyncio.wrap_future(pending.future)
+        done, _ = await asyncio.wait({waiting}, timeout=self.keyholder.confirm_seconds)
+        if not done:
+            minutes = max(1, round(self.keyholder.confirm_seconds / 60))
+            self.keyholder.confirmations.expire(
+                pending, f"not confirmed within {minutes} min: nothing was signed"
+            )
+        return await waiting

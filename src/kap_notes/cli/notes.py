@@ -74,7 +74,9 @@ def cmd_note_addend(ctx: Context) -> int:
     if (ctx.args.text is None) == (ctx.args.file is None):
         raise InvalidInput(["give the addendum with --text TEXT or --file FILE"])
     text = ctx.args.text if ctx.args.text is not None else Path(ctx.args.file).read_text("utf-8")
-    ref = lifecycle.add_addendum(ctx.session(), ctx.args.note, text)
+    session = ctx.session()
+    passphrase = secrets.passphrase(session.user_row.name)  # re-entered, as to sign
+    ref = lifecycle.add_addendum(session, ctx.args.note, text, passphrase=passphrase)
     ctx.emit(asdict(ref), ref.note_id)
     return 0
 
@@ -104,7 +106,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = note.add_parser("sign", help="sign a draft (passphrase re-entered)")
     p.add_argument("note")
     p.set_defaults(func=cmd_note_sign)
-    p = note.add_parser("addend", help="add an addendum to a signed note")
+    p = note.add_parser("addend", help="add an addendum to a signed note (passphrase re-entered)")
     p.add_argument("note")
     p.add_argument("--text")
     p.add_argument("--file")

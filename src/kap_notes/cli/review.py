@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
+from kap_notes.cli import secrets
 from kap_notes.cli.context import Context
 from kap_notes.service import review
 
@@ -21,13 +22,17 @@ def cmd_review_queue(ctx: Context) -> int:
 
 def cmd_review_cosign(ctx: Context) -> int:
     text = ctx.args.attestation or review.DEFAULT_ATTESTATION
-    ref = review.cosign(ctx.session(), ctx.args.note, text)
+    session = ctx.session()
+    passphrase = secrets.passphrase(session.user_row.name)  # re-entered to co-sign
+    ref = review.cosign(session, ctx.args.note, text, passphrase=passphrase)
     ctx.emit(asdict(ref), f"Co-signed {ctx.args.note}.")
     return 0
 
 
 def cmd_review_return(ctx: Context) -> int:
-    ref = review.return_note(ctx.session(), ctx.args.note, ctx.args.comment)
+    session = ctx.session()
+    passphrase = secrets.passphrase(session.user_row.name)  # re-entered to return
+    ref = review.return_note(session, ctx.args.note, ctx.args.comment, passphrase=passphrase)
     ctx.emit(asdict(ref), f"Returned {ctx.args.note} to its author with your comment.")
     return 0
 
@@ -54,11 +59,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     actions.add_parser("queue", help="notes awaiting your co-signature").set_defaults(
         func=cmd_review_queue
     )
-    p = actions.add_parser("cosign", help="co-sign a signed note")
+    p = actions.add_parser("cosign", help="co-sign a signed note (passphrase re-entered)")
     p.add_argument("note")
     p.add_argument("--attestation", help="attestation text (default: the clinic's)")
     p.set_defaults(func=cmd_review_cosign)
-    p = actions.add_parser("return", help="return a note to its author with a comment")
+    p = actions.add_parser(
+        "return", help="return a note to its author with a comment (passphrase re-entered)"
+    )
     p.add_argument("note")
     p.add_argument("--comment", required=True)
     p.set_defaults(func=cmd_review_return)

@@ -12,9 +12,11 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
+from kap_notes.agent.confirm import UnknownConfirmation
 from kap_notes.agent.keyholder import KeyHolder
 from kap_notes.forms.settings import parse_settings
 from kap_notes.model.patient import InvalidInput
+from kap_notes.service.backend import NotConfirmed
 from kap_notes.service.lifecycle import NotSignable
 from kap_notes.service.operations import OPERATIONS, error_payload, is_domain_error
 from kap_notes.vault import errors
@@ -30,6 +32,8 @@ STATUS = {
     errors.UnknownUser: 403,
     errors.UnknownPatient: 404,
     errors.UnknownRecord: 404,
+    UnknownConfirmation: 404,
+    NotConfirmed: 409,
     errors.StaleVersion: 409,
     errors.SignedRecordImmutable: 409,
     errors.IntegrityError: 409,
@@ -140,6 +144,31 @@ class OperationHandler(KapHandler):
         await self.respond(self.keyholder.run, name, self.body())
 
 
+class ConfirmationsHandler(KapHandler):
+    """``GET /kap-notes/api/confirmations``: kernel requests waiting for the user's passphrase."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.respond(self.keyholder.pending)
+
+
+class ConfirmationHandler(KapHandler):
+    """``POST /kap-notes/api/confirmations/<id>`` with ``{"passphrase"}`` runs the parked
+    operation (403 on a wrong passphrase, the item keeps waiting); ``DELETE`` cancels it."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, confirmation_id: str) -> None:
+        passphrase = str(self.body().get("passphrase", ""))
+        await self.respond(self.keyholder.confirm, confirmation_id, passphrase)
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, confirmation_id: str) -> None:
+        await self.respond(self.keyholder.cancel, confirmation_id)
+
+
 def setup_handlers(web_app: tornado.web.Application, keyholder: KeyHolder) -> None:
     """The route table."""
     web_app.settings["kap_notes_keyholder"] = keyholder
@@ -151,5 +180,7 @@ def setup_handlers(web_app: tornado.web.Application, keyholder: KeyHolder) -> No
         (url_path_join(base, "touch"), TouchHandler),
         (url_path_join(base, "settings"), SettingsHandler),
         (url_path_join(base, "ops", r"([a-z_]+)"), OperationHandler),
+        (url_path_join(base, "confirmations"), ConfirmationsHandler),
+        (url_path_join(base, "confirmations", r"([A-Za-z0-9_-]+)"), ConfirmationHandler),
     ]
     web_app.add_handlers(".*$", routes)

@@ -3,14 +3,28 @@
 ``Backend(LocalTransport(session))`` runs operations in this process (tests, scripts);
 ``Backend(AgentTransport())`` sends them to the Jupyter server that holds the unlocked keys, so a
 kernel never holds a key and locking takes effect everywhere at once.
+
+Signing, co-signing, returning and adding an addendum need the passphrase again (ssh-askpass
+shape): a backend never carries it. Through the agent, the server parks the operation until the
+user confirms it in JupyterLab's own dialog; in-process, the transport's ``askpass`` asks for it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from kap_notes.service import operations
+from kap_notes.vault.errors import VaultError
 from kap_notes.vault.session import Session
+
+#: Given what is being confirmed (see :func:`~kap_notes.service.operations.describe`), the
+#: passphrase, or None when the user cancels.
+Askpass = Callable[[dict[str, Any]], "str | None"]
+
+
+class NotConfirmed(VaultError):
+    """The user cancelled (or never confirmed) an operation that needs their passphrase."""
 
 
 class Transport(Protocol):
@@ -22,13 +36,21 @@ class Transport(Protocol):
 class LocalTransport:
     """Runs operations against a session in this process."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, askpass: Askpass | None = None) -> None:
         self.session = session
+        self.askpass = askpass
 
     def __call__(self, op: str, kwargs: dict[str, Any]) -> Any:
         if op == "status":
             locked = self.session.locked
             return {"unlocked": not locked, "user": None if locked else self.session.user_row.name}
+        if op in operations.CONFIRMED and "passphrase" not in kwargs:
+            if self.askpass is None:
+                raise NotConfirmed("this needs your passphrase and nothing can ask for it here")
+            passphrase = self.askpass(operations.describe(self.session, op, kwargs))
+            if passphrase is None:
+                raise NotConfirmed("cancelled: nothing was signed")
+            kwargs = {**kwargs, "passphrase": passphrase}
         return operations.run(self.session, op, kwargs)
 
 
@@ -83,8 +105,9 @@ class Backend:
             )
         )  # fmt: skip
 
-    def sign_note(self, note_id: str, passphrase: str) -> dict[str, Any]:
-        return dict(self.call("sign_note", note_id=note_id, passphrase=passphrase))
+    def sign_note(self, note_id: str) -> dict[str, Any]:
+        """Sign (the transport obtains the passphrase: JupyterLab's dialog or ``askpass``)."""
+        return dict(self.call("sign_note", note_id=note_id))
 
     def add_addendum(self, note_id: str, text: str) -> dict[str, Any]:
         return dict(self.call("add_addendum", note_id=note_id, text=text))
@@ -102,10 +125,11 @@ class Backend:
         return dict(self.call("return_note", note_id=note_id, comment=comment))
 
 
-def default_backend(session: Session | None = None) -> Backend:
-    """In-process for ``session``; otherwise the agent of the Jupyter server running this kernel."""
+def default_backend(session: Session | None = None, askpass: Askpass | None = None) -> Backend:
+    """In-process for ``session`` (``askpass`` supplies passphrases); otherwise the agent of the
+    Jupyter server running this kernel (JupyterLab asks for them)."""
     if session is not None:
-        return Backend(LocalTransport(session))
+        return Backend(LocalTransport(session, askpass))
     from kap_notes.agent.client import AgentTransport  # noqa: PLC0415 - kernels only
 
     return Backend(AgentTransport())

@@ -85,7 +85,10 @@ def create_demo(
         _supervise(sessions["sam"], note_ids, index, clinic)
         if index == 0:
             lifecycle.add_addendum(
-                sessions[therapist], note_ids[2], "Addendum: patient called next day, feeling well."
+                sessions[therapist],
+                note_ids[2],
+                "Addendum: patient called next day, feeling well.",
+                passphrase=DEMO_USERS[therapist][1],
             )
             lifecycle.save_draft(
                 sessions[therapist],
@@ -99,13 +102,18 @@ def create_demo(
     return clinic
 
 
+SAM_PASSPHRASE = DEMO_USERS["sam"][1]
+
+
 def _supervise(sam: Session, note_ids: list[str], index: int, clinic: DemoClinic) -> None:
     """Sam co-signs most of the course, leaves the newest notes in the queue, returns one."""
     sam.fulfil_pending_grants()
     keep_waiting = 3 if index % 3 == 0 else 0
     for position, note_id in enumerate(note_ids[: len(note_ids) - keep_waiting]):
         if index == 1 and position == 3 and clinic.returned_note is None:
-            review.return_note(sam, note_id, "Please document the vitals at discharge.")
+            review.return_note(
+                sam, note_id, "Please document the vitals at discharge.", passphrase=SAM_PASSPHRASE
+            )
             clinic.returned_note = note_id
         else:
-            review.cosign(sam, note_id)
+            review.cosign(sam, note_id, passphrase=SAM_PASSPHRASE)

@@ -149,10 +149,14 @@ def sign_note(
     return Saved(NoteRef(record_id, saved), assessment)
 
 
-def add_addendum(session: Session, note_id: str, text: str) -> NoteRef:
-    """A dated, authored, signed addendum to a signed note (the note itself never changes)."""
+def add_addendum(session: Session, note_id: str, text: str, *, passphrase: str) -> NoteRef:
+    """A dated, authored, signed addendum to a signed note (the note itself never changes).
+
+    Like signing, it needs the author's passphrase again (:class:`WrongPassphrase` otherwise).
+    """
     if not text.strip():
         raise InvalidInput(["an addendum needs some text"])
+    session.reauthenticate(passphrase)
     note = get_note(session, note_id)
     if note.signature is None:
         raise InvalidInput(["this note is still a draft: edit it instead of adding an addendum"])

@@ -16,7 +16,7 @@ from kap_notes.forms import ClinicSettings
 from kap_notes.model.patient import InvalidInput
 from kap_notes.service import chart, lifecycle, patients, review
 from kap_notes.service.assess import context_for
-from kap_notes.service.notes import list_notes
+from kap_notes.service.notes import get_note, list_notes
 from kap_notes.vault.errors import VaultError
 from kap_notes.vault.session import Session
 
@@ -35,7 +35,7 @@ def _list_patients(session: Session) -> list[dict[str, Any]]:
 
 
 def _add_patient(session: Session, data: dict[str, Any]) -> dict[str, str]:
-    return {"patient_id": patients.add_patient(session, data)}
+    return asdict(patients.register_patient(session, data))
 
 
 def _list_notes(
@@ -99,20 +99,23 @@ def _sign_note(session: Session, note_id: str, passphrase: str) -> dict[str, Any
     return asdict(lifecycle.sign_note(session, note_id, passphrase, settings=_clinic()).ref)
 
 
-def _add_addendum(session: Session, note_id: str, text: str) -> dict[str, Any]:
-    return asdict(lifecycle.add_addendum(session, note_id, text))
+def _add_addendum(session: Session, note_id: str, text: str, passphrase: str) -> dict[str, Any]:
+    return asdict(lifecycle.add_addendum(session, note_id, text, passphrase=passphrase))
 
 
 def _review_queue(session: Session) -> list[dict[str, Any]]:
     return [asdict(q) for q in review.review_queue(session)]
 
 
-def _cosign(session: Session, note_id: str, attestation: str | None = None) -> dict[str, Any]:
-    return asdict(review.cosign(session, note_id, attestation or review.DEFAULT_ATTESTATION))
+def _cosign(
+    session: Session, note_id: str, passphrase: str, attestation: str | None = None
+) -> dict[str, Any]:
+    text = attestation or review.DEFAULT_ATTESTATION
+    return asdict(review.cosign(session, note_id, text, passphrase=passphrase))
 
 
-def _return_note(session: Session, note_id: str, comment: str) -> dict[str, Any]:
-    return asdict(review.return_note(session, note_id, comment))
+def _return_note(session: Session, note_id: str, comment: str, passphrase: str) -> dict[str, Any]:
+    return asdict(review.return_note(session, note_id, comment, passphrase=passphrase))
 
 
 def _compile_patient(session: Session, patient_id: str) -> dict[str, Any]:
@@ -200,6 +203,39 @@ OPERATIONS: dict[str, Operation] = {
     "render_section": _render_section,
     "render_overview_section": _render_overview_section,
 }
+
+
+#: Operations that re-authenticate: each needs the acting user's passphrase in ``passphrase``.
+#: A kernel never has it: the server parks the operation until JupyterLab confirms it.
+CONFIRMED: dict[str, str] = {
+    "sign_note": "sign",
+    "add_addendum": "addend",
+    "cosign": "cosign",
+    "return_note": "return",
+}
+
+
+def describe(session: Session, op: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """What a confirmation dialog shows for ``op``: the action, the patient's chart code, the
+    note's form and session date (nothing else). Raises the operation's errors early (an unknown
+    note is reported at once, not after the dialog)."""
+    if op not in CONFIRMED:
+        raise InvalidInput([f"{op!r} does not need a confirmation"])
+    note_id = kwargs.get("note_id")
+    if not isinstance(note_id, str) or not note_id:
+        raise InvalidInput([f"{op}: note_id is required"])
+    if op == "return_note" and not str(kwargs.get("comment") or "").strip():
+        raise InvalidInput(["say what needs changing: a returned note needs a comment"])
+    if op == "add_addendum" and not str(kwargs.get("text") or "").strip():
+        raise InvalidInput(["an addendum needs some text"])
+    note = get_note(session, note_id)
+    chart_code = session.get_record(note.patient_id).content.get("chart_code")
+    return {
+        "action": CONFIRMED[op],
+        "chart_code": str(chart_code or ""),
+        "form": note.form,
+        "session_date": note.session_date,
+    }
 
 
 def run(

@@ -66,8 +66,9 @@ def review_queue(session: Session) -> list[QueueItem]:
     return sorted(queue, key=lambda q: q.signed_at)
 
 
-def _review(session: Session, note_id: str, decision: str, text: str) -> NoteRef:
+def _review(session: Session, note_id: str, decision: str, text: str, passphrase: str) -> NoteRef:
     session.require_role(Role.SUPERVISOR)
+    session.reauthenticate(passphrase)
     record = session.get_record(note_id)
     content = record.content
     if content.get("signature") is None:
@@ -89,16 +90,20 @@ def _review(session: Session, note_id: str, decision: str, text: str) -> NoteRef
     return NoteRef(review_id, 1)
 
 
-def cosign(session: Session, note_id: str, attestation: str = DEFAULT_ATTESTATION) -> NoteRef:
-    """Co-sign a signed note with the clinic's attestation text."""
-    return _review(session, note_id, "cosign", attestation)
+def cosign(
+    session: Session, note_id: str, attestation: str = DEFAULT_ATTESTATION, *, passphrase: str
+) -> NoteRef:
+    """Co-sign a signed note with the clinic's attestation text, after re-entering the passphrase
+    (:class:`~kap_notes.vault.errors.WrongPassphrase` otherwise; nothing is written)."""
+    return _review(session, note_id, "cosign", attestation, passphrase)
 
 
-def return_note(session: Session, note_id: str, comment: str) -> NoteRef:
-    """Return a signed note to its author with a comment; they revise and sign again."""
+def return_note(session: Session, note_id: str, comment: str, *, passphrase: str) -> NoteRef:
+    """Return a signed note to its author with a comment (passphrase re-entered, as to co-sign);
+    they revise and sign again."""
     if not comment.strip():
         raise InvalidInput(["say what needs changing: a returned note needs a comment"])
-    return _review(session, note_id, "return", comment)
+    return _review(session, note_id, "return", comment, passphrase)
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,13 @@ class FormController(Protocol):
         """Save whatever was typed (never refused for invalid answers)."""
         ...
 
-    def sign(self, answers: dict[str, Any], passphrase: str) -> SaveOutcome:
-        """Re-authenticate with `passphrase` and sign; the note becomes immutable."""
+    def sign(self, answers: dict[str, Any]) -> SaveOutcome:
+        """Save, then sign once the user confirms with their passphrase (outside the kernel);
+        the note becomes immutable."""
         ...
 
     def addend(self, text: str) -> SaveOutcome:
-        """Add a dated, authored addendum to the signed note."""
+        """Add a dated, authored addendum to the signed note (confirmed like signing)."""
         ...
 
     def locked(self) -> bool:

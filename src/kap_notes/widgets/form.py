@@ -147,15 +147,17 @@ class FormView:
             return None
         return self.save_draft()
 
-    def sign(self, passphrase: str) -> SaveOutcome | None:
-        """Sign if nothing blocks it; otherwise show every problem inline (the draft is kept)."""
+    def sign(self) -> SaveOutcome | None:
+        """Sign if nothing blocks it; otherwise show every problem inline (the draft is kept).
+
+        The passphrase is asked for outside the kernel (JupyterLab's dialog)."""
         self.show_all_issues = True
         result = self.refresh()
         if not result.ok:
             self._status(f"Cannot sign yet: {len(result.errors)} problem(s) to fix", "error")
             return None
         answers = prune_disabled(self.definition, self.value, self.context)
-        outcome = self._call(lambda c: c.sign(answers, passphrase), "Signed")
+        outcome = self._call(lambda c: c.sign(answers), "Signed")
         if outcome is not None and outcome.ok:
             self.dirty = False
             self._set_locked(True)

@@ -1,4 +1,8 @@
-"""Save draft, Sign (passphrase entered twice), Add addendum, status line and autosave."""
+"""Save draft, Sign, Add addendum, status line and autosave.
+
+No passphrase field: signing and addenda are confirmed in JupyterLab's own dialog, so the
+passphrase never enters the kernel (in-process, the backend's ``askpass`` supplies it).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,9 @@ import ipywidgets as widgets
 from kap_notes.widgets.controller import FormController, SaveOutcome
 from kap_notes.widgets.style import label_html, tone
 
+#: Shown while a signature waits for the passphrase in JupyterLab's dialog.
+CONFIRM_HINT = "Confirm in the JupyterLab dialog… (enter your passphrase there)"
+
 
 class LifecycleBar:
     """The buttons under a form; the form supplies answers, the controller persists them."""
@@ -20,41 +27,35 @@ class LifecycleBar:
         self,
         controller: FormController,
         on_save: Callable[[], SaveOutcome | None],
-        on_sign: Callable[[str], SaveOutcome | None],
+        on_sign: Callable[[], SaveOutcome | None],
         on_addend: Callable[[str], SaveOutcome | None],
     ) -> None:
         self.controller = controller
         self.status = widgets.HTML(label_html("Not saved yet"))
         self.status_text = "Not saved yet"
         self.save_button = widgets.Button(description="Save draft", icon="save")
-        self.passphrase = widgets.Password(description="Passphrase", placeholder="to sign")
-        self.passphrase_again = widgets.Password(description="Re-enter", placeholder="passphrase")
         self.sign_button = widgets.Button(description="Sign", icon="pencil")
         self.addendum = widgets.Textarea(
             description="Addendum", placeholder="Addendum to the signed note", rows=3
         )
         self.addend_button = widgets.Button(description="Add addendum", icon="plus")
         self.save_button.on_click(lambda _b: on_save())
-        self.sign_button.on_click(lambda _b: self._sign(on_sign))
-        self.addend_button.on_click(lambda _b: on_addend(self.addendum.value))
-        style = {"description_width": "initial"}
-        for field in (self.passphrase, self.passphrase_again, self.addendum):
-            field.style = style
-        self.sign_row = widgets.HBox([self.passphrase, self.passphrase_again, self.sign_button])
+        self.sign_button.on_click(lambda _b: self._confirming(on_sign))
+        self.addend_button.on_click(
+            lambda _b: self._confirming(lambda: on_addend(self.addendum.value))
+        )
+        self.addendum.style = {"description_width": "initial"}
+        self.sign_row = widgets.HBox([self.sign_button])
         self.addendum_row = widgets.VBox([self.addendum, self.addend_button])
         self.container = widgets.VBox(
             [widgets.HBox([self.save_button]), self.sign_row, self.addendum_row, self.status]
         )
 
-    def _sign(self, on_sign: Callable[[str], SaveOutcome | None]) -> None:
-        first, second = self.passphrase.value, self.passphrase_again.value
-        self.passphrase.value = self.passphrase_again.value = ""
-        if not first:
-            self.show("Enter your passphrase in both fields to sign", "error")
-        elif first != second:
-            self.show("The two passphrases differ; nothing was signed", "error")
-        else:
-            on_sign(first)
+    def _confirming(self, action: Callable[[], SaveOutcome | None]) -> None:
+        """Say where to confirm, then act (the call waits while JupyterLab asks)."""
+        self.show(CONFIRM_HINT, "info")
+        if action() is None and self.status_text == CONFIRM_HINT:
+            self.show("Nothing was signed", "info")
 
     def show(self, text: str, kind: str = "info") -> None:
         """Put `text` in the status line (theme colours only)."""
@@ -65,7 +66,6 @@ class LifecycleBar:
         """Signed: no more saving or signing; addenda only."""
         self.save_button.disabled = locked
         self.sign_button.disabled = locked
-        self.passphrase.disabled = self.passphrase_again.disabled = locked
         self.addendum_row.layout.display = None if locked else "none"
 
 

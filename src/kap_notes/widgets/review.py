@@ -1,5 +1,5 @@
 """``open_review_queue()``: a supervisor's signed notes awaiting co-signature, with co-sign and
-return buttons."""
+return buttons. Both are confirmed with the passphrase in JupyterLab's dialog, never here."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from kap_notes.service.backend import Backend, default_backend
+from kap_notes.service.backend import Askpass, Backend, default_backend
 from kap_notes.service.review import DEFAULT_ATTESTATION
 from kap_notes.vault.session import Session
+from kap_notes.widgets.lifecycle import CONFIRM_HINT
 from kap_notes.widgets.style import heading_html, tone
 
 
@@ -76,7 +77,9 @@ class ReviewQueue:
         self.preview.value = "<br>".join(lines)
 
     def act(self, action: Any) -> None:
-        """Co-sign or return, then refresh; errors are shown, nothing else changes."""
+        """Co-sign or return (confirmed in JupyterLab), then refresh; errors are shown, nothing
+        else changes."""
+        self.message.value = tone(CONFIRM_HINT, "info")
         try:
             action()
         except Exception as error:
@@ -89,7 +92,10 @@ class ReviewQueue:
 
 
 def open_review_queue(
-    *, session: Session | None = None, backend: Backend | None = None
+    *,
+    session: Session | None = None,
+    backend: Backend | None = None,
+    askpass: Askpass | None = None,
 ) -> ReviewQueue:
-    """The review queue of the unlocked supervisor."""
-    return ReviewQueue(backend or default_backend(session))
+    """The review queue of the unlocked supervisor (``askpass``: in-process sessions only)."""
+    return ReviewQueue(backend or default_backend(session, askpass))

@@ -11,7 +11,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from kap_notes.forms import ClinicSettings, ValidationIssue, get_template
-from kap_notes.service.backend import Backend, default_backend
+from kap_notes.service.backend import Askpass, Backend, NotConfirmed, default_backend
 from kap_notes.service.lifecycle import NotSignable
 from kap_notes.vault.errors import WrongPassphrase
 from kap_notes.vault.session import Session
@@ -65,12 +65,14 @@ class BackendController:
         message = "Draft saved" + (f" ({todo} thing(s) to finish before signing)" if todo else "")
         return SaveOutcome(ok=True, message=message, issues=())
 
-    def sign(self, answers: dict[str, Any], passphrase: str) -> SaveOutcome:
+    def sign(self, answers: dict[str, Any]) -> SaveOutcome:
         self.save_draft(answers)
         try:
-            signed = self.backend.sign_note(str(self.note_id), passphrase)
+            signed = self.backend.sign_note(str(self.note_id))
         except WrongPassphrase:
             return SaveOutcome(False, "Wrong passphrase: nothing was signed; your input is kept")
+        except NotConfirmed as exc:
+            return SaveOutcome(False, f"Not signed ({exc}); your input is kept")
         except NotSignable as exc:
             return SaveOutcome(False, str(exc), tuple(exc.issues))
         self.version = int(signed["version"])
@@ -80,7 +82,10 @@ class BackendController:
     def addend(self, text: str) -> SaveOutcome:
         if self.note_id is None or not self.signed:
             return SaveOutcome(False, "Sign the note before adding an addendum")
-        self.backend.add_addendum(self.note_id, text)
+        try:
+            self.backend.add_addendum(self.note_id, text)
+        except (WrongPassphrase, NotConfirmed) as exc:
+            return SaveOutcome(False, f"Addendum not added ({exc}); your text is kept")
         return SaveOutcome(True, "Addendum added")
 
     def locked(self) -> bool:
@@ -134,8 +139,9 @@ class SessionForm:
             return []
         return [(p["patient_id"], f"{p['chart_code']} · {p['name']}") for p in rows]
 
-    def _create(self, label: str) -> str:
-        return self.backend.add_patient({"name": label})
+    def _create(self, label: str) -> dict[str, str]:
+        """Register a patient by name; the answer carries the generated chart code to show."""
+        return dict(self.backend.call("add_patient", data={"name": label}))
 
     def choose(self, patient_id: str | None) -> None:
         """Show a new note of this form for ``patient_id``."""
@@ -184,8 +190,16 @@ def open_form(
     session: Session | None = None,
     backend: Backend | None = None,
     settings: ClinicSettings | None = None,
+    askpass: Askpass | None = None,
 ) -> SessionForm:
-    """The form for a new ``form`` note (choose ``patient``), or an existing ``note``."""
+    """The form for a new ``form`` note (choose ``patient``), or an existing ``note``.
+
+    In a kernel, signing is confirmed in JupyterLab's dialog; with an in-process ``session``,
+    ``askpass`` supplies the passphrase."""
     return SessionForm(
-        form, backend or default_backend(session), patient=patient, note=note, settings=settings
+        form,
+        backend or default_backend(session, askpass),
+        patient=patient,
+        note=note,
+        settings=settings,
     )
