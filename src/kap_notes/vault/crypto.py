@@ -3,7 +3,8 @@
 Recipes, not primitives (like ``cryptography.fernet``):
 
 - :func:`derive_kek` — passphrase → key-encryption key with Argon2id; the parameters travel
-  with the wrap and are authenticated as associated data.
+  with the wrap and are authenticated as associated data; one derivation at a time per process
+  (:mod:`kap_notes.vault.kdf_gate`).
 - :func:`seal_secret` / :func:`open_secret` — AES-256-GCM with a random nonce under a key.
 - :func:`seal_to` / :func:`open_from` — a 32-byte key wrapped to an X25519 recipient with HPKE
   (RFC 9180 base mode, X25519 / HKDF-SHA256 / AES-256-GCM); the context is bound as ``info``.
@@ -34,6 +35,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from kap_notes.vault import kdf_gate
+from kap_notes.vault.errors import UnlockBusy
 
 RECORD_MAGIC = b"KAP1"
 RECORD_FORMAT = "kap-record-1"
@@ -94,18 +98,54 @@ class KdfParams:
         return cls(memory_kib=int(data["m"]), iterations=int(data["t"]), lanes=int(data["p"]))
 
     def at_least(self, floor: KdfParams) -> bool:
-        """True if every cost is at or above ``floor``'s."""
-        return self.memory_kib >= floor.memory_kib and self.iterations >= floor.iterations
+        """True if every cost (memory, iterations and lanes) is at or above ``floor``'s."""
+        return (
+            self.memory_kib >= floor.memory_kib
+            and self.iterations >= floor.iterations
+            and self.lanes >= floor.lanes
+        )
+
+    def at_most(self, ceiling: KdfParams) -> bool:
+        """True if every cost is at or below ``ceiling``'s."""
+        return (
+            self.memory_kib <= ceiling.memory_kib
+            and self.iterations <= ceiling.iterations
+            and self.lanes <= ceiling.lanes
+        )
+
+    def describe(self) -> str:
+        """``m=… KiB, t=…, p=…`` for messages."""
+        return f"m={self.memory_kib} KiB, t={self.iterations}, p={self.lanes}"
 
 
 DEFAULT_KDF = KdfParams()
 MINIMUM_KDF = KdfParams(memory_kib=64 * 1024, iterations=3, lanes=1)
 #: For tests and demos only, and only when asked for explicitly.
 FAST_KDF = KdfParams(memory_kib=8 * 1024, iterations=1, lanes=1)
+#: Stored parameters above these are refused unread: a database writer must not be able to make
+#: an unlock allocate terabytes or spin for hours.
+MAXIMUM_KDF = KdfParams(memory_kib=4 * 1024 * 1024, iterations=64, lanes=64)
 
 
 def derive_kek(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
-    """Derive a 32-byte key-encryption key from a passphrase or recovery code."""
+    """Derive a 32-byte key-encryption key from a passphrase or recovery code.
+
+    One derivation at a time per process (:mod:`.kdf_gate`): raises :class:`UnlockBusy` when
+    another one is still running after a short wait, or when memory for it is short.
+    """
+    with kdf_gate.slot():
+        try:
+            return _argon2id(secret, salt, params)
+        except MemoryError as exc:
+            raise UnlockBusy(
+                "There is not enough free memory to unlock right now; try again in a few seconds",
+                retry_after_seconds=kdf_gate.RETRY_AFTER_SECONDS,
+            ) from exc
+
+
+def _argon2id(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
+    """The raw Argon2id primitive (version 1.3), ungated. Only :func:`derive_kek` and the KDF
+    benchmark call it: concurrent calls can deadlock OpenSSL's shared thread pool."""
     kdf = Argon2id(
         salt=salt,
         length=KEY_BYTES,

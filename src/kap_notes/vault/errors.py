@@ -13,7 +13,9 @@ Exception tree::
     ├── UnknownUser / UnknownPatient / UnknownRecord
     ├── UserExists
     ├── IntegrityError         a record or the audit chain does not verify
-    └── RecordUnreadable       a record failed to decrypt (opaque on purpose)
+    ├── RecordUnreadable       a record failed to decrypt (opaque on purpose)
+    ├── UnlockBusy             another key derivation is running; retry in a few seconds (503)
+    └── TooManyAttempts        too many wrong passphrases for a user; back-off (429)
 """
 
 from __future__ import annotations
@@ -76,3 +78,25 @@ class RecordUnreadable(VaultError):
 
     def __init__(self, record_id: str) -> None:
         super().__init__(f"record {record_id} could not be opened (wrong key, or it was altered)")
+
+
+class UnlockBusy(VaultError):
+    """Another passphrase derivation is running in this process; nothing was tried.
+
+    ``retry_after_seconds`` is a whole number of seconds worth waiting before trying again.
+    """
+
+    def __init__(self, message: str = "", *, retry_after_seconds: int = 3) -> None:
+        super().__init__(message or "Another unlock is in progress; try again in a few seconds")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class TooManyAttempts(VaultError):
+    """Too many consecutive wrong passphrases for one user: refused until the back-off ends."""
+
+    def __init__(self, user: str, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"Too many wrong passphrases for {user}: try again in {retry_after_seconds} s"
+        )
+        self.user = user
+        self.retry_after_seconds = retry_after_seconds

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from typing import Literal
 
 from kap_notes.vault import crypto
 from kap_notes.vault.crypto import KdfParams, KeyPair, OpenError
-from kap_notes.vault.errors import WeakKdfParameters, WrongPassphrase
+from kap_notes.vault.errors import IntegrityError, WeakKdfParameters, WrongPassphrase
 
 WRAP_FORMAT = "kap-keywrap-1"
 WrapKind = Literal["passphrase", "recovery"]
@@ -50,7 +51,9 @@ def unwrap_keys(
     kind: WrapKind,
     floor: KdfParams,
 ) -> KeyPair:
-    """Open a wrap. Raises :class:`WeakKdfParameters` or :class:`WrongPassphrase`."""
+    """Open a wrap. Raises :class:`WeakKdfParameters` (below ``floor``), :class:`IntegrityError`
+    (beyond :data:`~.crypto.MAXIMUM_KDF`), :class:`WrongPassphrase`, or
+    :class:`~.errors.UnlockBusy` when another derivation holds the process's KDF gate."""
     try:
         fields = json.loads(wrap)
         params = KdfParams.from_dict(fields["kdf"])
@@ -58,11 +61,15 @@ def unwrap_keys(
         sealed = bytes.fromhex(fields["sealed"])
     except (ValueError, KeyError, TypeError, OpenError) as exc:
         raise WrongPassphrase("the stored key wrap is damaged") from exc
+    if not params.at_most(crypto.MAXIMUM_KDF):
+        raise IntegrityError(
+            f"the stored key wrap is damaged: its key-derivation parameters ({params.describe()}) "
+            "are beyond any this software creates; ask an admin to check the vault"
+        )
     if not params.at_least(floor):
         raise WeakKdfParameters(
-            f"stored key-derivation parameters (m={params.memory_kib} KiB, t={params.iterations}) "
-            f"are below the minimum (m={floor.memory_kib} KiB, t={floor.iterations}); "
-            "refusing to unlock — the vault may have been tampered with"
+            f"stored key-derivation parameters ({params.describe()}) are below the minimum "
+            f"({floor.describe()}); refusing to unlock — the vault may have been tampered with"
         )
     kek = crypto.derive_kek(secret.encode("utf-8"), salt, params)
     try:
@@ -71,6 +78,16 @@ def unwrap_keys(
     except OpenError as exc:
         what = "recovery code" if kind == "recovery" else "passphrase"
         raise WrongPassphrase(f"wrong {what} for this user") from exc
+
+
+def decoy_unwrap(params: KdfParams) -> None:
+    """Spend what :func:`unwrap_keys` spends at ``params``, for a user name that does not exist,
+    so that unknown and known names take the same time. Derives from random bytes (through the
+    same per-process gate, so it can raise :class:`UnlockBusy`) and discards the result."""
+    salt = crypto.random_bytes(16)
+    kek = crypto.derive_kek(crypto.random_bytes(16), salt, params)
+    with contextlib.suppress(OpenError):
+        crypto.open_secret(kek, crypto.random_bytes(12 + 2 * crypto.KEY_BYTES + 16), salt)
 
 
 def new_code(n_bytes: int = 20) -> str:
