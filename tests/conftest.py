@@ -54,6 +54,8 @@ def create_clinic_vault(location: str | Path) -> tuple[Created, dict[str, str]]:
     ]:
         _, codes[name] = access.add_user(created.admin, name, role, PASSPHRASES[name])
     access.assign_supervisor(created.admin, "sam", "tess")
+    tess = created.vault.unlock("tess", PASSPHRASES["tess"])
+    access.accept_supervisor(tess, "sam")
     return created, codes
 
 

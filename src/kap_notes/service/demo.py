@@ -71,6 +71,8 @@ def create_demo(
     access.assign_supervisor(created.admin, "sam", "tess")
     access.assign_supervisor(created.admin, "sam", "theo")
     sessions = {n: created.vault.unlock(n, DEMO_USERS[n][1]) for n in ("tess", "theo", "sam")}
+    for therapist in ("tess", "theo"):
+        access.accept_supervisor(sessions[therapist], "sam")
     for index in range(patient_count):
         therapist = "tess" if index % 2 == 0 else "theo"
         course = synthetic_course(
@@ -107,7 +109,6 @@ SAM_PASSPHRASE = DEMO_USERS["sam"][1]
 
 def _supervise(sam: Session, note_ids: list[str], index: int, clinic: DemoClinic) -> None:
     """Sam co-signs most of the course, leaves the newest notes in the queue, returns one."""
-    sam.fulfil_pending_grants()
     keep_waiting = 3 if index % 3 == 0 else 0
     for position, note_id in enumerate(note_ids[: len(note_ids) - keep_waiting]):
         if index == 1 and position == 3 and clinic.returned_note is None:

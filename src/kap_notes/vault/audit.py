@@ -20,9 +20,8 @@ from kap_notes.vault.store import AuditRow, RecordRow, Store
 DOMAIN = b"kap-notes audit v1\x00"
 CHECKPOINT_DOMAIN = b"kap-notes checkpoint v1\x00"
 
-#: Every action the chain records.
 #: Actions that write a record version (checked against the store at unlock and in verify).
-WRITE_ACTIONS = ("create", "update", "sign", "cosign", "return")
+WRITE_ACTIONS = ("create", "update", "sign", "cosign", "return", "discard")
 
 ACTIONS = frozenset(
     {
@@ -46,8 +45,13 @@ ACTIONS = frozenset(
         "rotate",
         "shred",
         "break_glass",
+        "supervise_accept",
+        "grant_deny",
+        "discard",
+        "policy_snapshot",
     }
 )
+#: Every action the chain records (above).
 
 
 def utc_now() -> str:
@@ -70,6 +74,8 @@ class AuditEvent:
     record: str | None = None
     version: int | None = None
     blob_sha256: str | None = None
+    #: Policy facts of the act (who was granted, which keys, which wraps): signed with the entry.
+    data: Mapping[str, Any] | None = None
 
     def builder(self, sign: Callable[[bytes], bytes], ts: str | None = None) -> Any:
         """A function the store calls with (seq, prev) inside its transaction."""
@@ -78,19 +84,20 @@ class AuditEvent:
         stamp = ts or utc_now()
 
         def build(seq: int, prev: bytes) -> AuditRow:
-            entry = crypto.canonical_json(
-                {
-                    "seq": seq,
-                    "prev": prev.hex(),
-                    "ts": stamp,
-                    "actor": self.actor,
-                    "action": self.action,
-                    "patient": self.patient,
-                    "record": self.record,
-                    "version": self.version,
-                    "blob_sha256": self.blob_sha256,
-                }
-            )
+            fields: dict[str, Any] = {
+                "seq": seq,
+                "prev": prev.hex(),
+                "ts": stamp,
+                "actor": self.actor,
+                "action": self.action,
+                "patient": self.patient,
+                "record": self.record,
+                "version": self.version,
+                "blob_sha256": self.blob_sha256,
+            }
+            if self.data is not None:
+                fields["data"] = dict(self.data)
+            entry = crypto.canonical_json(fields)
             digest = chain_hash(prev, entry)
             return AuditRow(
                 seq,
@@ -157,12 +164,19 @@ def verify_chain(
     *,
     checkpoints: Iterable[Mapping[str, Any]] = (),
 ) -> VerifyReport:
-    """Check links, signatures, user key fingerprints, checkpoints and records (one snapshot)."""
-    with store.snapshot():
-        return _verify(store, vault_id, checkpoints)
+    """Replay the whole signed log from its genesis entry and hold every table against it
+    (one snapshot): see :func:`kap_notes.vault.verify.verify_vault`."""
+    # The verifier replays the policy log, which builds on this module: imported when called.
+    from kap_notes.vault.verify import verify_vault  # noqa: PLC0415
+
+    return verify_vault(store, vault_id, checkpoints=checkpoints)
 
 
-def _verify(store: Store, vault_id: str, checkpoints: Iterable[Mapping[str, Any]]) -> VerifyReport:
+def verify_legacy(
+    store: Store, vault_id: str, checkpoints: Iterable[Mapping[str, Any]] = ()
+) -> VerifyReport:
+    """Release 1's checks (links, signatures by table keys, key fingerprints, record heads), for
+    a vault about to be upgraded: call inside ``store.snapshot()`` or a transaction."""
     report = VerifyReport()
     signing_keys = {u.user_id: u.signing_public for u in store.list_users()}
     fingerprints = {
@@ -193,7 +207,7 @@ def _verify(store: Store, vault_id: str, checkpoints: Iterable[Mapping[str, Any]
     for user_id, fingerprint in fingerprints.items():
         if audited_keys.get(user_id) != fingerprint:
             report.problems.append(f"user {user_id}: public keys differ from those audited")
-    report.problems.extend(_check_checkpoints(checkpoints, vault_id, heads, signing_keys))
+    report.problems.extend(check_checkpoints(checkpoints, vault_id, heads, signing_keys))
     report.records, record_problems = _check_records(store, shredded)
     report.problems.extend(record_problems)
     return report
@@ -219,7 +233,7 @@ def _check_row(row: AuditRow, seq: int, prev: bytes, keys: Mapping[str, bytes]) 
     return None
 
 
-def _check_checkpoints(
+def check_checkpoints(
     checkpoints: Iterable[Mapping[str, Any]],
     vault_id: str,
     heads: Mapping[int, bytes],

@@ -39,7 +39,15 @@ from psycopg import conninfo
 
 from kap_notes.vault.audit import WRITE_ACTIONS
 from kap_notes.vault.errors import StaleVersion, VaultError, VaultNotFound
-from kap_notes.vault.store import AuditBuilder, AuditRow, PatientRow, RecordRow, Store, UserRow
+from kap_notes.vault.store import (
+    DUMPABLE,
+    AuditBuilder,
+    AuditRow,
+    PatientRow,
+    RecordRow,
+    Store,
+    UserRow,
+)
 
 GENESIS = b"\x00" * 32
 SCHEMES = ("postgresql", "postgres")
@@ -503,6 +511,17 @@ ORDER BY r.record_id"""
         for table in ("records", "wraps", "pending_grants", "patients"):
             self._write(f"DELETE FROM {table} WHERE patient_id = %s", (patient_id,))  # noqa: S608
 
+    def record_versions(self) -> Iterator[tuple[str, int, bytes]]:
+        sql = "SELECT record_id, version, blob FROM record_versions ORDER BY 1, 2"
+        for record_id, version, blob in self._rows(sql):
+            yield str(record_id), int(version), bytes(blob)
+
+    def dump_table(self, table: str) -> list[tuple[Any, ...]]:
+        if table not in DUMPABLE:
+            raise ValueError(f"unknown table {table!r}")
+        rows = self._rows(f"SELECT * FROM {table} ORDER BY 1, 2")  # noqa: S608
+        return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in rows]
+
     def scrub(self) -> None:
         """Rewrite the shredded tables into new files and let the old ones go (see module doc)."""
         if self._depth:
@@ -543,10 +562,10 @@ ORDER BY r.record_id"""
         )
         return row
 
-    def audit_rows(self, patient_id: str | None = None) -> Iterator[AuditRow]:
+    def audit_rows(self, patient_id: str | None = None, after: int = 0) -> Iterator[AuditRow]:
         sql = f"SELECT {self._AUDIT_COLS} FROM audit "  # noqa: S608
         if patient_id is None:
-            rows = self._rows(sql + "ORDER BY seq")
+            rows = self._rows(sql + "WHERE seq > %s ORDER BY seq", (after,))
         else:
             rows = self._rows(sql + "WHERE patient = %s ORDER BY seq", (patient_id,))
         for row in rows:

@@ -1,15 +1,23 @@
-"""An unlocked user: their keys in memory, patient keys on demand, encrypted reads and writes."""
+"""An unlocked user: their keys in memory, patient keys on demand, encrypted reads and writes.
+
+Every decision here (which epoch, whose wrap, who may write) comes from the session's verified
+:class:`~.policy.Policy`, brought up to date inside each write transaction; every entry the
+session writes is applied to that policy before the transaction commits, so an act the rules
+refuse is rolled back with :class:`NotAuthorised` whatever code asked for it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kap_notes.model.people import Role, User
-from kap_notes.vault import audit, crypto, keys
+from kap_notes.vault import audit, crypto, keys, trust
 from kap_notes.vault.crypto import KeyPair, OpenError
 from kap_notes.vault.errors import (
+    IntegrityError,
     NotAuthorised,
     RecordUnreadable,
     SignedRecordImmutable,
@@ -20,6 +28,14 @@ from kap_notes.vault.errors import (
     WrongPassphrase,
 )
 from kap_notes.vault.ids import BREAK_GLASS, new_id
+from kap_notes.vault.policy import (
+    PATIENT,
+    PROCESS,
+    Policy,
+    Unauthorised,
+    wrap_commit_context,
+    wraps_listing,
+)
 from kap_notes.vault.store import AuditRow, PatientRow, RecordRow, UserRow
 
 if TYPE_CHECKING:
@@ -50,15 +66,42 @@ def is_signed(content: Mapping[str, Any]) -> bool:
     return content.get(SIGNATURE_KEY) is not None
 
 
+def wrap_user_keys(
+    key_pair: KeyPair, passphrase: str, recovery: str, *, vault_id: str, user_id: str, params: Any
+) -> tuple[str, str]:
+    """A user's private keys wrapped under their passphrase and under their recovery code."""
+    return (
+        keys.wrap_keys(
+            key_pair,
+            passphrase,
+            vault_id=vault_id,
+            user_id=user_id,
+            kind="passphrase",
+            params=params,
+        ),
+        keys.wrap_keys(
+            key_pair, recovery, vault_id=vault_id, user_id=user_id, kind="recovery", params=params
+        ),
+    )
+
+
+def now_utc() -> str:
+    """The time entries and break-glass expiries are compared with."""
+    return audit.utc_now()
+
+
 class Session:
     """An unlocked user. Holds private keys in memory only; :meth:`lock` drops them."""
 
-    def __init__(self, vault: Vault, user: UserRow, key_pair: KeyPair) -> None:
+    def __init__(self, vault: Vault, user: UserRow, key_pair: KeyPair, policy: Policy) -> None:
         self.vault = vault
         self.store = vault.store
         self.user_row = user
+        self.policy = policy
+        self.notices: list[str] = []
         self._keys: KeyPair | None = key_pair
         self._patient_keys: dict[tuple[str, int], bytes] = {}
+        self._stale = False
 
     # -------------------------------------------------------------------------- identity
     @property
@@ -90,8 +133,9 @@ class Session:
 
     def reauthenticate(self, passphrase: str) -> None:
         """Check the user's passphrase again (before signing). Raises :class:`WrongPassphrase`."""
+        stored = self.store.get_user(self.user_id)
         key_pair = keys.unwrap_keys(
-            self.user_row.key_wrap,
+            stored.key_wrap if stored else "",
             passphrase,
             vault_id=self.vault.vault_id,
             user_id=self.user_id,
@@ -109,6 +153,43 @@ class Session:
                 f"{self.user_row.name} is a {self.role.value}; this needs {allowed}"
             )
 
+    def user_named(self, name: str) -> tuple[str, str]:
+        """``(user id, role)`` of the active user ``name``, by the signed log."""
+        return self.vault.user(name, self.policy)
+
+    def user_name(self, user_id: str) -> str:
+        """A user's name by the signed log (the id itself if unknown)."""
+        fact = self.policy.users.get(user_id)
+        return fact.name if fact is not None else user_id
+
+    def signing_key_of(self, user_id: str) -> bytes | None:
+        """A user's signature key, by the signed log (never the users table)."""
+        return self.policy.signing_key(user_id)
+
+    # ---------------------------------------------------------------------- the policy
+    def sync(self) -> None:
+        """Bring the verified policy up to date with entries others wrote since."""
+        try:
+            if self._stale:
+                self.policy = self.vault.load_policy(self.key_pair, self.user_id)
+                self._stale = False
+            else:
+                trust.sync(self.store, self.policy)
+        except Unauthorised as exc:
+            self._stale = True
+            raise IntegrityError(f"vault integrity check failed: {exc}") from exc
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """A write transaction that starts from the newest verified policy."""
+        with self.store.transaction():
+            self.sync()
+            try:
+                yield
+            except BaseException:
+                self._stale = True  # entries applied in memory were rolled back
+                raise
+
     # ----------------------------------------------------------------------------- audit
     def sign_bytes(self, message: bytes) -> bytes:
         """Ed25519 signature by this user."""
@@ -121,28 +202,68 @@ class Session:
         record: str | None = None,
         version: int | None = None,
         blob_sha256: str | None = None,
+        *,
+        data: Mapping[str, Any] | None = None,
     ) -> AuditRow:
-        """Append an audit entry signed by this user. Call inside ``store.transaction()``."""
-        event = audit.AuditEvent(self.user_id, action, patient, record, version, blob_sha256)
-        return self.store.append_audit(event.builder(self.sign_bytes))
+        """Append an entry signed by this user and apply it to the policy. Inside
+        :meth:`writing`; an act the rules refuse raises :class:`NotAuthorised` (rolled back)."""
+        event = audit.AuditEvent(self.user_id, action, patient, record, version, blob_sha256, data)
+        row = self.store.append_audit(event.builder(self.sign_bytes))
+        try:
+            self.policy.apply(row)
+        except Unauthorised as exc:
+            self._stale = True
+            raise NotAuthorised(f"not allowed: {exc}") from exc
+        return row
 
     def log(self, action: str, patient: str | None = None, record: str | None = None) -> None:
         """Append an audit entry in a transaction of its own (reads, exports)."""
         self.key_pair  # noqa: B018 - a locked session may not log
-        with self.store.transaction():
+        with self.writing():
             self.audit(action, patient, record)
 
     # ------------------------------------------------------------------------ patient keys
     def patient(self, patient_id: str) -> PatientRow:
-        row = self.store.get_patient(patient_id)
-        if row is None:
+        """The patient's owner and current epoch, by the signed log."""
+        fact = self.policy.patients.get(patient_id)
+        if fact is None:
+            self.sync()  # perhaps registered since this session last looked
+            fact = self.policy.patients.get(patient_id)
+        if fact is None:
             raise UnknownPatient(f"no patient {patient_id} in this vault")
-        return row
+        return PatientRow(patient_id, fact.epoch, fact.owner)
+
+    def may_read(self, patient_id: str) -> bool:
+        """True if the signed log lets this user read the patient now."""
+        if self.policy.may_read(self.user_id, patient_id, now_utc()):
+            return True
+        self.sync()  # perhaps granted since this session last looked
+        return self.policy.may_read(self.user_id, patient_id, now_utc())
 
     def has_access(self, patient_id: str) -> bool:
-        """True if this user holds a key for the patient's current epoch."""
+        """True if this user may read the patient and holds a key for its current epoch."""
         row = self.patient(patient_id)
+        if not self.may_read(patient_id):
+            return False
         return self.store.get_wrap(patient_id, row.epoch, self.user_id) is not None
+
+    def readable_patients(self) -> list[str]:
+        """Patients (not process-note spaces) this user may read now."""
+        self.sync()
+        now = now_utc()
+        return sorted(
+            pid
+            for pid, p in self.policy.patients.items()
+            if p.kind == PATIENT and self.policy.may_read(self.user_id, pid, now)
+        )
+
+    def process_space(self, patient_id: str) -> str:
+        """Where this user's psychotherapy process notes about the patient are kept: a space of
+        its own, keyed to the treating therapist (and the break-glass key) only."""
+        space = self.policy.process_space(patient_id, self.user_id)
+        if space is None:
+            raise NotAuthorised("process notes are kept by the patient's treating therapist only")
+        return space
 
     def patient_key(
         self, patient_id: str, epoch: int, prefetched: dict[tuple[str, int], bytes] | None = None
@@ -151,6 +272,11 @@ class Session:
         cached = self._patient_keys.get((patient_id, epoch))
         if cached is not None:
             return cached
+        if not self.may_read(patient_id):
+            raise NotAuthorised(
+                f"{self.user_row.name} has no access to patient {patient_id}; ask their "
+                "treating therapist for a grant"
+            )
         box = self.key_pair.box
         sealed = (prefetched or {}).get((patient_id, epoch)) or self.store.get_wrap(
             patient_id, epoch, self.user_id
@@ -158,45 +284,76 @@ class Session:
         if sealed is None:
             raise NotAuthorised(
                 f"{self.user_row.name} has no access to patient {patient_id}; ask their "
-                "treating therapist or an admin for a grant"
+                "treating therapist for a grant"
             )
         context = wrap_context(self.vault.vault_id, patient_id, epoch, self.user_id)
         try:
             key = crypto.open_from(box, sealed, context)
         except OpenError as exc:
             raise NotAuthorised(f"the key for patient {patient_id} could not be opened") from exc
+        commit = self.policy.patients[patient_id].commits.get(epoch)
+        commit_context = wrap_commit_context(self.vault.vault_id, patient_id, epoch)
+        if commit and crypto.key_commitment(key, commit_context) != commit:
+            raise IntegrityError(
+                f"the key wrapped to you for patient {patient_id} is not the one its owner made "
+                "(the key wrap was swapped): nothing was written; tell the clinic admin"
+            )
         self._patient_keys[(patient_id, epoch)] = key
         return key
 
-    def wrap_for(self, patient_id: str, epoch: int, key: bytes, recipient: str) -> None:
-        """Store ``key`` wrapped to ``recipient`` (a user id or the break-glass key). *tx*"""
+    def wrap_for(
+        self, patient_id: str, epoch: int, key: bytes, recipient: str
+    ) -> tuple[str, int, str, bytes]:
+        """*tx* — store ``key`` wrapped to ``recipient``; returns the wrap for the entry's list.
+
+        The recipient's public key comes from the signed log, never from the users table.
+        """
         if recipient == BREAK_GLASS:
-            public = self.vault.break_glass_public
+            public = self.vault.break_glass_public(self.policy)
         else:
-            user = self.store.get_user(recipient)
-            if user is None:
+            fact = self.policy.users.get(recipient)
+            if fact is None or not fact.active:
                 raise NotAuthorised(f"unknown recipient {recipient}")
-            public = self.vault.recipient_public(user)
+            public = bytes.fromhex(fact.box)
         context = wrap_context(self.vault.vault_id, patient_id, epoch, recipient)
-        self.store.put_wrap(patient_id, epoch, recipient, crypto.seal_to(public, key, context))
+        sealed = crypto.seal_to(public, key, context)
+        self.store.put_wrap(patient_id, epoch, recipient, sealed)
+        return patient_id, epoch, recipient, sealed
+
+    def new_space(self, patient_id: str, kind: str, parent: str | None) -> bytes:
+        """*tx* — register a patient (or process-note space) owned by this user; its key."""
+        key = crypto.random_bytes(crypto.KEY_BYTES)
+        readers = self.policy.new_patient_readers(self.user_id, kind)
+        self.store.add_patient(PatientRow(patient_id, 1, self.user_id))
+        wraps = [self.wrap_for(patient_id, 1, key, r) for r in [*readers, BREAK_GLASS]]
+        commit = crypto.key_commitment(key, wrap_commit_context(self.vault.vault_id, patient_id, 1))
+        data = {"kind": kind, "parent": parent, "commit": commit, "wraps": wraps_listing(wraps)}
+        self.audit("patient_add", patient_id, data=data)
+        self._patient_keys[(patient_id, 1)] = key
+        return key
 
     # ---------------------------------------------------------------------------- records
     def create_patient(self, profile: Mapping[str, Any]) -> str:
-        """A new patient treated by this user; their profile becomes record ``patient_id``."""
+        """A new patient treated by this user; their profile becomes record ``patient_id``.
+
+        The patient's process-note space is made at the same time, so that its existence
+        says nothing about whether process notes were ever written.
+        """
         self.require_role(Role.THERAPIST)
         patient_id = new_id("pt")
-        key = crypto.random_bytes(crypto.KEY_BYTES)
-        blob = self._seal(
-            key, patient_id=patient_id, record_id=patient_id, version=1, epoch=1, content=profile
-        )
-        recipients = [self.user_id, *self.store.supervisors_of(self.user_id), BREAK_GLASS]
-        with self.store.transaction():
-            self.store.add_patient(PatientRow(patient_id, 1, self.user_id))
-            for recipient in dict.fromkeys(recipients):
-                self.wrap_for(patient_id, 1, key, recipient)
+        with self.writing():
+            key = self.new_space(patient_id, PATIENT, None)
+            self.new_space(new_id("pt"), PROCESS, patient_id)
+            blob = self._seal(
+                key,
+                patient_id=patient_id,
+                record_id=patient_id,
+                version=1,
+                epoch=1,
+                content=profile,
+            )
             self.store.insert_record(RecordRow(patient_id, patient_id, 1, blob))
             self.audit("create", patient_id, patient_id, 1, crypto.sha256(blob).hex())
-        self._patient_keys[(patient_id, 1)] = key
         return patient_id
 
     def put_record(
@@ -212,13 +369,15 @@ class Session:
 
         With ``expected_version=None`` a record is created (``record_id`` may be given, e.g. when
         its content must be signed first). Otherwise version ``expected_version + 1`` is written.
-        Returns ``(record_id, version)``. Raises :class:`StaleVersion` if someone saved first and
-        :class:`SignedRecordImmutable` if the current version is signed.
+        Returns ``(record_id, version)``. Raises :class:`StaleVersion` if someone saved first,
+        :class:`SignedRecordImmutable` if the current version is signed and
+        :class:`NotAuthorised` unless this user may write (a record's later versions: its author).
         """
         new = expected_version is None
         record_id = record_id or new_id("rec")
         version = 1 if expected_version is None else expected_version + 1
         for _attempt in range(3):
+            self.sync()
             epoch = self.patient(patient_id).epoch
             blob = self._seal(
                 self.patient_key(patient_id, epoch),
@@ -228,7 +387,7 @@ class Session:
                 epoch=epoch,
                 content=content,
             )
-            with self.store.transaction():
+            with self.writing():
                 if self.patient(patient_id).epoch != epoch:
                     continue  # the key was rotated meanwhile (e.g. a revocation): seal again
                 if new:
@@ -249,12 +408,23 @@ class Session:
                 return record_id, version
         raise StaleVersion(f"patient {patient_id}'s key kept changing while saving; save again")
 
+    def record_author(self, record_id: str) -> str | None:
+        """Who wrote version 1 of a record (the only one who may write its later versions)."""
+        fact = self.policy.records.get(record_id)
+        return None if fact is None else fact.author
+
     def _check_overwrite(self, patient_id: str, record_id: str) -> None:
         current = self.store.get_record(record_id)
         if current is None:
             raise UnknownRecord(f"no record {record_id}")
         if current.patient_id != patient_id:
             raise NotAuthorised(f"record {record_id} belongs to another patient")
+        author = self.record_author(record_id)
+        if author != self.user_id:
+            raise NotAuthorised(
+                f"this note was written by {self.user_name(author or '?')}; only its author "
+                "saves over it (add an addendum instead)"
+            )
         if is_signed(self._open(current).content):
             raise SignedRecordImmutable(
                 f"record {record_id} version {current.version} is signed and cannot be changed; "
@@ -275,15 +445,27 @@ class Session:
     def read_patient(self, patient_id: str) -> list[StoredRecord]:
         """Decrypt the current version of every record of one patient. One audited read."""
         self.patient(patient_id)
+        if not self.may_read(patient_id):
+            raise NotAuthorised(
+                f"{self.user_row.name} has no access to patient {patient_id}; ask their "
+                "treating therapist for a grant"
+            )
         records = [self._open(row) for row in self.store.latest_records(patient_id)]
         self.log("read", patient_id)
         return records
 
     def list_patients(self) -> list[StoredRecord]:
         """The profile record of every patient this user can open. One audited read."""
-        rows = self.store.profiles_for(self.user_id)
+        wanted = set(self.readable_patients())
+        rows = {
+            r.record_id: r for r in self.store.profiles_for(self.user_id) if r.record_id in wanted
+        }
+        for missing in sorted(wanted - rows.keys()):
+            row = self.store.get_record(missing)
+            if row is not None:
+                rows[missing] = row
         sealed = self.store.wraps_for(self.user_id)
-        profiles = [self._open(row, sealed) for row in rows]
+        profiles = [self._open(rows[pid], sealed) for pid in sorted(rows)]
         self.log("read")
         return profiles
 
@@ -307,9 +489,31 @@ class Session:
             content=dict(content),
         )
 
+    def _check_digest(self, row: RecordRow) -> None:
+        """A stored version must be exactly what an authorised author wrote."""
+        fact = self.policy.records.get(row.record_id)
+        if fact is None or row.version > len(fact.digests):
+            self.sync()
+            fact = self.policy.records.get(row.record_id)
+        if (
+            fact is None
+            or fact.patient != row.patient_id
+            or not 0 < row.version <= len(fact.digests)
+        ):
+            raise IntegrityError(
+                f"record {row.record_id} version {row.version} was never written by anyone "
+                "authorised: the vault was tampered with; tell the clinic admin"
+            )
+        if crypto.sha256(row.blob).hex() != fact.digests[row.version - 1]:
+            raise IntegrityError(
+                f"record {row.record_id} version {row.version} differs from what its author "
+                "wrote (rolled back or replaced): tell the clinic admin"
+            )
+
     def _open(
         self, row: RecordRow, sealed: dict[tuple[str, int], bytes] | None = None
     ) -> StoredRecord:
+        self._check_digest(row)
         try:
             header = crypto.read_record_header(row.blob)
             key = self.patient_key(row.patient_id, header.epoch, sealed)
@@ -331,40 +535,19 @@ class Session:
         recovery = keys.new_code()
         params = self.vault.wrap_params()
         vault_id, user_id = self.vault.vault_id, self.user_id
-        key_wrap = keys.wrap_keys(
+        key_wrap, recovery_wrap = wrap_user_keys(
             self.key_pair,
             new_passphrase,
-            vault_id=vault_id,
-            user_id=user_id,
-            kind="passphrase",
-            params=params,
-        )
-        recovery_wrap = keys.wrap_keys(
-            self.key_pair,
             recovery,
             vault_id=vault_id,
             user_id=user_id,
-            kind="recovery",
             params=params,
         )
-        with self.store.transaction():
+        data = {
+            "key_wrap": trust.wrap_digest(key_wrap),
+            "recovery_wrap": trust.wrap_digest(recovery_wrap),
+        }
+        with self.writing():
             self.store.update_user_wraps(user_id, key_wrap, recovery_wrap)
-            self.audit(action, record=user_id)
+            self.audit(action, record=user_id, data=data)
         return recovery
-
-    def fulfil_pending_grants(self) -> int:
-        """Add wraps an admin asked for on patients whose key this user holds."""
-        mine = self.store.patients_with_wrap_for(self.user_id)
-        done = 0
-        for patient_id, user_id in self.store.pending_grants(mine):
-            row = self.patient(patient_id)
-            epochs = range(1, row.epoch + 1)
-            if not all(self.store.get_wrap(patient_id, e, self.user_id) for e in epochs):
-                continue
-            with self.store.transaction():
-                for epoch in epochs:
-                    self.wrap_for(patient_id, epoch, self.patient_key(patient_id, epoch), user_id)
-                self.store.delete_pending_grant(patient_id, user_id)
-                self.audit("grant", patient_id, user_id)
-            done += 1
-        return done

@@ -12,7 +12,15 @@ from typing import Any
 
 from kap_notes.vault.audit import WRITE_ACTIONS
 from kap_notes.vault.errors import StaleVersion, VaultError
-from kap_notes.vault.store import AuditBuilder, AuditRow, PatientRow, RecordRow, Store, UserRow
+from kap_notes.vault.store import (
+    DUMPABLE,
+    AuditBuilder,
+    AuditRow,
+    PatientRow,
+    RecordRow,
+    Store,
+    UserRow,
+)
 
 DB_NAME = "vault.sqlite"
 GENESIS = b"\x00" * 32
@@ -342,6 +350,16 @@ ORDER BY r.record_id"""
         self._write("DELETE FROM pending_grants WHERE patient_id = ?", (patient_id,))
         self._write("DELETE FROM patients WHERE patient_id = ?", (patient_id,))
 
+    def record_versions(self) -> Iterator[tuple[str, int, bytes]]:
+        sql = "SELECT record_id, version, blob FROM record_versions ORDER BY 1, 2"
+        for record_id, version, blob in self._db.execute(sql):
+            yield str(record_id), int(version), bytes(blob)
+
+    def dump_table(self, table: str) -> list[tuple[Any, ...]]:
+        if table not in DUMPABLE:
+            raise ValueError(f"unknown table {table!r}")
+        return [tuple(r) for r in self._db.execute(f"SELECT * FROM {table} ORDER BY 1, 2")]
+
     def scrub(self) -> None:
         db = self._db
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -386,10 +404,10 @@ ORDER BY r.record_id"""
         )
         return row
 
-    def audit_rows(self, patient_id: str | None = None) -> Iterator[AuditRow]:
+    def audit_rows(self, patient_id: str | None = None, after: int = 0) -> Iterator[AuditRow]:
         sql = f"SELECT {self._AUDIT_COLS} FROM audit "
         rows = (
-            self._db.execute(sql + "ORDER BY seq")
+            self._db.execute(sql + "WHERE seq > ? ORDER BY seq", (after,))
             if patient_id is None
             else self._db.execute(sql + "WHERE patient = ? ORDER BY seq", (patient_id,))
         )

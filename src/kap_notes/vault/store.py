@@ -12,6 +12,7 @@ import abc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ class AuditRow:
     record: str | None
     ts: str
 
+
+#: Tables :meth:`Store.dump_table` returns whole, for ``audit verify``'s comparison with the log.
+DUMPABLE = frozenset(
+    {"meta", "users", "supervision", "patients", "wraps", "pending_grants", "records"}
+)
 
 #: Called inside the write transaction with (next seq, previous hash); returns the row to append.
 AuditBuilder = Callable[[int, bytes], AuditRow]
@@ -200,7 +206,16 @@ class Store(abc.ABC):
         """*tx* — append the row ``build(next_seq, head_hash)`` returns."""
 
     @abc.abstractmethod
-    def audit_rows(self, patient_id: str | None = None) -> Iterator[AuditRow]: ...
+    def audit_rows(self, patient_id: str | None = None, after: int = 0) -> Iterator[AuditRow]:
+        """Audit entries in order: all (after ``after``), or those about one patient."""
+
+    @abc.abstractmethod
+    def dump_table(self, table: str) -> list[tuple[Any, ...]]:
+        """Every row of one of :data:`DUMPABLE`, ordered (for ``audit verify``)."""
+
+    @abc.abstractmethod
+    def record_versions(self) -> Iterator[tuple[str, int, bytes]]:
+        """(record id, version, blob) of every stored version, for ``audit verify``."""
 
     @abc.abstractmethod
     def find_audit(self, action: str, record: str) -> AuditRow | None:

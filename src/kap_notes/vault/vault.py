@@ -1,12 +1,18 @@
-"""Creating, opening and unlocking a vault. Unlocking yields a :class:`~.session.Session`."""
+"""Creating, opening and unlocking a vault. Unlocking yields a :class:`~.session.Session`.
+
+Unlocking trusts no table: the user's keys open their key wrap (AEAD, bound to the vault and the
+user), then the policy is replayed from signed entries (:mod:`.trust`) and the user's public keys,
+role and every record head are checked against it before anything is read.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
 from kap_notes.model.people import Role
-from kap_notes.vault import audit, backends, crypto, keys
+from kap_notes.vault import access, audit, backends, crypto, keys, trust
 from kap_notes.vault.crypto import DEFAULT_KDF, MINIMUM_KDF, KdfParams, KeyPair
 from kap_notes.vault.errors import (
     IntegrityError,
@@ -16,10 +22,13 @@ from kap_notes.vault.errors import (
     WrongPassphrase,
 )
 from kap_notes.vault.ids import new_id
-from kap_notes.vault.session import Session
-from kap_notes.vault.store import Store, UserRow
+from kap_notes.vault.policy import Policy, Unauthorised, vault_id_for
+from kap_notes.vault.session import Session, wrap_user_keys
+from kap_notes.vault.store import AuditRow, Store, UserRow
 
-FORMAT = "kap-vault-1"
+FORMAT = "kap-vault-2"
+#: Vaults made by release 1: readable again after ``kap-notes vault upgrade`` (see .upgrade).
+LEGACY_FORMAT = "kap-vault-1"
 
 
 @dataclass(frozen=True)
@@ -38,19 +47,21 @@ class Vault:
     def __init__(self, store: Store, location: str, *, kdf_floor: KdfParams = MINIMUM_KDF) -> None:
         self.store = store
         self.location = location
-        self.kdf_floor = kdf_floor
+        self.requested_floor = kdf_floor
         vault_id = store.get_meta("vault_id")
-        if vault_id is None or store.get_meta("format") != FORMAT:
+        self.format = store.get_meta("format")
+        if vault_id is None or self.format not in (FORMAT, LEGACY_FORMAT):
             raise VaultNotFound(f"{location} is not a kap-notes vault")
         self.vault_id = vault_id
-        self.kdf_params = KdfParams(**_kdf_fields(store.get_meta("kdf") or ""))
+        self._genesis: Policy | None = None
 
     # ---------------------------------------------------------------------------- lifecycle
     @classmethod
     def open(cls, location: str | os.PathLike[str], *, kdf_floor: KdfParams = MINIMUM_KDF) -> Vault:
-        """Open an existing vault directory (no keys yet).
+        """Open an existing vault (no keys yet).
 
-        ``kdf_floor`` is the weakest key derivation accepted; lower it only for tests and demos.
+        ``kdf_floor`` is honoured only for a vault created as a demo vault (signed at init):
+        every other vault keeps the floor it was created with, and never less than the minimum.
         """
         store = backends.open_store(location)
         return cls(store, backends.describe(location), kdf_floor=kdf_floor)
@@ -65,63 +76,107 @@ class Vault:
         kdf: KdfParams = DEFAULT_KDF,
         kdf_floor: KdfParams = MINIMUM_KDF,
     ) -> Created:
-        """Create a vault with its first admin. Returns codes to show exactly once."""
+        """Create a vault with its first admin. Returns codes to show exactly once.
+
+        A floor below the minimum makes a *demo* vault, and says so in the signed first entry.
+        """
         if not kdf.at_least(kdf_floor):
             raise WeakKdfParameters("these key-derivation parameters are below the minimum")
         store = backends.open_store(location, create=True)
-        vault_id = new_id("vault")
-        break_glass = KeyPair.generate()
+        admin_keys, break_glass = KeyPair.generate(), KeyPair.generate()
+        nonce = crypto.random_bytes(16)
+        vault_id = vault_id_for(nonce, admin_keys.signing_public)
+        admin_id = new_id("user")
+        bg_digest = crypto.sha256(break_glass.box_public).hex()
+        init_data = {
+            "vault": vault_id,
+            "nonce": nonce.hex(),
+            "genesis_signing": admin_keys.signing_public.hex(),
+            "kdf": kdf.as_dict(),
+            "kdf_floor": kdf_floor.as_dict(),
+            "demo": not kdf_floor.at_least(MINIMUM_KDF),
+            "break_glass": bg_digest,
+        }
         with store.transaction():
             store.set_meta("format", FORMAT)
             store.set_meta("vault_id", vault_id)
             store.set_meta("kdf", f"{kdf.memory_kib},{kdf.iterations},{kdf.lanes}")
             store.set_meta("break_glass_public", break_glass.box_public.hex())
+            event = audit.AuditEvent(
+                admin_id, "init", record=vault_id, blob_sha256=bg_digest, data=init_data
+            )
+            store.append_audit(event.builder(admin_keys.signing.sign))
         vault = cls(store, backends.describe(location), kdf_floor=kdf_floor)
-        admin_keys = KeyPair.generate()
-        admin_id = new_id("user")
-        recovery = vault._store_new_user(
-            admin_id,
-            admin_name,
-            Role.ADMIN,
-            admin_keys,
-            admin_passphrase,
-            actor_keys=admin_keys,
-            actor_id=admin_id,
-            init=True,
+        row, recovery = vault.new_user_row(
+            admin_id, admin_name, Role.ADMIN, admin_keys, admin_passphrase
         )
-        session = Session(vault, store.get_user(admin_id) or _missing(admin_name), admin_keys)
+        with store.transaction():
+            store.add_user(row)
+            event = audit.AuditEvent(
+                admin_id, "user_add", record=admin_id, data=trust.user_add_data(row)
+            )
+            store.append_audit(event.builder(admin_keys.signing.sign))
+        session = vault._start_session(row, admin_keys)
         raw_private = break_glass.private_bytes()[: crypto.KEY_BYTES]
         return Created(vault, session, keys.break_glass_code(raw_private), recovery)
 
     def close(self) -> None:
         self.store.close()
 
-    def wrap_params(self) -> KdfParams:
-        """KDF parameters for new wraps; refuses stored parameters below the floor."""
-        if not self.kdf_params.at_least(self.kdf_floor):
-            raise WeakKdfParameters("the vault's key-derivation settings are below the minimum")
-        return self.kdf_params
+    # ------------------------------------------------------------------- signed parameters
+    def genesis(self) -> Policy:
+        """The policy after entry 1 alone: the vault's signed KDF settings and demo flag."""
+        if self._genesis is None:
+            self._require_current_format()
+            first: AuditRow | None = next(iter(self.store.audit_rows()), None)
+            policy = Policy(self.vault_id)
+            try:
+                if first is None:
+                    raise Unauthorised(1, "init", "?", "the audit log is empty")
+                if b'"data"' in first.entry:
+                    policy.apply(first)
+                else:  # upgraded from release 1: the signed snapshot carries the settings
+                    policy = trust.from_genesis(self.store, self.vault_id)
+            except Unauthorised as exc:
+                raise IntegrityError(f"vault integrity check failed: {exc}") from exc
+            self._genesis = policy
+        return self._genesis
 
     @property
-    def break_glass_public(self) -> bytes:
-        """The break-glass public key, checked against the signed ``init`` audit entry."""
+    def kdf_floor(self) -> KdfParams:
+        """The weakest key derivation accepted: the floor signed at init, or the caller's, if
+        that is stronger. Only a vault created as a demo vault has a floor below the minimum."""
+        genesis = self.genesis()
+        signed = KdfParams.from_dict(genesis.kdf_floor)
+        if not genesis.demo:
+            signed = _stronger(signed, MINIMUM_KDF)
+        return _stronger(signed, self.requested_floor)
+
+    def wrap_params(self) -> KdfParams:
+        """KDF parameters for new wraps: those signed at init, never below the floor."""
+        params = KdfParams.from_dict(self.genesis().kdf)
+        if not params.at_least(self.kdf_floor):
+            raise WeakKdfParameters("the vault's key-derivation settings are below the minimum")
+        return params
+
+    def break_glass_public(self, policy: Policy) -> bytes:
+        """The break-glass public key, checked against the one signed at init."""
         public = bytes.fromhex(self.store.get_meta("break_glass_public") or "")
-        audited = audit.audited_fingerprint(self.store, "init", self.vault_id)
-        if audited is not None and audited != crypto.sha256(public).hex():
-            raise IntegrityError("the stored break-glass key differs from the audited one")
+        if crypto.sha256(public).hex() != policy.break_glass_key:
+            raise IntegrityError("the stored break-glass key differs from the one signed at init")
         return public
 
-    def recipient_public(self, user: UserRow) -> bytes:
-        """A user's encryption key, checked against the signed entry that added them."""
-        fingerprint = audit.key_fingerprint(user.box_public, user.signing_public)
-        if audit.audited_fingerprint(self.store, "user_add", user.user_id) != fingerprint:
-            raise IntegrityError(f"{user.name}'s stored public keys differ from the audited ones")
-        return user.box_public
+    def _require_current_format(self) -> None:
+        if self.format == LEGACY_FORMAT:
+            raise VaultNotFound(
+                f"{self.location} was made by an earlier release of kap-notes: the admin who "
+                "created it runs `kap-notes vault upgrade` once, then everyone can unlock again"
+            )
 
     # ---------------------------------------------------------------------------- unlocking
     def unlock(self, name: str, passphrase: str) -> Session:
-        """Unlock ``name``'s keys. Checks stored records against the audit chain first."""
-        user = self.user(name)
+        """Unlock ``name``'s keys, then verify the policy and record heads before any read."""
+        user = self._user_row(name)
         key_pair = keys.unwrap_keys(
             user.key_wrap,
             passphrase,
@@ -134,7 +189,7 @@ class Vault:
 
     def recover(self, name: str, recovery_code: str, new_passphrase: str) -> tuple[Session, str]:
         """Unlock with the one-time recovery code, set a new passphrase, issue a new code."""
-        user = self.user(name)
+        user = self._user_row(name)
         if user.recovery_wrap is None:
             raise WrongPassphrase(f"{name} has no recovery code left; ask an admin")
         key_pair = keys.unwrap_keys(
@@ -149,99 +204,74 @@ class Vault:
         new_code = session.change_passphrase(new_passphrase, action="recover")
         return session, new_code
 
-    def _start_session(self, user: UserRow, key_pair: KeyPair) -> Session:
-        if key_pair.signing_public != user.signing_public or key_pair.box_public != user.box_public:
-            raise IntegrityError(
-                f"{user.name}'s stored public keys do not match their private keys"
-            )
-        session = Session(self, user, key_pair)
-        with self.store.transaction():
-            audited = self.store.latest_audited_writes()
-            present: set[str] = set()
-            problems = []
-            for row in self.store.latest_records():
-                present.add(row.record_id)
-                if problem := audit.check_record(row, audited.get(row.record_id)):
-                    problems.append(problem)
-            shredded = self.store.shredded_patients()
-            problems += [
-                f"record {record_id}: audited but missing from the store"
-                for record_id, (patient, _, _) in sorted(audited.items())
-                if record_id not in present and patient not in shredded
-            ]
-            if problems:
-                raise IntegrityError("vault integrity check failed: " + "; ".join(problems[:3]))
-            session.audit("unlock")
-        session.fulfil_pending_grants()
-        return session
-
-    # -------------------------------------------------------------------------------- users
-    def user(self, name: str) -> UserRow:
-        """Look a user up by name."""
+    def _user_row(self, name: str) -> UserRow:
+        """The stored row (only its key wrap is used before the policy confirms the rest)."""
+        self._require_current_format()
         user = self.store.get_user_by_name(name)
-        if user is None or not user.active:
+        if user is None:
             raise UnknownUser(f"no user named {name!r} in this vault")
         return user
 
-    def _store_new_user(
-        self,
-        user_id: str,
-        name: str,
-        role: Role,
-        key_pair: KeyPair,
-        passphrase: str,
-        *,
-        actor_keys: KeyPair,
-        actor_id: str,
-        init: bool = False,
-    ) -> str:
+    def load_policy(self, key_pair: KeyPair, user_id: str) -> Policy:
+        """The verified policy for this user (raises :class:`IntegrityError` naming the entry)."""
+        try:
+            return trust.load(self.store, self.vault_id, key_pair, user_id)
+        except Unauthorised as exc:
+            raise IntegrityError(f"vault integrity check failed: {exc}") from exc
+
+    def _start_session(self, user: UserRow, key_pair: KeyPair) -> Session:
+        with self.store.snapshot():
+            policy = self.load_policy(key_pair, user.user_id)
+            problems = trust.head_problems(self.store, policy)
+        fact = policy.users.get(user.user_id)
+        if fact is None or not fact.active:
+            raise UnknownUser(f"no user named {user.name!r} in this vault")
+        if (fact.box, fact.signing) != (key_pair.box_public.hex(), key_pair.signing_public.hex()):
+            raise IntegrityError(
+                f"{fact.name}'s keys differ from those signed when they were added"
+            )
+        if problems:
+            raise IntegrityError("vault integrity check failed: " + "; ".join(problems[:3]))
+        confirmed = dataclasses.replace(user, name=fact.name, role=fact.role)
+        session = Session(self, confirmed, key_pair, policy)
+        with session.writing():
+            session.audit("unlock")
+            trust.write_cache(self.store, session.policy, key_pair, user.user_id)
+        access.after_unlock(session)
+        return session
+
+    # -------------------------------------------------------------------------------- users
+    def user(self, name: str, policy: Policy) -> tuple[str, str]:
+        """``(user id, role)`` of an active user named ``name``, by the signed log."""
+        found = policy.user_named(name)
+        if found is None or not found[1].active:
+            raise UnknownUser(f"no user named {name!r} in this vault")
+        return found[0], found[1].role
+
+    def new_user_row(
+        self, user_id: str, name: str, role: Role, key_pair: KeyPair, passphrase: str
+    ) -> tuple[UserRow, str]:
+        """A user's row (keys wrapped by passphrase and by a new recovery code), and the code."""
         recovery = keys.new_code()
+        params = self.wrap_params()
+        key_wrap, recovery_wrap = wrap_user_keys(
+            key_pair, passphrase, recovery, vault_id=self.vault_id, user_id=user_id, params=params
+        )
         row = UserRow(
             user_id=user_id,
             name=name,
             role=role.value,
             box_public=key_pair.box_public,
             signing_public=key_pair.signing_public,
-            key_wrap=keys.wrap_keys(
-                key_pair,
-                passphrase,
-                vault_id=self.vault_id,
-                user_id=user_id,
-                kind="passphrase",
-                params=self.wrap_params(),
-            ),
-            recovery_wrap=keys.wrap_keys(
-                key_pair,
-                recovery,
-                vault_id=self.vault_id,
-                user_id=user_id,
-                kind="recovery",
-                params=self.wrap_params(),
-            ),
+            key_wrap=key_wrap,
+            recovery_wrap=recovery_wrap,
         )
-        fingerprint = audit.key_fingerprint(row.box_public, row.signing_public)
-        with self.store.transaction():
-            self.store.add_user(row)
-            if init:
-                event = audit.AuditEvent(
-                    actor_id,
-                    "init",
-                    record=self.vault_id,
-                    blob_sha256=crypto.sha256(self.break_glass_public).hex(),
-                )
-                self.store.append_audit(event.builder(actor_keys.signing.sign))
-            event = audit.AuditEvent(actor_id, "user_add", record=user_id, blob_sha256=fingerprint)
-            self.store.append_audit(event.builder(actor_keys.signing.sign))
-        return recovery
+        return row, recovery
 
 
-def _kdf_fields(text: str) -> dict[str, int]:
-    try:
-        m, t, p = (int(x) for x in text.split(","))
-    except ValueError as exc:
-        raise VaultNotFound("vault metadata is damaged (KDF parameters)") from exc
-    return {"memory_kib": m, "iterations": t, "lanes": p}
-
-
-def _missing(name: str) -> UserRow:
-    raise UnknownUser(f"user {name!r} vanished while being created")
+def _stronger(a: KdfParams, b: KdfParams) -> KdfParams:
+    return KdfParams(
+        memory_kib=max(a.memory_kib, b.memory_kib),
+        iterations=max(a.iterations, b.iterations),
+        lanes=max(a.lanes, b.lanes),
+    )
