@@ -399,6 +399,17 @@ def open_record(
         raise OpenError from exc
 
 
+def key_commitment(key: bytes, context: bytes) -> str:
+    """A public commitment to a secret 32-byte key (hex): a swapped key is caught before use."""
+    return hmac.new(key, b"kap-notes key commitment\x00" + context, hashlib.sha256).hexdigest()
+
+
+def subkey(key_pair: KeyPair, label: bytes) -> bytes:
+    """A 32-byte key only the holder of ``key_pair`` can derive (e.g. for a private cache)."""
+    raw = key_pair.private_bytes()
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=label).derive(raw)
+
+
 # ---------------------------------------------------------------------------- signatures
 
 
