@@ -79,7 +79,7 @@ def test_draft_keeps_exactly_what_was_typed_and_signing_needs_it_fixed(clinic: C
     weight = course.steps[0].answers["weight_kg"]
     dose = course.steps[2].answers["dose_mg"]
     assert note.extra["computed"]["dose_mg_per_kg"] == pytest.approx(round(dose / weight, 2))
-    assert verify_content(tess.store, note.to_record(), note.note_id, note.version)
+    assert verify_content(tess.signing_key_of, note.to_record(), note.note_id, note.version)
 
 
 def test_signing_needs_the_passphrase_and_signed_notes_never_change(clinic: Clinic) -> None:
@@ -108,7 +108,7 @@ def test_signing_needs_the_passphrase_and_signed_notes_never_change(clinic: Clin
         )
     tampered = {**get_note(tess, saved.ref.note_id).to_record()}
     tampered["answers"] = {**tampered["answers"], "hopes": "forged"}
-    assert not verify_content(tess.store, tampered, saved.ref.note_id, signed.ref.version)
+    assert not verify_content(tess.signing_key_of, tampered, saved.ref.note_id, signed.ref.version)
 
 
 def test_spravato_note_cannot_be_signed_until_rems_is_complete(clinic: Clinic) -> None:

@@ -43,14 +43,16 @@ class _Loaded:
 
 def user_names(session: Session) -> dict[str, str]:
     """User id → name, for signatures and reviews."""
-    return {user.user_id: user.name for user in session.store.list_users()}
+    return {user_id: user.name for user_id, user in session.policy.users.items()}
 
 
 def _load(session: Session, patient_id: str, include_process: bool) -> _Loaded:
-    records = session.read_patient(patient_id)
+    records = session.read_patient(patient_id, include_process=include_process)
     profile = next(r for r in records if r.record_id == patient_id)
     views = [
-        v for v in build_views(records, session.store) if include_process or not v.is_process_note
+        v
+        for v in build_views(records, session.signing_key_of)
+        if include_process or not v.is_process_note
     ]
     return _Loaded(records, Patient.from_record(profile.content), views)
 
@@ -90,13 +92,18 @@ def fingerprint(
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
-def _stored(records: list[StoredRecord], include_process: bool) -> StoredRecord | None:
+def _stored(
+    session: Session, records: list[StoredRecord], include_process: bool
+) -> StoredRecord | None:
+    """This user's stored notebook (each reader keeps their own: only a record's author writes
+    its later versions)."""
     return next(
         (
             r
             for r in sorted(records, key=lambda r: r.record_id)
             if r.content.get("kind") == NOTEBOOK_KIND
             and r.content.get("include_process") is include_process
+            and session.record_author(r.record_id) == session.user_id
         ),
         None,
     )
@@ -115,7 +122,7 @@ def compile_patient(
     """
     settings = settings or ClinicSettings()
     loaded = _load(session, patient_id, include_process)
-    stored = _stored(loaded.records, include_process)
+    stored = _stored(session, loaded.records, include_process)
     digest = fingerprint(loaded, patient_id, include_process, settings)
     if stored is not None and stored.content.get("fingerprint") == digest:
         return CompileResult(str(stored.content["notebook"]), False, stored.record_id)
@@ -130,8 +137,10 @@ def compile_patient(
         "layout_version": LAYOUT_VERSION,
         "notebook": notebook,
     }
+    # A notebook that shows process notes is kept with them, under the author's key only.
+    space = session.process_space(patient_id) if include_process else patient_id
     record_id, _ = session.put_record(
-        patient_id,
+        space,
         content,
         record_id=stored.record_id if stored else None,
         expected_version=stored.version if stored else None,
@@ -143,5 +152,6 @@ def read_compiled(
     session: Session, patient_id: str, *, include_process: bool = False
 ) -> str | None:
     """The stored notebook JSON (as last compiled), or ``None`` if never compiled."""
-    stored = _stored(session.read_patient(patient_id), include_process)
+    records = session.read_patient(patient_id, include_process=include_process)
+    stored = _stored(session, records, include_process)
     return str(stored.content["notebook"]) if stored is not None else None

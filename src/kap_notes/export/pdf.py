@@ -58,7 +58,7 @@ def note_pdf(session: Session, chart_: Chart, note_id: str) -> bytes:
         raise UnknownRecord(
             f"no note {note_id} in this record (process notes need --include-process)"
         )
-    name_of = user_names(session.store.get_user)
+    name_of = user_names(session.policy.users.get)
     document = note_document(view, name_of, notes_in(chart_))
     data = {**_header(session, chart_, f"{document['title']} note"), "note": document}
     return render_pdf("note", data)
@@ -66,7 +66,7 @@ def note_pdf(session: Session, chart_: Chart, note_id: str) -> bytes:
 
 def record_pdf(session: Session, chart_: Chart, *, include_process: bool = False) -> bytes:
     """Unprotected PDF bytes of a whole record with its outcome chart (in memory; not audited)."""
-    name_of = user_names(session.store.get_user)
+    name_of = user_names(session.policy.users.get)
     others = notes_in(chart_)
     notes = [note_document(v, name_of, others) for v in chart_.notes]
     outcomes = outcome_rows(chart_)

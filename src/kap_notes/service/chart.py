@@ -7,7 +7,7 @@ latest review returned it, and ``superseded`` once a revision of it exists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,6 @@ from kap_notes.model.note import NOTE_KIND, Note
 from kap_notes.model.patient import Patient
 from kap_notes.vault.session import Session, StoredRecord
 from kap_notes.vault.signing import verify_content
-from kap_notes.vault.store import Store
 
 ADDENDUM_KIND = "addendum"
 REVIEW_KIND = "review"
@@ -86,7 +85,9 @@ def _status(note: Note, reviews: list[Review], superseded_by: str | None) -> str
     return "signed"
 
 
-def build_views(records: Iterable[StoredRecord], store: Store) -> list[NoteView]:
+def build_views(
+    records: Iterable[StoredRecord], signing_key_of: Callable[[str], bytes | None]
+) -> list[NoteView]:
     """Assemble note views from a patient's decrypted records."""
     records = list(records)
     notes: list[Note] = []
@@ -110,7 +111,7 @@ def build_views(records: Iterable[StoredRecord], store: Store) -> list[NoteView]
                     str(content["text"]),
                     str(content["author"]),
                     str(content["created_at"]),
-                    verify_content(store, content, r.record_id, r.version),
+                    verify_content(signing_key_of, content, r.record_id, r.version),
                 )
             )
         elif kind == REVIEW_KIND:
@@ -123,14 +124,14 @@ def build_views(records: Iterable[StoredRecord], store: Store) -> list[NoteView]
                     str(content.get("text", "")),
                     str(content["by"]),
                     str(content["at"]),
-                    verify_content(store, content, r.record_id, r.version),
+                    verify_content(signing_key_of, content, r.record_id, r.version),
                 )
             )
     views = []
     for note in notes:
         note_reviews = sorted(reviews.get(note.note_id, []), key=lambda x: x.at)
         signed_ok = note.signature is not None and verify_content(
-            store, note.to_record(), note.note_id, note.version
+            signing_key_of, note.to_record(), note.note_id, note.version
         )
         views.append(
             NoteView(
@@ -147,9 +148,11 @@ def build_views(records: Iterable[StoredRecord], store: Store) -> list[NoteView]
 
 def chart(session: Session, patient_id: str, *, include_process: bool = False) -> Chart:
     """A patient's demographics and notes; psychotherapy process notes only when asked for."""
-    records = session.read_patient(patient_id)
+    records = session.read_patient(patient_id, include_process=include_process)
     profile = next(r for r in records if r.record_id == patient_id)
     views = [
-        v for v in build_views(records, session.store) if include_process or not v.is_process_note
+        v
+        for v in build_views(records, session.signing_key_of)
+        if include_process or not v.is_process_note
     ]
     return Chart(patient_id, Patient.from_record(profile.content), views)

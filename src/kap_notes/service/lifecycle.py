@@ -14,7 +14,7 @@ from kap_notes.forms import ClinicSettings, ValidationIssue, get_template
 from kap_notes.model.note import Note
 from kap_notes.model.patient import InvalidInput
 from kap_notes.service.assess import Assessment, assess, context_for, session_date
-from kap_notes.service.chart import ADDENDUM_KIND
+from kap_notes.service.chart import ADDENDUM_KIND, PROCESS_CLASS
 from kap_notes.service.notes import NoteRef, get_note, list_notes
 from kap_notes.vault.audit import utc_now
 from kap_notes.vault.errors import SignedRecordImmutable, VaultError
@@ -103,8 +103,11 @@ def save_draft(
             **({"revises": revises} if revises else {}),
         },
     )
+    # Process notes (HIPAA 164.501) live in a space keyed to their author alone.
+    is_process = definition.note_class == PROCESS_CLASS
+    space = session.process_space(patient_id) if is_process else patient_id
     record_id, version_saved = session.put_record(
-        patient_id, note.to_record(), record_id=note_id, expected_version=expected_version
+        space, note.to_record(), record_id=note_id, expected_version=expected_version
     )
     return Saved(NoteRef(record_id, version_saved), assessment)
 
@@ -170,7 +173,7 @@ def add_addendum(session: Session, note_id: str, text: str, *, passphrase: str) 
     }
     record_id = new_id("rec")
     signed = sign_content(session, content, record_id, 1, meaning="addendum")
-    session.put_record(note.patient_id, signed, record_id=record_id, action="sign")
+    session.put_record(session.record_space(note_id), signed, record_id=record_id, action="sign")
     return NoteRef(record_id, 1)
 
 
@@ -195,7 +198,7 @@ def revise_note(session: Session, note_id: str) -> NoteRef:
             "revises": {"note": note_id, "version": note.version},
         },
     )
-    record_id, version = session.put_record(note.patient_id, content.to_record())
+    record_id, version = session.put_record(session.record_space(note_id), content.to_record())
     return NoteRef(record_id, version)
 
 

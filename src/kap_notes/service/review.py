@@ -37,7 +37,7 @@ def _views_of_my_patients(session: Session) -> list[NoteView]:
     views: list[NoteView] = []
     for patient_id in session.store.patients_with_wrap_for(session.user_id):
         if session.has_access(patient_id):
-            views += build_views(session.read_patient(patient_id), session.store)
+            views += build_views(session.read_patient(patient_id), session.signing_key_of)
     return views
 
 

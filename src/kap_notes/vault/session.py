@@ -374,6 +374,8 @@ class Session:
         :class:`NotAuthorised` unless this user may write (a record's later versions: its author).
         """
         new = expected_version is None
+        if not new and record_id is not None:
+            patient_id = self._space_for_update(patient_id, record_id)
         record_id = record_id or new_id("rec")
         version = 1 if expected_version is None else expected_version + 1
         for _attempt in range(3):
@@ -407,6 +409,14 @@ class Session:
                 )
                 return record_id, version
         raise StaleVersion(f"patient {patient_id}'s key kept changing while saving; save again")
+
+    def _space_for_update(self, patient_id: str, record_id: str) -> str:
+        """A record's later versions go where it is kept (a process note: its own space)."""
+        space = self.record_space(record_id)
+        fact = self.policy.patients.get(space)
+        if space != patient_id and (fact is None or fact.parent != patient_id):
+            raise NotAuthorised(f"record {record_id} belongs to another patient")
+        return space
 
     def record_author(self, record_id: str) -> str | None:
         """Who wrote version 1 of a record (the only one who may write its later versions)."""
@@ -442,17 +452,35 @@ class Session:
         self.log("read", row.patient_id, record_id)
         return record
 
-    def read_patient(self, patient_id: str) -> list[StoredRecord]:
-        """Decrypt the current version of every record of one patient. One audited read."""
+    def read_patient(self, patient_id: str, *, include_process: bool = False) -> list[StoredRecord]:
+        """Decrypt the current version of every record of one patient. One audited read.
+
+        ``include_process`` adds this user's own psychotherapy process notes about the patient
+        (only the treating therapist has any; nobody else can open them by any route).
+        """
         self.patient(patient_id)
         if not self.may_read(patient_id):
             raise NotAuthorised(
                 f"{self.user_row.name} has no access to patient {patient_id}; ask their "
                 "treating therapist for a grant"
             )
-        records = [self._open(row) for row in self.store.latest_records(patient_id)]
+        spaces = [patient_id]
+        space = self.policy.process_space(patient_id, self.user_id)
+        if include_process and space is not None:
+            spaces.append(space)
+        records = [self._open(row) for pid in spaces for row in self.store.latest_records(pid)]
         self.log("read", patient_id)
         return records
+
+    def record_space(self, record_id: str) -> str:
+        """Where a record is kept: its patient, or that patient's process-note space."""
+        fact = self.policy.records.get(record_id)
+        if fact is None:
+            self.sync()
+            fact = self.policy.records.get(record_id)
+        if fact is None:
+            raise UnknownRecord(f"no record {record_id}")
+        return fact.patient
 
     def list_patients(self) -> list[StoredRecord]:
         """The profile record of every patient this user can open. One audited read."""
@@ -527,7 +555,9 @@ class Session:
             )
         except OpenError as exc:
             raise RecordUnreadable(row.record_id) from exc
-        return StoredRecord(row.record_id, row.patient_id, row.version, header.epoch, content)
+        space = self.policy.patients.get(row.patient_id)
+        patient_id = space.parent if space is not None and space.parent else row.patient_id
+        return StoredRecord(row.record_id, patient_id, row.version, header.epoch, content)
 
     # ------------------------------------------------------------------------ own keys
     def change_passphrase(self, new_passphrase: str, *, action: str = "passwd") -> str:

@@ -6,13 +6,12 @@ addenda, which are records of their own that reference the signed version.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kap_notes.vault import crypto
 from kap_notes.vault.audit import utc_now
 from kap_notes.vault.session import SIGNATURE_KEY, Session
-from kap_notes.vault.store import Store
 
 DOMAIN = "kap-notes record signature v1"
 
@@ -52,12 +51,21 @@ def sign_content(
     return {**unsigned, SIGNATURE_KEY: block}
 
 
-def verify_content(store: Store, content: Mapping[str, Any], record_id: str, version: int) -> bool:
-    """True if ``content`` carries a valid signature for this record version."""
+def verify_content(
+    signing_key_of: Callable[[str], bytes | None],
+    content: Mapping[str, Any],
+    record_id: str,
+    version: int,
+) -> bool:
+    """True if ``content`` carries a valid signature for this record version.
+
+    ``signing_key_of`` gives a user's key by the signed log (``Session.signing_key_of``), never
+    by the users table.
+    """
     block = content.get(SIGNATURE_KEY)
     if not isinstance(block, Mapping):
         return False
-    signer = store.get_user(str(block.get("signer")))
+    signer = signing_key_of(str(block.get("signer")))
     if signer is None:
         return False
     digest = crypto.sha256(crypto.canonical_json(_unsigned(content))).hex()
@@ -68,4 +76,4 @@ def verify_content(store: Store, content: Mapping[str, Any], record_id: str, ver
         message = _message(record_id, version, block)
     except (KeyError, ValueError):
         return False
-    return crypto.verify(signer.signing_public, value, message)
+    return crypto.verify(signer, value, message)

@@ -37,6 +37,6 @@ def export_fhir_bundle(
     Session times are wall-clock times in ``zone`` (default: this machine's zone).
     """
     record = chart(session, patient_id, include_process=include_process)
-    bundle = patient_bundle(record, user_names(session.store.get_user), zone=zone or local_zone())
+    bundle = patient_bundle(record, user_names(session.policy.users.get), zone=zone or local_zone())
     session.log("export", patient_id, None)
     return bundle
