@@ -39,4 +39,4 @@ def test_create_failure_keeps_the_typed_label() -> None:
     assert "vault locked" in picker.status.value
     picker.new_label.value = ""
     picker.create_button.click()
-    assert "Type a chart code" in picker.status.value
+    assert "Type a name for the new patient" in picker.status.value

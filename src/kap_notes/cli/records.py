@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import asdict
 
 from kap_notes.cli.context import Context, read_json_file
@@ -10,8 +11,11 @@ from kap_notes.service import patients
 
 
 def cmd_patient_add(ctx: Context) -> int:
-    patient_id = patients.add_patient(ctx.session(), read_json_file(ctx.args.json_file))
-    ctx.emit({"patient_id": patient_id}, patient_id)
+    """Register a patient; prints the id (stdout) and the chart code to use for them (stderr)."""
+    created = patients.register_patient(ctx.session(), read_json_file(ctx.args.json_file))
+    if not ctx.args.json:
+        sys.stderr.write(f"chart code: {created.chart_code} (the patient's folder in kap-vault/)\n")
+    ctx.emit(asdict(created), created.patient_id)
     return 0
 
 
@@ -35,7 +39,11 @@ def cmd_patient_show(ctx: Context) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the patient commands to the top-level parser."""
     pat = sub.add_parser("patient", help="patients").add_subparsers(dest="action", required=True)
-    p = pat.add_parser("add", help="register a patient (name, date_of_birth, sex, contact)")
+    p = pat.add_parser(
+        "add",
+        help="register a patient (name, date_of_birth, sex, contact; chart_code is generated "
+        "unless given: letters, digits and '-', 3-32 characters, unused)",
+    )
     p.add_argument("--json", dest="json_file", required=True, metavar="FILE")
     p.set_defaults(func=cmd_patient_add)
     pat.add_parser("list", help="patients you can open").set_defaults(func=cmd_patient_list)

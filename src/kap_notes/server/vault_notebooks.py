@@ -21,6 +21,12 @@ import nbformat
 
 from kap_notes.compile.compiled import compile_patient
 from kap_notes.model.patient import InvalidInput
+from kap_notes.service.patients import (
+    chart_code_problem,
+    chart_codes,
+    is_chart_code,
+    resolve_chart_code,
+)
 from kap_notes.vault.errors import UnknownRecord
 from kap_notes.vault.session import Session, StoredRecord
 
@@ -38,10 +44,27 @@ class VaultPath:
 
     @classmethod
     def parse(cls, relative: str) -> VaultPath:
+        """Refuses anything but ``<chart code>`` or ``<chart code>/<notebook name>``: a chart code
+        must be well formed (see :data:`~kap_notes.service.patients.CHART_CODE_RE`) and a name
+        a plain file name, so no path can climb out of a patient's folder or name another."""
         parts = [p for p in relative.strip("/").split("/") if p]
         if len(parts) > 2:
             raise UnknownRecord("the vault folder has one level of patient folders")
+        if parts and not is_chart_code(parts[0]):
+            raise UnknownRecord(f"no patient folder here: {chart_code_problem(parts[0])}")
+        if len(parts) == 2 and not _is_plain_name(parts[1]):
+            raise UnknownRecord(f"{parts[1][:40]!r} is not a notebook name a vault folder can hold")
         return cls(*parts)
+
+
+def _is_plain_name(name: str) -> bool:
+    """A file name with no path tricks: not '.'/'..', no backslash or control characters."""
+    return (
+        name not in (".", "..")
+        and len(name) <= 255
+        and "\\" not in name
+        and all(ch.isprintable() for ch in name)
+    )
 
 
 def _model(path: str, name: str, kind: str, *, writable: bool = True) -> dict[str, Any]:
@@ -66,9 +89,15 @@ def folder_model(folder: str) -> dict[str, Any]:
     return _model(folder, folder, "directory", writable=False)
 
 
-def _patients(session: Session) -> dict[str, str]:
-    """Chart code → patient id, for every patient this user can open."""
-    return {str(p.content.get("chart_code")): p.record_id for p in session.list_patients()}
+def _patients(session: Session) -> dict[str, list[str]]:
+    """Well-formed chart code → ids of the patients carrying it, for every patient this user can
+    open (a code shared by two patients is listed once and refused when opened)."""
+    return {code: ids for code, ids in chart_codes(session).items() if is_chart_code(code)}
+
+
+def _patient_id(session: Session, chart_code: str) -> str:
+    """The one patient a folder names; refuses an unknown or shared chart code."""
+    return resolve_chart_code(_patients(session), chart_code)
 
 
 def _saved(session: Session, patient_id: str) -> dict[str, StoredRecord]:
@@ -94,9 +123,7 @@ def get(
             ]
             model["format"] = "json"
         return model
-    patient_id = _patients(session).get(where.chart_code)
-    if patient_id is None:
-        raise UnknownRecord(f"no patient folder {where.chart_code} that you can open")
+    patient_id = _patient_id(session, where.chart_code)
     if where.name is None:
         model = _model(base, where.chart_code, "directory")
         if content:
@@ -136,9 +163,7 @@ def save(session: Session, folder: str, relative: str, model: dict[str, Any]) ->
         raise InvalidInput(["the progress notebook is compiled from the notes; save a copy"])
     if model.get("type") != "notebook" or not where.name.endswith(".ipynb"):
         raise InvalidInput(["only notebooks (.ipynb) can be kept in the vault"])
-    patient_id = _patients(session).get(where.chart_code)
-    if patient_id is None:
-        raise UnknownRecord(f"no patient folder {where.chart_code} that you can open")
+    patient_id = _patient_id(session, where.chart_code)
     notebook = nbformat.from_dict(model["content"])
     nbformat.validate(notebook)
     existing = _saved(session, patient_id).get(where.name)

@@ -1,8 +1,9 @@
-"""Pick a patient or create one (chart code / display label; synthetic data in the demo)."""
+"""Pick a patient or create one by name; the service generates the chart code and the picker shows
+it (synthetic data in the demo)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -13,13 +14,15 @@ from kap_notes.widgets.style import tone
 class PatientPicker:
     """A dropdown of `(patient_id, label)` plus a "Create patient" field calling `create_patient`.
 
-    `create_patient(label) -> patient_id`; `on_select(patient_id | None)` is called on each change.
+    `create_patient(name)` returns the new patient id, or ``{"patient_id", "chart_code"}`` (what
+    the ``add_patient`` operation answers) so the generated chart code is shown;
+    `on_select(patient_id | None)` is called on each change.
     """
 
     def __init__(
         self,
         patients: Sequence[tuple[str, str]],
-        create_patient: Callable[[str], str],
+        create_patient: Callable[[str], str | Mapping[str, str]],
         on_select: Callable[[str | None], None] | None = None,
     ) -> None:
         self._create_patient = create_patient
@@ -31,7 +34,9 @@ class PatientPicker:
             style={"description_width": "initial"},
         )
         self.new_label = widgets.Text(
-            description="New patient", placeholder="chart code or label", continuous_update=False
+            description="New patient",
+            placeholder="name (chart code is generated)",
+            continuous_update=False,
         )
         self.new_label.style = {"description_width": "initial"}
         self.create_button = widgets.Button(description="Create patient", icon="user-plus")
@@ -53,20 +58,26 @@ class PatientPicker:
         self.dropdown.value = patient_id
 
     def create(self) -> str | None:
-        """Create a patient from the typed label and select it; failures keep the label."""
+        """Create a patient from the typed name and select it; failures keep what was typed."""
         label = self.new_label.value.strip()
         if not label:
-            self.status.value = tone("Type a chart code or label first", "error")
+            self.status.value = tone("Type a name for the new patient first", "error")
             return None
         try:
-            patient_id = self._create_patient(label)
+            created = self._create_patient(label)
         except Exception as error:  # keep what was typed, say why
             self.status.value = tone(f"Could not create the patient: {error}", "error")
             return None
-        self.dropdown.options = [*self.dropdown.options, (label, patient_id)]
+        if isinstance(created, Mapping):
+            patient_id, chart_code = str(created["patient_id"]), created.get("chart_code")
+        else:
+            patient_id, chart_code = created, None
+        shown = f"{chart_code} · {label}" if chart_code else label
+        self.dropdown.options = [*self.dropdown.options, (shown, patient_id)]
         self.dropdown.value = patient_id
         self.new_label.value = ""
-        self.status.value = tone(f"Created {label}", "success")
+        note = f": chart code {chart_code}" if chart_code else ""
+        self.status.value = tone(f"Created {label}{note}", "success")
         return patient_id
 
     def _selected(self, change: Any) -> None:
