@@ -42,8 +42,19 @@ class KeyHolder:
 
     # ------------------------------------------------------------------------- state
     def unlock(self, user: str, passphrase: str) -> dict[str, Any]:
-        """Unlock as ``user`` (replacing any earlier session)."""
-        session = Vault.open(self.vault_path, kdf_floor=self.kdf_floor).unlock(user, passphrase)
+        """Unlock as ``user`` (replacing any earlier session).
+
+        Never waits long: the key derivation is gated per process (:mod:`~.vault.kdf_gate`), so
+        an unlock that overlaps another raises :class:`~.vault.errors.UnlockBusy` after a few
+        seconds, and a user in back-off gets :class:`~.vault.errors.TooManyAttempts` at once.
+        A failed attempt closes the vault it opened and leaves any current session as it was.
+        """
+        vault = Vault.open(self.vault_path, kdf_floor=self.kdf_floor)
+        try:
+            session = vault.unlock(user, passphrase)
+        except BaseException:
+            vault.close()
+            raise
         with self._mutex:
             if self._session is not None:
                 self._session.lock()

@@ -37,6 +37,8 @@ STATUS = {
     errors.StaleVersion: 409,
     errors.SignedRecordImmutable: 409,
     errors.IntegrityError: 409,
+    errors.TooManyAttempts: 429,
+    errors.UnlockBusy: 503,
     NotSignable: 422,
     InvalidInput: 422,
 }
@@ -71,7 +73,12 @@ class KapHandler(APIHandler):
             if not is_domain_error(exc):
                 raise
             self.set_status(_status_for(exc))
-            self.finish(json.dumps({"error": str(exc), **error_payload(exc)}))
+            payload = {"error": str(exc), **error_payload(exc)}
+            retry = getattr(exc, "retry_after_seconds", None)
+            if isinstance(retry, int):  # UnlockBusy (503), TooManyAttempts (429)
+                self.set_header("Retry-After", str(retry))
+                payload["retry_after_seconds"] = retry
+            self.finish(json.dumps(payload))
             return
         self.finish(json.dumps(result))
 
