@@ -124,7 +124,8 @@ class SettingsHandler(KapHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        await self.respond(apply_settings, self.keyholder, self.body())
+        # The body is read inside respond(), so a body that is not a JSON object is a 422 too.
+        await self.respond(lambda: apply_settings(self.keyholder, self.body()))
 
 
 def apply_settings(holder: KeyHolder, body: dict[str, Any]) -> dict[str, Any]:

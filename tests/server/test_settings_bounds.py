@@ -1,0 +1,187 @@
+"""``POST /kap-notes/api/settings`` refuses every value outside the declared bounds with a 422
+naming the setting and its range, stores nothing invalid, and the server keeps working
+(issue 9 item 15 / Deliver 11; issue 12 item 2 / Deliver 6). Through a real jupyter_server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kap_notes.agent.keyholder import KeyHolder
+from kap_notes.forms.settings_schema import SETTINGS, json_schema
+from kap_notes.server import handlers
+from tests.conftest import PASSPHRASES, Clinic
+
+Fetch = Any
+
+#: Raw JSON literals (sent verbatim: Python's json module reads NaN/Infinity/1e999 as floats).
+HOSTILE = [
+    '"abc"',
+    '"15"',
+    "1e308",
+    "1e999",
+    "-1e999",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "true",
+    "false",
+    "null",
+    "[]",
+    "{}",
+    "15.5",
+    "0",
+    "-5",
+    "100000",
+    "1" + "0" * 400,
+]
+RANGES = {name: f"from {spec.minimum} to {spec.maximum}" for name, spec in SETTINGS.items()}
+
+
+@pytest.fixture
+def jp_server_config(clinic: Clinic) -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"kap_notes.server": True},
+            "allow_unauthenticated_access": False,
+        },
+        "KapNotesApp": {"vault": str(clinic.path), "fast_kdf": True},
+    }
+
+
+@pytest.fixture
+def holder(jp_serverapp: Any) -> KeyHolder:
+    keyholder: KeyHolder = jp_serverapp.web_app.settings["kap_notes_keyholder"]
+    return keyholder
+
+
+async def post(fetch: Fetch, path: str, raw: str) -> tuple[int, dict[str, Any]]:
+    """POST ``raw`` as the body; the status and the decoded JSON answer (errors included)."""
+    response = await fetch("kap-notes", "api", path, method="POST", body=raw, raise_error=False)
+    return response.code, json.loads(response.body)
+
+
+async def status(fetch: Fetch) -> dict[str, Any]:
+    response = await fetch("kap-notes", "api", "status", method="GET")
+    assert response.code == 200
+    answer: dict[str, Any] = json.loads(response.body)
+    return answer
+
+
+@pytest.mark.parametrize("name", list(SETTINGS))
+async def test_each_hostile_value_is_refused_and_nothing_changes(
+    jp_fetch: Fetch, holder: KeyHolder, name: str
+) -> None:
+    before = (holder.auto_lock_minutes, holder.settings)
+    for literal in HOSTILE:
+        # When JupyterLab (or anyone holding the token) sends a hostile value for the setting
+        code, error = await post(jp_fetch, "settings", f'{{"{name}": {literal}}}')
+        # Then it is a 422 that names the setting and the range allowed
+        assert code == 422, (name, literal, error)
+        assert name in error["error"], literal
+        assert RANGES[name] in error["error"], literal
+        # And nothing was stored: the server still answers and reports the old values
+        assert (holder.auto_lock_minutes, holder.settings) == before, literal
+        assert (await status(jp_fetch))["auto_lock_minutes"] == before[0]
+
+
+async def test_a_body_with_one_bad_value_applies_none_of_it(
+    jp_fetch: Fetch, holder: KeyHolder
+) -> None:
+    before = (holder.auto_lock_minutes, holder.settings)
+    body = '{"auto_lock_minutes": 5, "systolic_alert_mmhg": NaN, "spo2_alert_below_percent": 90}'
+    code, error = await post(jp_fetch, "settings", body)
+    assert code == 422
+    assert error["problems"] == [
+        "systolic_alert_mmhg (clinic setting: flag systolic BP at or above) must be a whole "
+        "number of mmHg from 90 to 250; got nan (not a finite number)"
+    ]
+    assert (holder.auto_lock_minutes, holder.settings) == before
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"auto_lock_minutes": 15, "colour": "red"}', "unknown setting 'colour'"),
+        ('{"diastolic_alert_mmhg": 150, "systolic_alert_mmhg": 140}', "must be below"),
+        ('"auto_lock_minutes"', "must be a JSON object"),
+        ("[1, 2]", "must be a JSON object"),
+        ("{not json", "not JSON"),
+    ],
+)
+async def test_unknown_settings_inconsistent_thresholds_and_non_objects_are_refused(
+    jp_fetch: Fetch, holder: KeyHolder, raw: str, expected: str
+) -> None:
+    before = (holder.auto_lock_minutes, holder.settings)
+    code, error = await post(jp_fetch, "settings", raw)
+    assert code == 422
+    assert expected in error["error"]
+    assert (holder.auto_lock_minutes, holder.settings) == before
+
+
+async def test_bounds_are_inclusive_and_valid_values_apply(
+    jp_fetch: Fetch, holder: KeyHolder
+) -> None:
+    for name, spec in SETTINGS.items():
+        for value in (spec.minimum, spec.maximum):
+            body = {name: value}
+            if name == "systolic_alert_mmhg":  # diastolic must stay below systolic
+                body["diastolic_alert_mmhg"] = 50
+            if name == "diastolic_alert_mmhg":
+                body["systolic_alert_mmhg"] = 250
+            code, answer = await post(jp_fetch, "settings", json.dumps(body))
+            assert code == 200, (name, value, answer)
+            stored = (
+                holder.auto_lock_minutes
+                if name == "auto_lock_minutes"
+                else holder.settings.as_mapping()[name]
+            )
+            assert stored == value
+    # A whole number written as 30.0 is the whole number 30
+    code, answer = await post(jp_fetch, "settings", '{"auto_lock_minutes": 30.0}')
+    assert (code, answer["auto_lock_minutes"]) == (200, 30)
+    assert isinstance(holder.auto_lock_minutes, int)
+
+
+async def test_after_hostile_settings_unlock_touch_and_auto_lock_still_work(
+    jp_fetch: Fetch, holder: KeyHolder
+) -> None:
+    # Given the values that used to break the server (500s until changed back, or no auto-lock)
+    for raw in ('{"auto_lock_minutes": 1e308}', '{"auto_lock_minutes": 1e999}', "NaN"):
+        code, _ = await post(jp_fetch, "settings", raw)
+        assert code == 422
+    # Then unlock, touch and status answer normally
+    code, unlocked = await post(
+        jp_fetch, "unlock", json.dumps({"user": "tess", "passphrase": PASSPHRASES["tess"]})
+    )
+    assert (code, unlocked["unlocked"]) == (200, True)
+    code, touched = await post(jp_fetch, "touch", "{}")
+    assert (code, touched["unlocked"]) == (200, True)
+    # When the clinician sets the shortest auto-lock
+    code, answer = await post(jp_fetch, "settings", '{"auto_lock_minutes": 1}')
+    assert (code, answer["auto_lock_minutes"]) == (200, 1)
+    assert 0 <= answer["seconds_to_lock"] <= 60
+    # And a minute passes without activity (the key holder's clock, moved on; no sleeping)
+    started = holder._clock()
+    holder._clock = lambda: started + 61
+    # Then the vault locks itself, and says so
+    assert holder.check_idle() is True
+    after = await status(jp_fetch)
+    assert (after["unlocked"], after["seconds_to_lock"]) == (False, None)
+    code, _ = await post(jp_fetch, "ops/list_patients", "{}")
+    assert code == 423
+
+
+def test_the_openapi_request_schema_is_the_declaration() -> None:
+    spec = yaml.safe_load((Path(handlers.__file__).parent / "openapi.yaml").read_text())
+    documented = spec["paths"]["/kap-notes/api/settings"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]["schema"]
+    declared = json_schema()
+    assert documented["properties"] == declared["properties"]
+    assert documented["additionalProperties"] is declared["additionalProperties"] is False
+    assert "422" in spec["paths"]["/kap-notes/api/settings"]["post"]["responses"]
