@@ -185,3 +185,21 @@ def test_the_openapi_request_schema_is_the_declaration() -> None:
     assert documented["properties"] == declared["properties"]
     assert documented["additionalProperties"] is declared["additionalProperties"] is False
     assert "422" in spec["paths"]["/kap-notes/api/settings"]["post"]["responses"]
+
+
+def test_jupyterlab_settings_offer_the_same_bounds() -> None:
+    # JupyterLab's settings editor must not offer a value the server would refuse
+    schema = Path(__file__).parents[2] / "labextension" / "schema" / "plugin.json"
+    properties = json.loads(schema.read_text())["properties"]
+    lab_names = {
+        "autoLockMinutes": "auto_lock_minutes",
+        "systolicAlertMmHg": "systolic_alert_mmhg",
+        "diastolicAlertMmHg": "diastolic_alert_mmhg",
+        "spo2AlertBelowPercent": "spo2_alert_below_percent",
+    }
+    assert set(lab_names.values()) == set(SETTINGS)
+    for lab, name in lab_names.items():
+        spec, offered = SETTINGS[name], properties[lab]
+        assert offered["type"] == "integer"
+        assert (offered["minimum"], offered["maximum"]) == (spec.minimum, spec.maximum), lab
+        assert spec.problem(offered["default"]) is None, lab
