@@ -61,7 +61,7 @@ class AgentTransport:
                 "no kap-notes agent: open this notebook from JupyterLab with kap-notes installed"
             )
         if protocol.carries_secret(kwargs):
-            raise InvalidInput([protocol.KERNEL_SECRET_REFUSAL])
+            raise InvalidInput([protocol.REFUSED_FROM_KERNELS])
         timeout = self.timeout + (CONFIRM_SECONDS if op in CONFIRMED else 0)
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:

@@ -36,6 +36,6 @@ def carries_secret(value: Any) -> bool:
     return False
 
 
-KERNEL_SECRET_REFUSAL = (
+REFUSED_FROM_KERNELS = (
     "a kernel never sends a passphrase: confirm the action in JupyterLab's own dialog instead"
 )

@@ -72,7 +72,7 @@ class AgentServer:
         try:
             request = protocol.decode(line)
             if protocol.carries_secret(request):
-                raise InvalidInput([protocol.KERNEL_SECRET_REFUSAL])
+                raise InvalidInput([protocol.REFUSED_FROM_KERNELS])
             op, kwargs = str(request["op"]), dict(request.get("kwargs") or {})
             if op in CONFIRMED:
                 result = await self._confirmed(op, kwargs)
