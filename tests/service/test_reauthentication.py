@@ -27,7 +27,7 @@ def _records(clinic: Clinic, patient: str) -> int:
     return len(clinic.unlock("tess").read_patient(patient))
 
 
-WRONG = ("", "not the passphrase", PASSPHRASES["tess"])  # tess's is wrong for sam
+WRONG = ["", "not the passphrase", PASSPHRASES["tess"]]  # tess's is wrong for sam
 
 
 @pytest.mark.parametrize("wrong", WRONG)
@@ -47,7 +47,7 @@ def test_cosign_and_return_need_the_supervisors_passphrase(clinic: Clinic, wrong
     assert statuses == ["cosigned", "returned"]
 
 
-@pytest.mark.parametrize("wrong", ("", "not the passphrase", PASSPHRASES["sam"]))
+@pytest.mark.parametrize("wrong", ["", "not the passphrase", PASSPHRASES["sam"]])
 def test_addendum_needs_the_authors_passphrase(clinic: Clinic, wrong: str) -> None:
     patient, notes = _signed_course(clinic)
     tess = clinic.unlock("tess")
