@@ -8,6 +8,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { IConfirmation, parseConfirmations } from './confirmation';
 import { IClinicSettings, IVaultStatus, parseStatus } from './status';
 
 export type { IClinicSettings, IVaultStatus } from './status';
@@ -52,6 +53,21 @@ export class KapClient {
 
   settings(settings: IClinicSettings): Promise<IVaultStatus> {
     return this._status('settings', post(settings));
+  }
+
+  /** Kernel requests waiting for this user's passphrase (polling is not activity). */
+  async confirmations(): Promise<IConfirmation[]> {
+    return parseConfirmations(await this._request('confirmations', { method: 'GET' }));
+  }
+
+  /** Send the passphrase for one waiting request; 403 (`KapApiError`) when it is wrong. */
+  async confirm(id: string, passphrase: string): Promise<unknown> {
+    return this._request(`confirmations/${encodeURIComponent(id)}`, post({ passphrase }));
+  }
+
+  /** Say no: the waiting kernel is told "cancelled". */
+  async cancelConfirmation(id: string): Promise<void> {
+    await this._request(`confirmations/${encodeURIComponent(id)}`, { method: 'DELETE' });
   }
 
   private async _status(endpoint: string, init: RequestInit): Promise<IVaultStatus> {

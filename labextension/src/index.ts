@@ -12,6 +12,7 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { KapClient } from './api';
+import { ConfirmationWatcher } from './confirm';
 import {
   ILaunchable,
   isSessionForm,
@@ -76,6 +77,9 @@ function activate(
     );
   });
   watchActivity(model);
+  // Signing, addenda, co-signing and returning from a kernel are confirmed here, with the
+  // passphrase sent to the server directly (it never enters a kernel).
+  new ConfirmationWatcher(model);
 
   const open = async (item: ILaunchable): Promise<void> => {
     try {
