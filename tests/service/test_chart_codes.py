@@ -64,6 +64,7 @@ def location(vault_location: str) -> Iterator[str]:
     """A clinic vault (ada admin; tess, theo therapists; sam supervising tess and theo)."""
     created, _ = create_clinic_vault(vault_location)
     access.assign_supervisor(created.admin, "sam", "theo")
+    access.accept_supervisor(created.vault.unlock("theo", PASSPHRASES["theo"]), "sam")
     yield vault_location
     created.vault.close()
 
