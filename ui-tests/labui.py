@@ -73,6 +73,24 @@ def unlock(page: Page, user: str, passphrase: str) -> None:
     expect(status_item(page)).to_have_text(re.compile(rf"^KAP: {user} · locks in \d+ min$"))
 
 
+def confirm_dialog(page: Page) -> Locator:
+    """JupyterLab's own passphrase dialog for a kernel's sign/addendum/co-sign/return request."""
+    return page.locator(".jp-Dialog").filter(has=page.locator(".kap-ConfirmDialog"))
+
+
+def confirm_with_passphrase(
+    page: Page, passphrase: str, question: str | re.Pattern[str] | None = None
+) -> Locator:
+    """Answer the confirmation dialog (checking its question); answers the dialog locator."""
+    dialog = confirm_dialog(page)
+    expect(dialog).to_be_visible(timeout=30_000)
+    if question is not None:
+        expect(dialog.locator(".kap-ConfirmDialog-question")).to_have_text(question)
+    dialog.get_by_label("Passphrase").fill(passphrase)
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
+    return dialog
+
+
 def launcher(page: Page) -> Locator:
     """The launcher (opening a new one if no launcher tab is showing)."""
     found = page.locator(".jp-Launcher:visible")

@@ -25,6 +25,7 @@ from labui import (
     Shots,
     WidgetForm,
     click_tile,
+    confirm_with_passphrase,
     form_in,
     open_lab,
     open_path,
@@ -100,12 +101,12 @@ def run_workflow(
     assert typed == free_text_items() - NOT_ENABLED_FOR_IV
     form.button("Save draft").click()
     expect(form.root.get_by_text(re.compile(r"^Draft saved"))).to_be_visible(timeout=30_000)
-    form.described("Passphrase").fill(DEMO_PASSPHRASES["tess"])
-    form.described("Re-enter").fill(DEMO_PASSPHRASES["tess"])
     form.button("Sign").click()
+    confirm_with_passphrase(page, DEMO_PASSPHRASES["tess"])
     expect(form.root.get_by_text(re.compile(r"^Signed: read-only"))).to_be_visible(timeout=30_000)
     form.type_described("Addendum", f"Addendum {canary}")
     form.button("Add addendum").click()
+    confirm_with_passphrase(page, DEMO_PASSPHRASES["tess"])
     expect(form.root.get_by_text(re.compile(r"^Addendum added"))).to_be_visible(timeout=30_000)
     page.keyboard.press("Escape")
     page.keyboard.press("Control+s")  # save the launcher notebook (PHI must be stripped)

@@ -11,6 +11,7 @@ from labharness import DEMO_PASSPHRASES, LabServer
 from labui import (
     Shots,
     click_tile,
+    confirm_with_passphrase,
     form_in,
     open_lab,
     open_path,
@@ -83,6 +84,7 @@ def test_supervisor_opens_progress_cosigns_and_exports(
     expect(waiting).to_have_text(f"{len(queue_before)} note(s) waiting", timeout=60_000)
     shots("review-queue")
     queue.button("Co-sign", 0).click()
+    confirm_with_passphrase(page, DEMO_PASSPHRASES["sam"], re.compile(r"^Co-sign the .+ note of "))
 
     # Then the queue shrinks by that note, and the chart shows it co-signed
     expect(waiting).to_have_text(f"{len(queue_before) - 1} note(s) waiting", timeout=60_000)

@@ -11,6 +11,8 @@ from labui import (
     Shots,
     WidgetForm,
     click_tile,
+    confirm_dialog,
+    confirm_with_passphrase,
     current_tab,
     form_in,
     open_lab,
@@ -108,10 +110,20 @@ def test_therapist_unlocks_fills_signs_and_addends_a_dosing_note(
     assert [(n["form"], n["status"]) for n in drafts] == [("dosing", "draft")]
     note_id = drafts[0]["note_id"]
 
-    # And signs with her passphrase typed twice
-    form.described("Passphrase").fill(DEMO_PASSPHRASES["tess"])
-    form.described("Re-enter").fill(DEMO_PASSPHRASES["tess"])
+    # And signs: the form has no passphrase field; JupyterLab's own dialog asks for it, and a
+    # wrong one keeps the dialog open with the server's message (the kernel never sees either)
+    expect(form.root.locator("input[type=password]")).to_have_count(0)
     form.button("Sign").click()
+    expect(form.root.get_by_text(re.compile(r"^Confirm in the JupyterLab dialog"))).to_be_visible()
+    code = re.escape(str(patient["chart_code"]))
+    question = re.compile(rf"^Sign the dosing note of {code} \(\d{{4}}-\d\d-\d\d\)\?$")
+    dialog = confirm_with_passphrase(page, "not-the-passphrase", question)
+    expect(dialog.get_by_role("alert")).to_contain_text("wrong passphrase")
+    shots("sign-confirm-wrong-passphrase")
+    waiting = {n["note_id"]: n["status"] for n in _notes_as_tess(lab, patient["patient_id"])}
+    assert waiting[note_id] == "draft"
+    confirm_with_passphrase(page, DEMO_PASSPHRASES["tess"], question)
+    expect(confirm_dialog(page)).to_be_hidden()
     expect(
         form.root.get_by_text("Signed: read-only; add an addendum for any change")
     ).to_be_visible(timeout=30_000)
@@ -123,6 +135,9 @@ def test_therapist_unlocks_fills_signs_and_addends_a_dosing_note(
     # And adds an addendum
     form.type_described("Addendum", ADDENDUM)
     form.button("Add addendum").click()
+    confirm_with_passphrase(
+        page, DEMO_PASSPHRASES["tess"], re.compile(r"^Add an addendum to the dosing note of ")
+    )
     expect(form.root.get_by_text(re.compile(r"^Addendum added"))).to_be_visible(timeout=30_000)
     shots("addendum")
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kap_notes.agent.confirm import CONFIRM_SECONDS, Confirmations, Pending
+from kap_notes.agent.confirm import CONFIRM_SECONDS, MAX_ATTEMPTS, Confirmations, Pending
 from kap_notes.forms import ClinicSettings
 from kap_notes.service import operations
 from kap_notes.vault.crypto import MINIMUM_KDF, KdfParams
@@ -161,7 +161,10 @@ class KeyHolder:
                 result = operations.run(session, pending.op, kwargs, settings=self.settings)
         except WrongPassphrase:
             if self.confirmations.retry(pending):
-                raise
+                left = MAX_ATTEMPTS - pending.attempts
+                raise WrongPassphrase(
+                    f"wrong passphrase: nothing was signed yet; {left} attempt(s) left"
+                ) from None
             raise WrongPassphrase("wrong passphrase again: cancelled, nothing was signed") from None
         except Exception as exc:
             self.confirmations.finish(pending, error=exc)
