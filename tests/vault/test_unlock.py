@@ -26,7 +26,7 @@ def _set_key_wrap(clinic: Clinic, name: str, wrap: dict[str, object]) -> None:
 
 def test_wrong_passphrase_is_rejected_with_a_clear_error(clinic: Clinic) -> None:
     vault = clinic.open()
-    with pytest.raises(WrongPassphrase, match="wrong passphrase"):
+    with pytest.raises(WrongPassphrase, match="wrong user name or passphrase"):
         vault.unlock("tess", "not tess's passphrase")
     assert vault.unlock("tess", PASSPHRASES["tess"]).user.name == "tess"
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kap_notes.model.people import Role, User
-from kap_notes.vault import audit, crypto, keys, trust
+from kap_notes.vault import attempts, audit, crypto, keys, trust
 from kap_notes.vault.crypto import KeyPair, OpenError
 from kap_notes.vault.errors import (
     IntegrityError,
@@ -132,18 +132,25 @@ class Session:
         return self._keys
 
     def reauthenticate(self, passphrase: str) -> None:
-        """Check the user's passphrase again (before signing). Raises :class:`WrongPassphrase`."""
+        """Check the user's passphrase again (before signing). Raises :class:`WrongPassphrase`;
+        wrong answers count towards the same back-off as unlocking."""
+        attempts.check_allowed(self.store, self.user_id, name=self.user_row.name)
         stored = self.store.get_user(self.user_id)
-        key_pair = keys.unwrap_keys(
-            stored.key_wrap if stored else "",
-            passphrase,
-            vault_id=self.vault.vault_id,
-            user_id=self.user_id,
-            kind="passphrase",
-            floor=self.vault.kdf_floor,
-        )
-        if key_pair.signing_public != self.key_pair.signing_public:
-            raise WrongPassphrase("wrong passphrase for this user")
+        try:
+            key_pair = keys.unwrap_keys(
+                stored.key_wrap if stored else "",
+                passphrase,
+                vault_id=self.vault.vault_id,
+                user_id=self.user_id,
+                kind="passphrase",
+                floor=self.vault.kdf_floor,
+            )
+            if key_pair.signing_public != self.key_pair.signing_public:
+                raise WrongPassphrase("wrong passphrase for this user")
+        except WrongPassphrase:
+            attempts.record_failure(self.store, self.user_id)
+            raise
+        attempts.record_success(self.store, self.user_id)
 
     def require_role(self, *roles: Role) -> None:
         """Raise :class:`NotAuthorised` unless the user has one of ``roles``."""

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 
 from kap_notes.model.people import Role
-from kap_notes.vault import access, audit, backends, crypto, keys, trust
+from kap_notes.vault import access, attempts, audit, backends, crypto, keys, trust
 from kap_notes.vault.crypto import DEFAULT_KDF, MINIMUM_KDF, KdfParams, KeyPair
 from kap_notes.vault.errors import (
     IntegrityError,
@@ -27,6 +27,8 @@ from kap_notes.vault.session import Session, wrap_user_keys
 from kap_notes.vault.store import AuditRow, Store, UserRow
 
 FORMAT = "kap-vault-2"
+#: One answer for an unknown name and a wrong passphrase (no user-name enumeration).
+WRONG_NAME_OR_PASSPHRASE = "wrong user name or passphrase"
 #: Vaults made by release 1: readable again after ``kap-notes vault upgrade`` (see .upgrade).
 LEGACY_FORMAT = "kap-vault-1"
 
@@ -54,6 +56,8 @@ class Vault:
             raise VaultNotFound(f"{location} is not a kap-notes vault")
         self.vault_id = vault_id
         self._genesis: Policy | None = None
+        #: Wrong passphrases for the last user unlocked here, since their previous unlock.
+        self.failed_attempts = 0
 
     # ---------------------------------------------------------------------------- lifecycle
     @classmethod
@@ -175,16 +179,13 @@ class Vault:
 
     # ---------------------------------------------------------------------------- unlocking
     def unlock(self, name: str, passphrase: str) -> Session:
-        """Unlock ``name``'s keys, then verify the policy and record heads before any read."""
+        """Unlock ``name``'s keys, then verify the policy and record heads before any read.
+
+        An unknown name costs the same key derivation as a wrong passphrase and gets the same
+        answer; failures are counted per user and slow further attempts down (:mod:`.attempts`).
+        """
         user = self._user_row(name)
-        key_pair = keys.unwrap_keys(
-            user.key_wrap,
-            passphrase,
-            vault_id=self.vault_id,
-            user_id=user.user_id,
-            kind="passphrase",
-            floor=self.kdf_floor,
-        )
+        key_pair = self._unwrap(user, passphrase, kind="passphrase")
         return self._start_session(user, key_pair)
 
     def recover(self, name: str, recovery_code: str, new_passphrase: str) -> tuple[Session, str]:
@@ -192,14 +193,7 @@ class Vault:
         user = self._user_row(name)
         if user.recovery_wrap is None:
             raise WrongPassphrase(f"{name} has no recovery code left; ask an admin")
-        key_pair = keys.unwrap_keys(
-            user.recovery_wrap,
-            keys.normalise_code(recovery_code),
-            vault_id=self.vault_id,
-            user_id=user.user_id,
-            kind="recovery",
-            floor=self.kdf_floor,
-        )
+        key_pair = self._unwrap(user, keys.normalise_code(recovery_code), kind="recovery")
         session = self._start_session(user, key_pair)
         new_code = session.change_passphrase(new_passphrase, action="recover")
         return session, new_code
@@ -209,8 +203,30 @@ class Vault:
         self._require_current_format()
         user = self.store.get_user_by_name(name)
         if user is None:
-            raise UnknownUser(f"no user named {name!r} in this vault")
+            keys.decoy_unwrap(self.wrap_params())
+            raise WrongPassphrase(WRONG_NAME_OR_PASSPHRASE)
         return user
+
+    def _unwrap(self, user: UserRow, secret: str, *, kind: keys.WrapKind) -> KeyPair:
+        """Open a user's key wrap, counting failures (outside any transaction)."""
+        attempts.check_allowed(self.store, user.user_id, name=user.name)
+        wrap = user.key_wrap if kind == "passphrase" else (user.recovery_wrap or "")
+        try:
+            key_pair = keys.unwrap_keys(
+                wrap,
+                secret,
+                vault_id=self.vault_id,
+                user_id=user.user_id,
+                kind=kind,
+                floor=self.kdf_floor,
+            )
+        except WrongPassphrase:
+            attempts.record_failure(self.store, user.user_id)
+            if kind == "passphrase":
+                raise WrongPassphrase(WRONG_NAME_OR_PASSPHRASE) from None
+            raise
+        self.failed_attempts = attempts.record_success(self.store, user.user_id)
+        return key_pair
 
     def load_policy(self, key_pair: KeyPair, user_id: str) -> Policy:
         """The verified policy for this user (raises :class:`IntegrityError` naming the entry)."""
