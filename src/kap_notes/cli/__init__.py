@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from kap_notes import __version__
-from kap_notes.cli import admin, compile, demo, export, notes, records, review, templates
+from kap_notes.cli import access, admin, compile, demo, export, notes, records, review, templates
 from kap_notes.cli.context import Context
 from kap_notes.model.patient import InvalidInput
 from kap_notes.vault.errors import VaultError
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     admin.register(sub)
+    access.register(sub)
     records.register(sub)
     notes.register(sub)
     review.register(sub)

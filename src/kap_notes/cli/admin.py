@@ -97,8 +97,9 @@ def cmd_supervise(ctx: Context) -> int:
     queued = access.assign_supervisor(ctx.session(), ctx.args.supervisor, ctx.args.therapist)
     ctx.emit(
         {"supervisor": ctx.args.supervisor, "therapist": ctx.args.therapist, "pending": queued},
-        f"{ctx.args.supervisor} now supervises {ctx.args.therapist}; {queued} existing patient(s) "
-        f"will be shared when {ctx.args.therapist} next unlocks.",
+        f"{ctx.args.supervisor} proposed as {ctx.args.therapist}'s supervisor; "
+        f"{ctx.args.therapist} accepts with `kap-notes accept-supervisor {ctx.args.supervisor}` "
+        f"({queued} patient(s) would be shared).",
     )
     return 0
 
@@ -172,7 +173,7 @@ def cmd_audit_verify(ctx: Context) -> int:
 def cmd_audit_report(ctx: Context) -> int:
     session = ctx.session()
     session.require_role(Role.ADMIN, Role.SUPERVISOR, Role.THERAPIST)
-    names = {u.user_id: u.name for u in session.store.list_users()}
+    names = {uid: u.name for uid, u in session.policy.users.items()}
     rows = [
         {
             "seq": r.seq,

@@ -40,9 +40,7 @@ def _one(ctx: Context) -> int:
 
 def _all(ctx: Context) -> int:
     session = ctx.session()
-    patients = [
-        p for p in session.store.patients_with_wrap_for(session.user_id) if session.has_access(p)
-    ]
+    patients = [p for p in session.readable_patients() if session.has_access(p)]
     done = []
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("Compiling progress notebooks", total=len(patients))

@@ -47,7 +47,14 @@ class Context:
     def session(self) -> Session:
         """Unlock the vault as ``--user``."""
         name = self.user_name
-        return self.vault().unlock(name, secrets.passphrase(name))
+        vault = self.vault()
+        session = vault.unlock(name, secrets.passphrase(name))
+        notices = [*session.notices]
+        if vault.failed_attempts:
+            notices.insert(0, f"{vault.failed_attempts} wrong passphrase(s) since your last unlock")
+        for notice in notices:
+            sys.stderr.write(f"kap-notes: {notice}\n")
+        return session
 
     def emit(self, data: Any, human: str) -> None:
         """Print ``data`` as JSON with ``--json``, else the human text."""

@@ -40,7 +40,7 @@ def cmd_review_return(ctx: Context) -> int:
 def cmd_review_rates(ctx: Context) -> int:
     session = ctx.session()
     rates = review.cosign_rates(session)
-    names = {u.user_id: u.name for u in session.store.list_users()}
+    names = {uid: u.name for uid, u in session.policy.users.items()}
     data = [{**asdict(r), "author_name": names.get(r.author), "rate": r.rate} for r in rates]
     human = "\n".join(
         f"{names.get(r.author, r.author):16} signed {r.signed:4}  "

@@ -78,9 +78,7 @@ def _patient_row(data: PatientData, pending: int) -> Row:
 def gather_overview(session: Session, settings: ClinicSettings | None = None) -> Overview:
     """The overview of every patient this user can open (one audited read each)."""
     overview = Overview()
-    patient_ids = [
-        p for p in session.store.patients_with_wrap_for(session.user_id) if session.has_access(p)
-    ]
+    patient_ids = [p for p in session.readable_patients() if session.has_access(p)]
     patients = {p: load_patient_data(session, p, settings=settings) for p in patient_ids}
     if session.role is Role.SUPERVISOR:
         queue: list[Row] = [

@@ -35,7 +35,7 @@ class QueueItem:
 
 def _views_of_my_patients(session: Session) -> list[NoteView]:
     views: list[NoteView] = []
-    for patient_id in session.store.patients_with_wrap_for(session.user_id):
+    for patient_id in session.readable_patients():
         if session.has_access(patient_id):
             views += build_views(session.read_patient(patient_id), session.signing_key_of)
     return views

@@ -268,8 +268,13 @@ class Session:
         """Where this user's psychotherapy process notes about the patient are kept: a space of
         its own, keyed to the treating therapist (and the break-glass key) only."""
         space = self.policy.process_space(patient_id, self.user_id)
-        if space is None:
+        if space is not None:
+            return space
+        if self.patient(patient_id).owner_id != self.user_id:
             raise NotAuthorised("process notes are kept by the patient's treating therapist only")
+        space = new_id("pt")  # a patient registered before process spaces existed
+        with self.writing():
+            self.new_space(space, PROCESS, patient_id)
         return space
 
     def patient_key(

@@ -52,18 +52,35 @@ def _from_snapshot(vault_id: str, first: AuditRow, rows: Iterator[AuditRow]) -> 
     raise Unauthorised(first.seq, first.action, first.actor, "this vault needs `vault upgrade`")
 
 
-def _check_snapshot(vault_id: str, earlier: list[AuditRow], snap: AuditRow) -> Policy:
-    genesis = earlier[0].actor
-    fields = json.loads(snap.entry)
-    policy = Policy.from_bytes(crypto.canonical_json(fields["data"]["policy"]))
+def snapshot_policy(
+    vault_id: str, genesis: str, added: AuditRow | None, snap: AuditRow | None
+) -> Policy:
+    """The policy an upgrade snapshot states, if the genesis admin signed it (the key whose
+    fingerprint release 1 recorded when adding that admin)."""
+    if snap is None:
+        raise Unauthorised(1, "init", genesis, "this vault needs `kap-notes vault upgrade`")
     refuse = Unauthorised(snap.seq, snap.action, snap.actor, "the upgrade snapshot is not genuine")
+    try:
+        fields = json.loads(snap.entry)
+        policy = Policy.from_bytes(crypto.canonical_json(fields["data"]["policy"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise refuse from exc
     key = policy.users.get(genesis)
-    added = next((r for r in earlier if r.action == "user_add" and r.record == genesis), None)
     if key is None or added is None or snap.actor != genesis or policy.vault_id != vault_id:
         raise refuse
-    audited = json.loads(added.entry)["blob_sha256"]
+    audited = json.loads(added.entry).get("blob_sha256")
     if key_fingerprint(bytes.fromhex(key.box), bytes.fromhex(key.signing)) != audited:
         raise refuse
+    if not crypto.verify(bytes.fromhex(key.signing), snap.signature, snap.hash):
+        raise refuse
+    policy.seq, policy.head = snap.seq, snap.hash.hex()
+    return policy
+
+
+def _check_snapshot(vault_id: str, earlier: list[AuditRow], snap: AuditRow) -> Policy:
+    genesis = earlier[0].actor
+    added = next((r for r in earlier if r.action == "user_add" and r.record == genesis), None)
+    policy = snapshot_policy(vault_id, genesis, added, snap)
     prev = b"\x00" * 32
     for row in [*earlier, snap]:
         fields = json.loads(row.entry)
@@ -73,7 +90,6 @@ def _check_snapshot(vault_id: str, earlier: list[AuditRow], snap: AuditRow) -> P
         if signer is None or not crypto.verify(signer, row.signature, row.hash):
             raise Unauthorised(row.seq, row.action, row.actor, "the signature does not verify")
         prev = row.hash
-    policy.seq, policy.head = snap.seq, snap.hash.hex()
     return policy
 
 

@@ -28,7 +28,7 @@ from kap_notes.vault.store import AuditRow, Store, UserRow
 
 FORMAT = "kap-vault-2"
 #: One answer for an unknown name and a wrong passphrase (no user-name enumeration).
-WRONG_NAME_OR_PASSPHRASE = "wrong user name or passphrase"
+WRONG_NAME_OR_PASSPHRASE = "wrong user name or passphrase"  # noqa: S105 - a message
 #: Vaults made by release 1: readable again after ``kap-notes vault upgrade`` (see .upgrade).
 LEGACY_FORMAT = "kap-vault-1"
 
@@ -140,7 +140,12 @@ class Vault:
                 if b'"data"' in first.entry:
                     policy.apply(first)
                 else:  # upgraded from release 1: the signed snapshot carries the settings
-                    policy = trust.from_genesis(self.store, self.vault_id)
+                    policy = trust.snapshot_policy(
+                        self.vault_id,
+                        first.actor,
+                        self.store.find_audit("user_add", first.actor),
+                        self.store.find_audit("policy_snapshot", self.vault_id),
+                    )
             except Unauthorised as exc:
                 raise IntegrityError(f"vault integrity check failed: {exc}") from exc
             self._genesis = policy
