@@ -111,8 +111,16 @@ def test_patient_and_note_round_trip(cli: Cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "kwargs", "message"),
     [
-        (("patient", "list"), {"user": "tess", "passphrase": "wrong wrong"}, "wrong passphrase"),
-        (("patient", "list"), {"user": "nobody", "passphrase": "x"}, "wrong user name or passphrase"),
+        (
+            ("patient", "list"),
+            {"user": "tess", "passphrase": "wrong wrong"},
+            "wrong user name or passphrase",
+        ),
+        (
+            ("patient", "list"),
+            {"user": "nobody", "passphrase": "x"},
+            "wrong user name or passphrase",
+        ),
         (("patient", "list"), {}, "pass --user NAME"),
         (
             ("patient", "show", "pt_nope"),
