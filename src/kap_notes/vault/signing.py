@@ -13,7 +13,8 @@ from kap_notes.vault import crypto
 from kap_notes.vault.audit import utc_now
 from kap_notes.vault.session import SIGNATURE_KEY, Session
 
-DOMAIN = "kap-notes record signature v1"
+DOMAIN = "kap-notes record signature v2"
+DOMAIN_V1 = "kap-notes record signature v1"
 
 
 def _unsigned(content: Mapping[str, Any]) -> dict[str, Any]:
@@ -21,17 +22,22 @@ def _unsigned(content: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _message(record_id: str, version: int, block: Mapping[str, Any]) -> bytes:
-    return crypto.canonical_json(
-        {
-            "domain": DOMAIN,
-            "record": record_id,
-            "version": version,
-            "signer": block["signer"],
-            "signed_at": block["signed_at"],
-            "meaning": block["meaning"],
-            "content_sha256": block["content_sha256"],
-        }
-    )
+    """What is signed. Since v2 the signer's name and credentials, as shown beside the
+    signature, are covered too (v1 signatures, made before, still verify as they were)."""
+    fields = {
+        "domain": block.get("domain", DOMAIN_V1),
+        "record": record_id,
+        "version": version,
+        "signer": block["signer"],
+        "signed_at": block["signed_at"],
+        "meaning": block["meaning"],
+        "content_sha256": block["content_sha256"],
+    }
+    if fields["domain"] == DOMAIN:
+        fields["signer_name"] = block["signer_name"]
+    elif fields["domain"] != DOMAIN_V1:
+        raise ValueError("unknown signature domain")
+    return crypto.canonical_json(fields)
 
 
 def sign_content(
@@ -42,6 +48,7 @@ def sign_content(
     block: dict[str, Any] = {
         "signer": session.user_id,
         "signer_name": session.user_row.name,
+        "domain": DOMAIN,
         "signed_at": utc_now(),
         "meaning": meaning,
         "algorithm": "ed25519",
