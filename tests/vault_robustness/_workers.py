@@ -22,6 +22,11 @@ def _unlock(cfg: dict[str, Any]) -> Session:
     return Vault.open(cfg["vault"], kdf_floor=FAST_KDF).unlock(cfg["user"], cfg["passphrase"])
 
 
+def _name(cfg: dict[str, Any]) -> str:
+    """The worker's label (two workers may unlock as the same user)."""
+    return str(cfg.get("name", cfg["user"]))
+
+
 def _barrier(cfg: dict[str, Any]) -> None:
     """Say we are ready, then wait for the parent's go file so workers start together."""
     Path(cfg["ready"]).touch()
@@ -45,7 +50,7 @@ def writes(cfg: dict[str, Any]) -> None:
     results, retries = [], 0
     _barrier(cfg)
     for i in range(cfg["n"]):
-        tag = f"{cfg['user']}-{i}"
+        tag = f"{_name(cfg)}-{i}"
         if i % 3 == 2:
             rid = rng.choice(cfg["shared"])
             while True:
@@ -79,7 +84,7 @@ def race(cfg: dict[str, Any]) -> None:
         try:
             session.put_record(
                 cfg["patient"],
-                {"kind": "note", "by": cfg["user"]},
+                {"kind": "note", "by": _name(cfg)},
                 record_id=rid,
                 expected_version=1,
             )

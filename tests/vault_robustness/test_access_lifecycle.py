@@ -146,7 +146,7 @@ def test_admin_reads_no_notes_unless_granted(clinic: Clinic) -> None:
     ) == [(0,)]
 
 
-def test_admin_grant_is_pending_until_the_therapist_unlocks(clinic: Clinic) -> None:
+def test_admin_grant_waits_for_the_treating_therapists_approval(clinic: Clinic) -> None:
     tess = clinic.unlock("tess")
     patient = tess.create_patient({"kind": "patient", "name": "Synthetic Q"})
     access.rotate(tess, patient)  # the grant must cover every epoch
@@ -162,10 +162,20 @@ def test_admin_grant_is_pending_until_the_therapist_unlocks(clinic: Clinic) -> N
     theo_id = clinic.user_ids["theo"]
     pending = "SELECT COUNT(*) FROM pending_grants WHERE patient_id = ? AND user_id = ?"
     assert query(clinic.location, pending, (patient, theo_id)) == [(1,)]
+    with pytest.raises(NotAuthorised):  # only the treating therapist approves
+        access.approve_grant(clinic.admin, patient, "theo")
+    with pytest.raises(NotAuthorised):
+        access.approve_grant(theo, patient, "theo")
 
-    clinic.unlock("tess")  # the treating therapist's next unlock fulfils it
+    tess = clinic.unlock("tess")  # unlocking fulfils nothing
+    assert query(clinic.location, pending, (patient, theo_id)) == [(1,)]
+    assert not clinic.unlock("theo").has_access(patient)
+    assert access.pending_requests(tess) == [access.GrantRequest(patient, "theo", "ada")]
+
+    access.approve_grant(tess, patient, "theo")
 
     assert query(clinic.location, pending, (patient, theo_id)) == [(0,)]
+    assert access.pending_requests(tess) == []
     theo = clinic.unlock("theo")
     assert theo.get_record(rid).content["text"] == "for theo"
     assert theo.get_record(old).epoch == 1
@@ -175,7 +185,21 @@ def test_admin_grant_is_pending_until_the_therapist_unlocks(clinic: Clinic) -> N
     _verifies(clinic)
 
 
-def test_supervisor_gets_access_after_the_therapist_next_unlocks(clinic: Clinic) -> None:
+def test_denied_request_grants_nothing(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    patient = tess.create_patient({"kind": "patient", "name": "Synthetic Q2"})
+    assert access.grant(clinic.admin, patient, "ada") == "pending"  # an admin asks for themself
+
+    access.deny_grant(tess, patient, "ada")
+
+    assert access.pending_requests(tess) == []
+    assert not clinic.unlock("ada").has_access(patient)
+    with pytest.raises(NotAuthorised):
+        clinic.unlock("ada").read_patient(patient)
+    _verifies(clinic)
+
+
+def test_supervisor_gets_access_once_the_therapist_accepts(clinic: Clinic) -> None:
     tess = clinic.unlock("tess")
     existing = tess.create_patient({"kind": "patient", "name": "Synthetic R"})
     rid, _ = tess.put_record(existing, {"kind": "note", "text": "for review"})
@@ -185,11 +209,19 @@ def test_supervisor_gets_access_after_the_therapist_next_unlocks(clinic: Clinic)
     assert access.assign_supervisor(clinic.admin, "sam", "tess") == 1
     with pytest.raises(NotAuthorised):
         access.assign_supervisor(clinic.admin, "theo", "tess")  # not a supervisor
+    with pytest.raises(NotAuthorised):  # only the therapist it was proposed to accepts
+        access.accept_supervisor(clinic.unlock("theo"), "sam")
 
     sam = clinic.unlock("sam")
     with pytest.raises(NotAuthorised):
         sam.get_record(rid)
-    clinic.unlock("tess")
+    tess = clinic.unlock("tess")  # unlocking accepts nothing
+    assert not clinic.unlock("sam").has_access(existing)
+    assert access.proposed_supervisors(tess) == ["sam"]
+
+    assert access.accept_supervisor(tess, "sam") == 1
+
+    assert access.proposed_supervisors(tess) == []
     sam = clinic.unlock("sam")
     assert sam.get_record(rid).content["text"] == "for review"
     later = clinic.unlock("tess").create_patient({"kind": "patient", "name": "Synthetic T"})
@@ -198,8 +230,7 @@ def test_supervisor_gets_access_after_the_therapist_next_unlocks(clinic: Clinic)
     sam_id = clinic.user_ids["sam"]
     entries = _entries(clinic, mark)
     assert ("ada", "supervise", None, sam_id) in entries
-    assert ("ada", "grant_request", existing, sam_id) in entries
-    assert ("tess", "grant", existing, sam_id) in entries
+    assert ("tess", "supervise_accept", None, sam_id) in entries
     _verifies(clinic)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kap_notes.vault import access, audit
-from kap_notes.vault.errors import StaleVersion
+from kap_notes.vault.errors import NotAuthorised, StaleVersion
 
 from ._helpers import audit_seqs, finish, query, start_together, worker
 from .conftest import PASSPHRASES, Clinic
@@ -19,28 +19,45 @@ WRITES_PER_PROCESS = 500
 SHARED_RECORDS = 3
 
 
-def _cfg(location: str, tmp: Path, user: str, **extra: object) -> dict[str, object]:
+def _cfg(
+    location: str, tmp: Path, user: str, name: str | None = None, **extra: object
+) -> dict[str, object]:
+    """A worker's configuration; ``name`` labels it (two workers may both be ``user``)."""
+    name = name or user
     return {
         "vault": location,
         "user": user,
+        "name": name,
         "passphrase": PASSPHRASES[user],
-        "ready": str(tmp / f"ready-{user}"),
+        "ready": str(tmp / f"ready-{name}"),
         "go": str(tmp / "go"),
-        "out": str(tmp / f"out-{user}.json"),
+        "out": str(tmp / f"out-{name}.json"),
         **extra,
     }
 
 
+def _written(location: str, after: int) -> list[tuple[str, str, int]]:
+    """(actor, record, version) of every create/update entry after ``after``, in order."""
+    rows = query(
+        location,
+        "SELECT entry FROM audit WHERE action IN ('create', 'update') AND seq > ? ORDER BY seq",
+        (after,),
+    )
+    entries = [json.loads(bytes(entry)) for (entry,) in rows]
+    return [(e["actor"], e["record"], e["version"]) for e in entries]
+
+
 @pytest.mark.slow
 def test_two_processes_500_writes_each_lose_nothing(clinic: Clinic, tmp_path: Path) -> None:
-    # Given: tess and theo each treat a patient, and share a third one with 3 notes in it.
-    tess, theo = clinic.unlock("tess"), clinic.unlock("theo")
+    # Given: tess works in two places at once (two processes, two unlocks). Each has a patient
+    # of its own to write to, and both update the same 3 notes of a third patient (only a
+    # note's author writes its later versions, so the contended notes are tess's).
+    tess = clinic.unlock("tess")
     own = {
-        "tess": tess.create_patient({"kind": "patient", "name": "Synthetic A"}),
-        "theo": theo.create_patient({"kind": "patient", "name": "Synthetic B"}),
+        "tess-a": tess.create_patient({"kind": "patient", "name": "Synthetic A"}),
+        "tess-b": tess.create_patient({"kind": "patient", "name": "Synthetic B"}),
     }
     shared_patient = tess.create_patient({"kind": "patient", "name": "Synthetic Shared"})
-    assert access.grant(tess, shared_patient, "theo") == "granted"
     shared = [
         tess.put_record(shared_patient, {"kind": "note", "tag": f"seed-{k}"})[0]
         for k in range(SHARED_RECORDS)
@@ -55,20 +72,21 @@ def test_two_processes_500_writes_each_lose_nothing(clinic: Clinic, tmp_path: Pa
         _cfg(
             clinic.location,
             tmp_path,
-            user,
+            "tess",
+            name,
             seed=seed,
             n=WRITES_PER_PROCESS,
-            own_patient=own[user],
+            own_patient=own[name],
             shared_patient=shared_patient,
             shared=shared,
         )
-        for seed, user in enumerate(("tess", "theo"))
+        for seed, name in enumerate(own)
     ]
     procs = [worker("writes", cfg) for cfg in cfgs]
     start_together(procs, cfgs, tmp_path / "go")
     for proc in procs:
         finish(proc)
-    outs = {c["user"]: json.loads(Path(str(c["out"])).read_text()) for c in cfgs}
+    outs = {c["name"]: json.loads(Path(str(c["out"])).read_text()) for c in cfgs}
     results = [r for out in outs.values() for r in out["results"]]
 
     # Then: all 1,000 writes are stored, each exactly once, each version holding its content.
@@ -80,7 +98,6 @@ def test_two_processes_500_writes_each_lose_nothing(clinic: Clinic, tmp_path: Pa
     assert versions_after - versions_before == 2 * WRITES_PER_PROCESS
     assert records_after - records_before == creates
     reader = clinic.unlock("tess")
-    assert access.grant(clinic.unlock("theo"), own["theo"], "tess") == "granted"
     for r in results:
         assert reader.get_record(r["rid"], r["version"]).content["tag"] == r["tag"]
 
@@ -99,44 +116,52 @@ def test_two_processes_500_writes_each_lose_nothing(clinic: Clinic, tmp_path: Pa
             assert reader.get_record(rid, version).content["replaces"] == before
 
     # And: the chain verifies, its sequence numbers are contiguous, every write is audited
-    # once by its actor, and the two writers really did interleave.
+    # once, signed by its author, and the two writers really did interleave.
     report = audit.verify_chain(reader.store, reader.vault.vault_id)
     assert report.ok, report.problems
     seqs = audit_seqs(clinic.location)
     assert seqs == list(range(1, len(seqs) + 1))
     assert report.entries == len(seqs)
-    writes = query(
-        clinic.location,
-        "SELECT actor FROM audit WHERE action IN ('create', 'update') AND seq > ? ORDER BY seq",
-        (seq_before,),
-    )
-    per_actor = Counter(a for (a,) in writes)
-    assert per_actor[clinic.user_ids["theo"]] == WRITES_PER_PROCESS
-    assert per_actor[clinic.user_ids["tess"]] == WRITES_PER_PROCESS
-    switches = sum(a != b for (a,), (b,) in itertools.pairwise(writes))
+    writes = _written(clinic.location, seq_before)
+    assert {actor for actor, _, _ in writes} == {clinic.user_ids["tess"]}
+    by_process = {
+        (r["rid"], r["version"]): name for name, out in outs.items() for r in out["results"]
+    }
+    order = [by_process[(rid, version)] for _, rid, version in writes]
+    assert sorted(order) == sorted(by_process.values())  # each write audited exactly once
+    assert Counter(order) == dict.fromkeys(own, WRITES_PER_PROCESS)
+    switches = sum(a != b for a, b in itertools.pairwise(order))
     assert switches >= 50, f"the writers barely overlapped ({switches} switches)"
     # And: the optimistic check really fired (conflicting updates were retried, not lost).
     assert sum(out["retries"] for out in outs.values()) >= 1
 
 
 def test_same_expected_version_in_process_one_wins(clinic: Clinic) -> None:
-    # Given: two separate unlocks (two connections) that both read version 1 of a note.
-    tess, theo = clinic.unlock("tess"), clinic.unlock("theo")
+    # Given: the author's two separate unlocks (two connections, e.g. two browser tabs) that
+    # both read version 1 of a note, and theo, who may read the patient but is not its author.
+    tess, tess_too = clinic.unlock("tess"), clinic.unlock("tess")
     patient = tess.create_patient({"kind": "patient", "name": "Synthetic C"})
-    access.grant(tess, patient, "theo")
+    assert access.grant(tess, patient, "theo") == "granted"
+    theo = clinic.unlock("theo")
     rid, version = tess.put_record(patient, {"kind": "note", "text": "original"})
+    assert tess_too.get_record(rid).version == version
 
-    # When: both save at version 1.
-    assert tess.put_record(
-        patient, {"kind": "note", "text": "tess"}, record_id=rid, expected_version=version
-    ) == (rid, 2)
-    with pytest.raises(StaleVersion):
+    # When: both of tess's sessions save at version 1 (and theo tries too).
+    with pytest.raises(NotAuthorised):  # only a note's author saves over it
         theo.put_record(
             patient, {"kind": "note", "text": "theo"}, record_id=rid, expected_version=version
         )
+    assert tess.put_record(
+        patient, {"kind": "note", "text": "first"}, record_id=rid, expected_version=version
+    ) == (rid, 2)
+    with pytest.raises(StaleVersion):
+        tess_too.put_record(
+            patient, {"kind": "note", "text": "second"}, record_id=rid, expected_version=version
+        )
 
-    # Then: the first save stands and nothing of the second was stored or audited.
-    assert theo.get_record(rid).content["text"] == "tess"
+    # Then: the first save stands and nothing of the second (or of theo's) was stored or audited.
+    assert tess_too.get_record(rid).content["text"] == "first"
+    assert theo.get_record(rid).content["text"] == "first"
     assert query(
         clinic.location, "SELECT version FROM record_versions WHERE record_id = ?", (rid,)
     ) == [
@@ -154,30 +179,30 @@ def test_same_expected_version_in_process_one_wins(clinic: Clinic) -> None:
 def test_same_expected_version_across_processes_exactly_one_wins(
     clinic: Clinic, tmp_path: Path
 ) -> None:
-    # Given: 40 notes at version 1 that tess and theo can both write.
+    # Given: 40 notes at version 1 by tess (only their author writes their later versions).
     tess = clinic.unlock("tess")
     patient = tess.create_patient({"kind": "patient", "name": "Synthetic D"})
-    access.grant(tess, patient, "theo")
     rids = [tess.put_record(patient, {"kind": "note", "n": n})[0] for n in range(40)]
 
-    # When: two processes race to update every note at expected version 1.
+    # When: two processes, both unlocked as tess, race to update every note at version 1.
+    names = ("tess-a", "tess-b")
     cfgs = [
-        _cfg(clinic.location, tmp_path, user, patient=patient, records=rids)
-        for user in ("tess", "theo")
+        _cfg(clinic.location, tmp_path, "tess", name, patient=patient, records=rids)
+        for name in names
     ]
     procs = [worker("race", cfg) for cfg in cfgs]
     start_together(procs, cfgs, tmp_path / "go")
     for proc in procs:
         finish(proc)
-    outcome = {c["user"]: json.loads(Path(str(c["out"])).read_text()) for c in cfgs}
+    outcome = {c["name"]: json.loads(Path(str(c["out"])).read_text()) for c in cfgs}
 
     # Then: for every note exactly one process won, the other got StaleVersion, and version 2
     # is the winner's content.
     reader = clinic.unlock("tess")
     for rid in rids:
-        won = [user for user in outcome if outcome[user][rid] == "won"]
-        assert len(won) == 1, (rid, outcome["tess"][rid], outcome["theo"][rid])
-        assert {outcome["tess"][rid], outcome["theo"][rid]} == {"won", "stale"}
+        won = [name for name in outcome if outcome[name][rid] == "won"]
+        assert len(won) == 1, (rid, [outcome[name][rid] for name in names])
+        assert {outcome[name][rid] for name in names} == {"won", "stale"}
         record = reader.get_record(rid)
         assert (record.version, record.content["by"]) == (2, won[0])
     assert audit.verify_chain(reader.store, reader.vault.vault_id).ok
