@@ -155,6 +155,25 @@ def test_cancel_lock_and_timeout_answer_not_confirmed(agent: RunningAgent) -> No
     assert [n["status"] for n in kernel.list_notes(patient)] == ["draft"]
 
 
+def test_a_kernel_that_hangs_up_leaves_no_dialog_behind(agent: RunningAgent) -> None:
+    agent.holder.unlock("tess", PASSPHRASES["tess"])
+    kernel = Backend(agent.transport)
+    patient, note_id, _ = _draft(kernel, 55)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:  # a kernel, then interrupted
+        sock.connect(str(agent.server.path))
+        sock.sendall(protocol.encode({"op": "sign_note", "kwargs": {"note_id": note_id}}))
+        pending = _wait_for_pending(agent)
+    event = threading.Event()
+    for _ in range(3000):
+        if not agent.holder.pending()["pending"]:
+            break
+        event.wait(0.01)
+    assert agent.holder.pending() == {"pending": []}
+    with pytest.raises(UnknownConfirmation):
+        agent.holder.confirm(pending["id"], PASSPHRASES["tess"])
+    assert [n["status"] for n in kernel.list_notes(patient)] == ["draft"]
+
+
 def test_kernels_cannot_send_a_passphrase_even_if_they_try(
     agent: RunningAgent, recorder: RecordingSocket
 ) -> None:

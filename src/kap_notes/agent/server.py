@@ -60,7 +60,7 @@ class AgentServer:
             if _peer_uid(writer) not in (None, os.getuid()):
                 return
             while line := await reader.readline():
-                reply = await self._reply(line)
+                reply = await self._reply(line, reader)
                 writer.write(protocol.encode(reply))
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
@@ -68,14 +68,14 @@ class AgentServer:
         finally:
             writer.close()
 
-    async def _reply(self, line: bytes) -> dict[str, object]:
+    async def _reply(self, line: bytes, reader: asyncio.StreamReader) -> dict[str, object]:
         try:
             request = protocol.decode(line)
             if protocol.carries_secret(request):
                 raise InvalidInput([protocol.REFUSED_FROM_KERNELS])
             op, kwargs = str(request["op"]), dict(request.get("kwargs") or {})
             if op in CONFIRMED:
-                result = await self._confirmed(op, kwargs)
+                result = await self._confirmed(op, kwargs, reader)
             else:
                 result = await asyncio.get_running_loop().run_in_executor(
                     None, self.keyholder.run, op, kwargs
@@ -86,15 +86,29 @@ class AgentServer:
             return {"ok": False, "error": error_payload(exc)}
         return {"ok": True, "result": result}
 
-    async def _confirmed(self, op: str, kwargs: dict[str, object]) -> object:
-        """Park ``op`` until JupyterLab confirms it (bounded wait), then answer its result."""
+    async def _confirmed(
+        self, op: str, kwargs: dict[str, object], reader: asyncio.StreamReader
+    ) -> object:
+        """Park ``op`` until JupyterLab confirms it, then answer its result. The wait ends
+        unconfirmed after ``confirm_seconds`` or when the kernel hangs up (interrupted or
+        restarted), so no dialog is left asking to sign for a form that stopped waiting."""
         loop = asyncio.get_running_loop()
         pending = await loop.run_in_executor(None, self.keyholder.request_confirmation, op, kwargs)
         waiting = asyncio.wrap_future(pending.future)
-        done, _ = await asyncio.wait({waiting}, timeout=self.keyholder.confirm_seconds)
-        if not done:
+        hangup = asyncio.ensure_future(reader.read(1))  # a kernel sends one request, then waits
+        done, _ = await asyncio.wait(
+            {waiting, hangup},
+            timeout=self.keyholder.confirm_seconds,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if waiting not in done:
             minutes = max(1, round(self.keyholder.confirm_seconds / 60))
-            self.keyholder.confirmations.expire(
-                pending, f"not confirmed within {minutes} min: nothing was signed"
+            reason = (
+                "the form stopped waiting (kernel interrupted or restarted): nothing was signed"
+                if hangup in done
+                else f"not confirmed within {minutes} min: nothing was signed"
             )
+            self.keyholder.confirmations.expire(pending, reason)
+        if not hangup.done():
+            hangup.cancel()
         return await waiting
