@@ -155,6 +155,20 @@ def test_cancel_lock_and_timeout_answer_not_confirmed(agent: RunningAgent) -> No
     assert [n["status"] for n in kernel.list_notes(patient)] == ["draft"]
 
 
+def test_the_connection_serves_on_after_a_confirmed_request(agent: RunningAgent) -> None:
+    agent.holder.unlock("tess", PASSPHRASES["tess"])
+    _, note_id, _ = _draft(Backend(agent.transport), 56)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(60)
+        sock.connect(str(agent.server.path))
+        replies = sock.makefile("rb")
+        sock.sendall(protocol.encode({"op": "sign_note", "kwargs": {"note_id": note_id}}))
+        agent.holder.confirm(_wait_for_pending(agent)["id"], PASSPHRASES["tess"])
+        assert protocol.decode(replies.readline())["ok"] is True
+        sock.sendall(protocol.encode({"op": "status"}))
+        assert protocol.decode(replies.readline())["result"]["user"] == "tess"
+
+
 def test_a_kernel_that_hangs_up_leaves_no_dialog_behind(agent: RunningAgent) -> None:
     agent.holder.unlock("tess", PASSPHRASES["tess"])
     kernel = Backend(agent.transport)

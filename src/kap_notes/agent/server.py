@@ -111,4 +111,6 @@ class AgentServer:
             self.keyholder.confirmations.expire(pending, reason)
         if not hangup.done():
             hangup.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await hangup  # the connection's next readline must not race this read
         return await waiting
