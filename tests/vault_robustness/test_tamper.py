@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from kap_notes.vault import access, audit
-from kap_notes.vault.crypto import KeyPair
-from kap_notes.vault.errors import IntegrityError, RecordUnreadable, WrongPassphrase
-from kap_notes.vault.session import Session
+from kap_notes.vault import access, audit, crypto
+from kap_notes.vault.crypto import KeyPair, OpenError
+from kap_notes.vault.errors import IntegrityError, WrongPassphrase
+from kap_notes.vault.session import Session, wrap_context
 
 from ._helpers import query, raw_db
 from .conftest import PASSPHRASES, Clinic, make_clinic
@@ -128,7 +128,7 @@ def test_edited_audit_entry_is_reported(
     edit(scene.location, seq)
     report = scene.verify()
     assert not report.ok
-    assert any(p.startswith(f"audit entry {seq}:") and expected in p for p in report.problems), (
+    assert any(p.startswith(f"audit entry {seq} (") and expected in p for p in report.problems), (
         report.problems
     )
 
@@ -147,8 +147,9 @@ def test_swapped_audit_entries_are_reported(scene: Scene) -> None:
         db.execute("UPDATE audit SET seq = ? WHERE seq = ?", (a, b))
         db.execute("UPDATE audit SET seq = ? WHERE seq = -1", (b,))
     report = scene.verify()
-    flagged = {p.split(":")[0] for p in report.problems}
-    assert {f"audit entry {a}", f"audit entry {b}"} <= flagged, report.problems
+    # verification stops at the first entry out of place and names it
+    assert not report.ok
+    assert any(p.startswith(f"audit entry {a} (") for p in report.problems), report.problems
 
 
 def test_truncated_tail_is_caught_by_a_signed_checkpoint(scene: Scene, tmp_path: Path) -> None:
@@ -222,10 +223,15 @@ def _copy_older_blob_over_newest(location: str, rid: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "rollback", [_drop_newest_version, _copy_older_blob_over_newest], ids=["version", "blob"]
+    ("rollback", "problem"),
+    [
+        (_drop_newest_version, "rolled back or replaced"),
+        (_copy_older_blob_over_newest, "version 3: altered since it was written"),
+    ],
+    ids=["version", "blob"],
 )
 def test_single_record_rollback_is_detected(
-    scene: Scene, rollback: Callable[[str, str], None]
+    scene: Scene, rollback: Callable[[str, str], None], problem: str
 ) -> None:
     rid = scene.notes[0]
     assert query(scene.location, "SELECT version FROM records WHERE record_id = ?", (rid,)) == [
@@ -234,10 +240,24 @@ def test_single_record_rollback_is_detected(
     rollback(scene.location, rid)
 
     report = scene.verify()
-    assert any(p.startswith(f"record {rid}:") for p in report.problems), report.problems
-    for name in ("tess", "ada", "theo"):
+    assert any(p.startswith(f"record {rid}") and problem in p for p in report.problems), (
+        report.problems
+    )
+    if rollback is _drop_newest_version:
+        # a record head behind the signed log stops every unlock (heads are checked there)
+        for name in ("tess", "ada", "theo"):
+            with pytest.raises(IntegrityError, match=rid):
+                scene.clinic.unlock(name)
+    else:
+        # unlock reads no blob: the replaced version is refused when it is read, by any route
+        tess = scene.clinic.unlock("tess")
+        with pytest.raises(IntegrityError, match="differs from what its author wrote"):
+            tess.get_record(rid)
         with pytest.raises(IntegrityError, match=rid):
-            scene.clinic.unlock(name)
+            tess.read_patient(scene.first)
+        with pytest.raises(IntegrityError, match=rid):
+            scene.tess.get_record(rid)  # a session unlocked before the attack, too
+        assert tess.get_record(rid, 2).content["v"] == 2  # the untouched versions still open
 
 
 @pytest.mark.parametrize("target", ["other-patient", "same-patient"])
@@ -254,13 +274,16 @@ def test_blob_moved_to_another_record_cannot_be_read(scene: Scene, target: str) 
             (scene.notes[2], victim),
         )
 
-    # Then: reading it fails opaquely, verification flags it, and new unlocks refuse.
+    # Then: reading it is refused (before any decryption) in sessions unlocked before and
+    # after the attack, and verification flags it.
     assert before["n"] != 2
-    with pytest.raises(RecordUnreadable):
+    replaced = "differs from what its author wrote"
+    with pytest.raises(IntegrityError, match=replaced):
         scene.tess.get_record(victim)
-    assert any(p.startswith(f"record {victim}:") for p in scene.verify().problems)
-    with pytest.raises(IntegrityError):
-        scene.clinic.unlock("tess")
+    with pytest.raises(IntegrityError, match=replaced):
+        scene.clinic.unlock("tess").get_record(victim)
+    problems = scene.verify().problems
+    assert f"record {victim} version 1: altered since it was written" in problems, problems
 
 
 # ------------------------------------------------------------------------------- users
@@ -274,9 +297,23 @@ def test_swapped_public_key_is_detected(scene: Scene, column: str) -> None:
 
     report = scene.verify()
     theo = scene.clinic.user_ids["theo"]
-    assert f"user {theo}: public keys differ from those audited" in report.problems
-    with pytest.raises(IntegrityError):
-        scene.clinic.unlock("theo")
+    assert f"user {theo}: name, role or public keys differ from those signed" in report.problems
+    # The table is only a cache: every key used comes from the signed log, so the swap gains the
+    # attacker nothing. A grant to theo is wrapped to theo's signed key (which theo opens and the
+    # attacker's key does not), and theo's own entries still verify under his signed key.
+    assert access.grant(scene.tess, scene.second, "theo") == "granted"
+    reader = scene.clinic.unlock("theo")
+    assert reader.get_record(scene.other).content["n"] == 99
+    sealed = query(
+        scene.location,
+        "SELECT sealed FROM wraps WHERE patient_id = ? AND recipient = ?",
+        (scene.second, theo),
+    )[0][0]
+    context = wrap_context(reader.vault.vault_id, scene.second, 1, theo)
+    with pytest.raises(OpenError):
+        crypto.open_from(attacker.box, bytes(sealed), context)
+    problems = scene.verify().problems
+    assert [p for p in problems if not p.startswith(f"user {theo}:")] == [], problems
 
 
 def test_inserted_user_is_detected(scene: Scene) -> None:
@@ -288,6 +325,8 @@ def test_inserted_user_is_detected(scene: Scene) -> None:
             "VALUES ('user_rogue', 'mallory', 'admin', ?, ?, ?)",
             (rogue.box_public, rogue.signing_public, wrap),
         )
-    assert "user user_rogue: public keys differ from those audited" in scene.verify().problems
-    with pytest.raises(WrongPassphrase):  # theo's wrap is bound to theo's user id
+    problems = scene.verify().problems
+    assert "user mallory (user_rogue): in the users table but never added by an admin" in problems
+    # an unsigned user does not exist for unlock; and theo's wrap is bound to theo's user id
+    with pytest.raises(WrongPassphrase, match="wrong user name or passphrase"):
         scene.clinic.unlock("mallory", PASSPHRASES["theo"])
