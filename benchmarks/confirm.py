@@ -47,7 +47,9 @@ def main() -> None:
         tess = created.vault.unlock("tess", TESS)
         access.accept_supervisor(tess, "sam")
         notes: list[str] = []
-        for seed in range(1, 4):
+        seed = 0
+        while len(notes) < 2 * args.repeats:  # each co-sign needs its own signed note
+            seed += 1
             course = synthetic_course(seed, start=dt.date(2026, 1, 5) + dt.timedelta(weeks=seed))
             notes += record_course(tess, course, passphrase=TESS)[1]
         holder = KeyHolder(str(path), kdf_floor=FAST_KDF)
