@@ -58,6 +58,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     access.add_user(created.admin, "sam", Role.SUPERVISOR, PASSPHRASES["sam"])
     access.assign_supervisor(created.admin, "sam", "tess")
     tess = created.vault.unlock("tess", PASSPHRASES["tess"])
+    access.accept_supervisor(tess, "sam")
     course = synthetic_course(3, start=dt.date(2026, 1, 5))
     patient_id, note_ids = record_course(tess, course, passphrase=PASSPHRASES["tess"])
     lifecycle.add_addendum(tess, note_ids[2], ADDENDUM, passphrase=PASSPHRASES["tess"])
@@ -71,7 +72,6 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
         },
     )
     sam = created.vault.unlock("sam", PASSPHRASES["sam"])
-    sam.fulfil_pending_grants()
     review.cosign(sam, note_ids[2], passphrase=PASSPHRASES["sam"])
     review.return_note(sam, note_ids[3], RETURN_COMMENT, passphrase=PASSPHRASES["sam"])
     return Recorded(
