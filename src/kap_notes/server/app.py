@@ -21,6 +21,7 @@ from kap_notes.agent import ENV_VAR
 from kap_notes.agent.keyholder import KeyHolder
 from kap_notes.agent.server import AgentServer
 from kap_notes.server.contents import KapContentsManager
+from kap_notes.server.export_guard import setup_export_guard
 from kap_notes.server.handlers import setup_handlers
 from kap_notes.vault.crypto import FAST_KDF, MINIMUM_KDF
 
@@ -101,6 +102,7 @@ class KapNotesApp(ExtensionApp):
     def initialize_handlers(self) -> None:
         assert self.serverapp is not None  # noqa: S101 - set by jupyter_server before this hook
         setup_handlers(self.serverapp.web_app, self.keyholder)
+        setup_export_guard(self.serverapp.web_app)
 
     async def stop_extension(self) -> None:
         self.keyholder.lock()

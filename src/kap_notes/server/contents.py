@@ -5,6 +5,9 @@
   own record versions: no plaintext checkpoint file is ever written.
 - Notebooks made by the KAP launcher tiles (``metadata.kap_notes.phi``) are saved without
   outputs, execution counts or widget state, so no PHI reaches the disk.
+- No vault notebook reaches plain storage: copies, moves and saves of vault content outside its
+  patient's folder are refused, vault notebooks are served only as notebooks (never as files or
+  text), and ``/files/`` refuses them (see :mod:`kap_notes.server.export_guard`).
 - Everything else behaves exactly like jupyter_server's default manager.
 """
 
@@ -12,15 +15,24 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 from tornado.web import HTTPError
+from traitlets import default
 
 from kap_notes.agent.keyholder import KeyHolder
 from kap_notes.model.patient import InvalidInput
 from kap_notes.server import vault_notebooks
+from kap_notes.server.export_guard import (
+    COPY_REFUSED,
+    MOVE_REFUSED,
+    OPEN_AS_NOTEBOOK,
+    GuardedFilesHandler,
+    VaultRefusal,
+    carries_vault_notebook,
+)
 from kap_notes.vault.errors import NotAuthorised, UnknownPatient, UnknownRecord, VaultLocked
 from kap_notes.vault.session import Session
 
@@ -47,6 +59,21 @@ class KapContentsManager(AsyncLargeFileManager):
 
     keyholder: KeyHolder | None = None
     vault_folder = "kap-vault"
+
+    @default("files_handler_class")
+    def _files_handler_class_default(self) -> type:
+        return GuardedFilesHandler
+
+    def is_vault_path(self, path: str) -> bool:
+        """True if ``path`` (an API path) names the vault folder or anything in it."""
+        return self._relative(path) is not None
+
+    def _chart_of(self, path: str) -> str | None:
+        """The patient folder (chart code) a vault path lies in, if any."""
+        relative = self._relative(path)
+        if relative is None:
+            return None
+        return relative.strip("/").split("/")[0] or None
 
     def _relative(self, path: str) -> str | None:
         path = path.strip("/")
@@ -89,6 +116,8 @@ class KapContentsManager(AsyncLargeFileManager):
                 listing = [m for m in model["content"] if m["name"] != self.vault_folder]
                 model["content"] = [*listing, vault_notebooks.folder_model(self.vault_folder)]
             return model
+        if type == "file" or format in ("text", "base64"):
+            raise VaultRefusal(OPEN_AS_NOTEBOOK)
         folder = self.vault_folder
         result: dict[str, Any] = await self._vault(
             lambda s: vault_notebooks.get(
@@ -100,6 +129,8 @@ class KapContentsManager(AsyncLargeFileManager):
     async def save(self, model: dict[str, Any], path: str = "") -> dict[str, Any]:
         relative = self._relative(path)
         if relative is None:
+            if carries_vault_notebook(model):
+                raise VaultRefusal(COPY_REFUSED)
             saved: dict[str, Any] = await super().save(strip_phi(model), path)
             return saved
         folder = self.vault_folder
@@ -114,9 +145,40 @@ class KapContentsManager(AsyncLargeFileManager):
         await super().delete_file(path)
 
     async def rename_file(self, old_path: str, new_path: str) -> None:
-        if self._relative(old_path) is not None or self._relative(new_path) is not None:
-            raise HTTPError(403, "Use Save As to copy a notebook into or out of the vault")
+        if self._relative(old_path) is not None:
+            raise VaultRefusal(MOVE_REFUSED)
+        if self._relative(new_path) is not None:
+            raise HTTPError(403, "Use Save As to copy a notebook into a patient's vault folder")
         await super().rename_file(old_path, new_path)
+
+    async def copy(self, from_path: str, to_path: str | None = None) -> dict[str, Any]:
+        """Copies out of the vault stay in the same patient's folder (stored encrypted)."""
+        if self._relative(from_path) is not None:
+            destination = from_path if to_path is None else to_path
+            source, target = self._chart_of(from_path), self._chart_of(destination)
+            if self._relative(destination) is None or source is None or target is None:
+                raise VaultRefusal(COPY_REFUSED)
+            if target != source:
+                raise VaultRefusal(vault_notebooks.OTHER_PATIENT)
+        result: dict[str, Any] = await super().copy(from_path, to_path)
+        return result
+
+    def exists(self, path: str) -> bool | Awaitable[bool]:  # type: ignore[override]
+        """Plain paths answer synchronously (the file manager's own ``get`` calls this without
+        awaiting); vault paths return an awaitable (jupyter_server awaits ``exists``)."""
+        if self._relative(path) is None:
+            return bool(super().exists(path))
+        return self._vault_exists(path)
+
+    async def _vault_exists(self, path: str) -> bool:
+        return await self.dir_exists(path) or await self.file_exists(path)
+
+    async def audit_export(self, path: str) -> None:
+        """Record an ``export`` audit entry for the vault notebook at ``path``."""
+        relative = self._relative(path)
+        if relative is None:
+            return
+        await self._vault(lambda s: vault_notebooks.log_export(s, relative))
 
     async def dir_exists(self, path: str) -> bool:
         relative = self._relative(path)

@@ -27,10 +27,14 @@ from kap_notes.service.patients import (
     is_chart_code,
     resolve_chart_code,
 )
-from kap_notes.vault.errors import UnknownRecord
+from kap_notes.vault.errors import NotAuthorised, UnknownRecord
 from kap_notes.vault.session import Session, StoredRecord
 
 PROGRESS = "progress.ipynb"
+OTHER_PATIENT = (
+    "This notebook holds another patient's data and can't be copied into this patient's "
+    "folder; save it in its own patient's folder"
+)
 NOTEBOOK_KIND = "vault_notebook"
 _EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -135,7 +139,7 @@ def get(
         return model
     model = _model(f"{base}/{where.name}", where.name, "notebook", writable=where.name != PROGRESS)
     if content or require_hash:
-        text = _notebook_json(session, patient_id, where.name)
+        text = _marked(_notebook_json(session, patient_id, where.name), patient_id)
         if content:
             model["content"] = nbformat.reads(text, 4)
             model["format"] = "json"
@@ -164,6 +168,8 @@ def save(session: Session, folder: str, relative: str, model: dict[str, Any]) ->
     if model.get("type") != "notebook" or not where.name.endswith(".ipynb"):
         raise InvalidInput(["only notebooks (.ipynb) can be kept in the vault"])
     patient_id = _patient_id(session, where.chart_code)
+    if marked_patient(model["content"]) not in (None, patient_id):
+        raise NotAuthorised(OTHER_PATIENT)
     notebook = nbformat.from_dict(model["content"])
     nbformat.validate(notebook)
     existing = _saved(session, patient_id).get(where.name)
@@ -179,7 +185,51 @@ def save(session: Session, folder: str, relative: str, model: dict[str, Any]) ->
 
 def exists(session: Session, folder: str, relative: str) -> bool:
     try:
-        get(session, folder, relative, content=False)
+        where = VaultPath.parse(relative)
+        if where.chart_code is None or where.name is None:
+            get(session, folder, relative, content=False)
+            return True
+        listing = get(session, folder, where.chart_code, content=True)
     except UnknownRecord:
         return False
-    return True
+    return where.name in [m["name"] for m in listing["content"]]
+
+
+# ------------------------------------------------------------------ marking and auditing
+#: ``metadata.kap_notes[VAULT_MARK]`` names the patient whose vault folder a notebook came from.
+VAULT_MARK = "vault_patient"
+
+
+def _marked(text: str, patient_id: str) -> str:
+    """The notebook JSON with its patient marked, so its content is recognised (and refused)
+    wherever it is sent outside that patient's folder."""
+    notebook = json.loads(text)
+    notebook.setdefault("metadata", {}).setdefault("kap_notes", {})[VAULT_MARK] = patient_id
+    return json.dumps(notebook, sort_keys=True, indent=1, ensure_ascii=False)
+
+
+def marked_patient(notebook: Any) -> str | None:
+    """The patient a notebook's content belongs to (its vault mark, or the compiled progress
+    notebook's ``patient_id``), or None for an ordinary notebook."""
+    metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
+    kap = metadata.get("kap_notes") if isinstance(metadata, dict) else None
+    if not isinstance(kap, dict):
+        return None
+    patient = kap.get(VAULT_MARK) or kap.get("patient_id")
+    return str(patient) if patient else None
+
+
+def log_export(session: Session, relative: str) -> None:
+    """One ``export`` audit entry for the notebook at ``relative``: its patient, and the
+    record it is stored as (none for the compiled progress notebook)."""
+    where = VaultPath.parse(relative)
+    if where.chart_code is None or where.name is None:
+        raise InvalidInput(["only notebooks in a patient's folder can be exported"])
+    patient_id = _patient_id(session, where.chart_code)
+    record_id = None
+    if where.name != PROGRESS:
+        stored = _saved(session, patient_id).get(where.name)
+        if stored is None:
+            raise UnknownRecord(f"no notebook {where.name} in this patient's folder")
+        record_id = stored.record_id
+    session.log("export", patient_id, record_id)
