@@ -387,6 +387,14 @@ class TestEncryptedPdfExport:
         rows = [r for r in clinic.vault.store.audit_rows(patient_id) if r.action == "export"]
         assert [(r.patient, r.actor) for r in rows] == [(patient_id, rows[0].actor)]
         assert len(rows) == 1
+        assert rows[0].record is None  # the compiled notebook is no stored record
+        # a copy kept in the patient's folder exports too, audited with its record id
+        body = json.dumps({"copy_from": f"kap-vault/{chart}/progress.ipynb"})
+        await jp_fetch("api", "contents", "kap-vault", chart, method="POST", body=body)
+        await jp_fetch("nbconvert", "kap_pdf", "kap-vault", chart, "progress-Copy1.ipynb")
+        rows = [r for r in clinic.vault.store.audit_rows(patient_id) if r.action == "export"]
+        assert len(rows) == 2
+        assert rows[1].record is not None
         assert_no_canary(tmp_path)
         # other formats stay refused even with a passphrase configured
         await refused(jp_fetch("nbconvert", "html", "kap-vault", chart, "progress.ipynb"))

@@ -167,7 +167,8 @@ class KapContentsManager(AsyncLargeFileManager):
         """Plain paths answer synchronously (the file manager's own ``get`` calls this without
         awaiting); vault paths return an awaitable (jupyter_server awaits ``exists``)."""
         if self._relative(path) is None:
-            return bool(super().exists(path))
+            result: bool | Awaitable[bool] = super().exists(path)
+            return result
         return self._vault_exists(path)
 
     async def _vault_exists(self, path: str) -> bool:
