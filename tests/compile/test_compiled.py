@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+
 from kap_notes.compile import NOTEBOOK_KIND, compile_patient, read_compiled
 from kap_notes.compile.cells import validated_json
 from kap_notes.compile.compiled import load_patient_data
@@ -12,8 +14,9 @@ from kap_notes.compile.progress import build_progress
 from kap_notes.service import lifecycle, review
 from kap_notes.service.demo import record_course
 from kap_notes.service.synthetic import synthetic_course
+from kap_notes.vault.errors import NotAuthorised
 from kap_notes.vault.session import Session
-from tests.compile.conftest import Course12
+from tests.compile.conftest import PROCESS_TEXT, Course12
 from tests.conftest import PASSPHRASES
 
 
@@ -35,18 +38,33 @@ def test_same_notes_give_byte_identical_notebooks(recorded: Course12) -> None:
 
 
 def test_identical_after_reopening_the_vault_and_by_another_reader(recorded: Course12) -> None:
-    by_sam = compile_patient(recorded.sam, recorded.patient_id, include_process=True)
+    by_sam = compile_patient(recorded.sam, recorded.patient_id)
     tess_again = recorded.clinic.unlock("tess")  # a fresh Vault.open and unlock
     lifecycle.add_addendum(
         tess_again, recorded.note_ids[5], "Synthetic addendum two", passphrase=PASSPHRASES["tess"]
     )
-    by_tess = compile_patient(tess_again, recorded.patient_id, include_process=True)
+    by_tess = compile_patient(tess_again, recorded.patient_id)
     sam_again = recorded.clinic.unlock("sam")
-    again = compile_patient(sam_again, recorded.patient_id, include_process=True)
+    again = compile_patient(sam_again, recorded.patient_id)  # sam's own, rebuilt for the addendum
     assert by_tess.changed
-    assert not again.changed
-    assert again.notebook_json == by_tess.notebook_json
+    assert again.changed
+    assert again.record_id == by_sam.record_id != by_tess.record_id  # each reader keeps their own
+    assert again.notebook_json == by_tess.notebook_json  # same notes, same bytes, any reader
     assert by_sam.notebook_json != by_tess.notebook_json
+    reopened = compile_patient(recorded.clinic.unlock("sam"), recorded.patient_id)
+    assert not reopened.changed
+    assert reopened.notebook_json == again.notebook_json
+
+    # The edition with process notes is the treating therapist's alone, stable across unlocks.
+    with_process = compile_patient(tess_again, recorded.patient_id, include_process=True)
+    assert PROCESS_TEXT in with_process.notebook_json
+    assert PROCESS_TEXT not in by_tess.notebook_json
+    tess_third = recorded.clinic.unlock("tess")
+    with_process_again = compile_patient(tess_third, recorded.patient_id, include_process=True)
+    assert not with_process_again.changed
+    assert with_process_again.notebook_json == with_process.notebook_json
+    with pytest.raises(NotAuthorised):
+        compile_patient(sam_again, recorded.patient_id, include_process=True)
 
 
 def test_recompiling_unchanged_notes_writes_nothing(recorded: Course12) -> None:
@@ -76,6 +94,11 @@ def test_a_note_change_rebuilds_the_notebook(recorded: Course12) -> None:
     after_draft = compile_patient(recorded.sam, recorded.patient_id)
     assert after_draft.changed
     assert draft.ref.note_id in after_draft.notebook_json
+    assert read_compiled(recorded.sam, recorded.patient_id) == after_draft.notebook_json
+    # notebooks are kept per reader: tess has none until she compiles, then the same bytes
+    assert read_compiled(recorded.tess, recorded.patient_id) is None
+    by_tess = compile_patient(recorded.tess, recorded.patient_id)
+    assert by_tess.record_id != after_draft.record_id
     assert read_compiled(recorded.tess, recorded.patient_id) == after_draft.notebook_json
 
 
