@@ -61,7 +61,7 @@ async def test_unlock_save_sign_lock(jp_fetch: Fetch) -> None:
     assert "locked" in error["error"]
     code, error = await failure(jp_fetch, "unlock", {"user": "tess", "passphrase": "nope"})
     assert code == 403
-    assert "wrong passphrase" in error["error"]
+    assert "wrong user name or passphrase" in error["error"]
     status = await call(jp_fetch, "unlock", {"user": "tess", "passphrase": PASSPHRASES["tess"]})
     assert (status["unlocked"], status["user"]) == (True, "tess")
     course = synthetic_course(11, start=dt.date(2026, 7, 6))
