@@ -10,8 +10,9 @@ opened. A library refusal alone is not enough; the keys must not be there.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,10 +60,18 @@ def append_signed(
     record: str | None = None,
     version: int | None = None,
     blob_sha256: str | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> AuditRow:
     """Append an audit entry signed with ``signer`` (the attacker's own key), bypassing every
-    check a Session might make: the attacker runs their own code against the store."""
-    event = audit.AuditEvent(actor, action, patient, record, version, blob_sha256)
+    check a Session might make: the attacker runs their own code against the store.
+
+    ``data`` (the signed policy facts of an act) is passed when the entry format has it, so a
+    forged entry is as well-formed as a real one and is refused for its authority alone.
+    """
+    extra: dict[str, Any] = {}
+    if data is not None and "data" in {f.name for f in dataclasses.fields(audit.AuditEvent)}:
+        extra["data"] = dict(data)
+    event = audit.AuditEvent(actor, action, patient, record, version, blob_sha256, **extra)
     with store.transaction():
         return store.append_audit(event.builder(signer.signing.sign))
 
@@ -95,7 +104,17 @@ def forge_user(store: Store, location: str, vault_id: str, name: str, role: str)
             (uid, name, role, pair.box_public, pair.signing_public, wrap, None, True),
         )
     fingerprint = audit.key_fingerprint(pair.box_public, pair.signing_public)
-    entry = append_signed(store, pair, uid, "user_add", record=uid, blob_sha256=fingerprint)
+    facts = {
+        "name": name,
+        "role": role,
+        "box": pair.box_public.hex(),
+        "signing": pair.signing_public.hex(),
+        "key_wrap": wrap,
+        "recovery_wrap": None,
+    }
+    entry = append_signed(
+        store, pair, uid, "user_add", record=uid, blob_sha256=fingerprint, data=facts
+    )
     return Forged(uid, name, pair, passphrase, entry)
 
 
@@ -119,17 +138,18 @@ def raw_keys(location: str, vault_id: str, pair: KeyPair) -> dict[tuple[str, int
 def decryptable(
     location: str, vault_id: str, pair: KeyPair, record_ids: Iterable[str] | None = None
 ) -> dict[tuple[str, int], Any]:
-    """(record id, version) → content of every stored record version (of ``record_ids``, or of
-    the whole vault) that ``pair`` decrypts with the keys it opens from the stored wraps.
+    """(record id, version) as sealed in each blob's header → content, for every stored record
+    version (of ``record_ids``, or of the whole vault) that ``pair`` decrypts with the keys it
+    opens from the stored wraps.
 
     Each blob is opened under the patient (or process-note space) its own header names, so a
     record moved to another row or space is still judged by the key that sealed it.
     """
     found = raw_keys(location, vault_id, pair)
-    rows = query(location, "SELECT record_id, version, blob FROM record_versions")
+    rows = query(location, "SELECT record_id, blob FROM record_versions")
     wanted = None if record_ids is None else set(record_ids)
     out: dict[tuple[str, int], Any] = {}
-    for record_id, version, blob in rows:
+    for record_id, blob in rows:
         if wanted is not None and str(record_id) not in wanted:
             continue
         try:
@@ -145,7 +165,7 @@ def decryptable(
             )
         except OpenError:
             continue
-        out[(str(record_id), int(version))] = content
+        out[(header.record, header.version)] = content
     return out
 
 

@@ -182,7 +182,9 @@ def test_inserted_pending_grant_row_is_never_fulfilled(scene: Scene) -> None:
 def test_self_signed_grant_request_waits_for_approval(scene: Scene) -> None:
     # When theo asks for access with his own signed entry and the row that goes with it
     theo_id = scene.uid("theo")
-    entry = scene.theo_signs("grant_request", patient=scene.patient, record=theo_id)
+    entry = scene.theo_signs(
+        "grant_request", patient=scene.patient, record=theo_id, data={"user": theo_id}
+    )
     query(
         scene.location,
         "INSERT INTO pending_grants (patient_id, user_id) VALUES (?, ?)",
