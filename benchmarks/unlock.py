@@ -77,7 +77,7 @@ def new_checks(vault: Vault, key_pair: crypto.KeyPair, user_id: str) -> None:
     """What replaced release 1's check at unlock: the policy from the user's checkpoint (or
     from the genesis entry), then record heads against it."""
     with vault.store.snapshot():
-        policy = trust.load(vault.store, vault.vault_id, key_pair, user_id)
+        policy, _ = trust.load(vault.store, vault.vault_id, key_pair, user_id)
         assert not trust.head_problems(vault.store, policy)
 
 

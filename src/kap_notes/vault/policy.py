@@ -40,7 +40,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from kap_notes.vault import crypto
@@ -104,7 +104,7 @@ class PatientFact:
     requests: dict[str, str] = field(default_factory=dict)  # user -> requested by
 
 
-@dataclass
+@dataclass(slots=True)
 class RecordFact:
     """A record's author and the digest of every version, in order."""
 
@@ -208,19 +208,33 @@ class Policy:
 
     # ------------------------------------------------------------------------ serialisation
     def to_bytes(self) -> bytes:
-        return crypto.canonical_json(asdict(self))
+        """Compact JSON (records as ``[patient, author, digests]``) for a private checkpoint."""
+        raw: dict[str, Any] = {
+            k: getattr(self, k) for k in self.__dataclass_fields__ if k not in _NESTED
+        }
+        raw["users"] = {k: vars(v) for k, v in self.users.items()}
+        raw["patients"] = {k: vars(v) for k, v in self.patients.items()}
+        raw["records"] = {k: [r.patient, r.author, r.digests] for k, r in self.records.items()}
+        return json.dumps(raw, separators=(",", ":")).encode("utf-8")
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Policy:
+        """Inverse of :meth:`to_bytes` (also reads records written as objects)."""
         raw = json.loads(data)
-        policy = cls(**{k: v for k, v in raw.items() if k not in ("users", "patients", "records")})
+        policy = cls(**{k: v for k, v in raw.items() if k not in _NESTED})
         policy.users = {k: UserFact(**v) for k, v in raw["users"].items()}
         policy.patients = {}
         for pid, p in raw["patients"].items():
             p["commits"] = {int(e): c for e, c in p["commits"].items()}
             policy.patients[pid] = PatientFact(**p)
-        policy.records = {k: RecordFact(**v) for k, v in raw["records"].items()}
+        policy.records = {
+            k: RecordFact(*v) if isinstance(v, list) else RecordFact(**v)
+            for k, v in raw["records"].items()
+        }
         return policy
+
+
+_NESTED = ("users", "patients", "records")
 
 
 def _fields(row: AuditRow) -> dict[str, Any]:

@@ -178,7 +178,7 @@ class Session:
         """Bring the verified policy up to date with entries others wrote since."""
         try:
             if self._stale:
-                self.policy = self.vault.load_policy(self.key_pair, self.user_id)
+                self.policy, _ = self.vault.load_policy(self.key_pair, self.user_id)
                 self._stale = False
             else:
                 trust.sync(self.store, self.policy)

@@ -93,16 +93,22 @@ def _check_snapshot(vault_id: str, earlier: list[AuditRow], snap: AuditRow) -> P
     return policy
 
 
-def load(store: Store, vault_id: str, key_pair: KeyPair, user_id: str) -> Policy:
-    """The policy as of the newest entry: from this user's checkpoint if it still links."""
+#: Rewrite a user's checkpoint once this many newer entries had to be replayed at unlock.
+CHECKPOINT_EVERY = 500
+
+
+def load(store: Store, vault_id: str, key_pair: KeyPair, user_id: str) -> tuple[Policy, bool]:
+    """The policy as of the newest entry, from this user's checkpoint if it still links; and
+    whether the checkpoint is worth rewriting (missing, or many entries behind)."""
     cached = read_cache(store, vault_id, key_pair, user_id)
     if cached is not None:
         rows = iter(store.audit_rows(after=cached.seq - 1))
         anchor = next(rows, None)
         if anchor is not None and anchor.seq == cached.seq and anchor.hash.hex() == cached.head:
+            start = cached.seq
             cached.replay(rows)
-            return cached
-    return from_genesis(store, vault_id)
+            return cached, cached.seq - start > CHECKPOINT_EVERY
+    return from_genesis(store, vault_id), True
 
 
 def sync(store: Store, policy: Policy) -> None:

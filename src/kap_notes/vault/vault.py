@@ -233,8 +233,9 @@ class Vault:
         self.failed_attempts = attempts.record_success(self.store, user.user_id)
         return key_pair
 
-    def load_policy(self, key_pair: KeyPair, user_id: str) -> Policy:
-        """The verified policy for this user (raises :class:`IntegrityError` naming the entry)."""
+    def load_policy(self, key_pair: KeyPair, user_id: str) -> tuple[Policy, bool]:
+        """The verified policy for this user, and whether their checkpoint should be rewritten
+        (raises :class:`IntegrityError` naming the first unauthorised entry)."""
         try:
             return trust.load(self.store, self.vault_id, key_pair, user_id)
         except Unauthorised as exc:
@@ -242,7 +243,7 @@ class Vault:
 
     def _start_session(self, user: UserRow, key_pair: KeyPair) -> Session:
         with self.store.snapshot():
-            policy = self.load_policy(key_pair, user.user_id)
+            policy, stale_checkpoint = self.load_policy(key_pair, user.user_id)
             problems = trust.head_problems(self.store, policy)
         fact = policy.users.get(user.user_id)
         if fact is None or not fact.active:
@@ -257,7 +258,8 @@ class Vault:
         session = Session(self, confirmed, key_pair, policy)
         with session.writing():
             session.audit("unlock")
-            trust.write_cache(self.store, session.policy, key_pair, user.user_id)
+            if stale_checkpoint:
+                trust.write_cache(self.store, session.policy, key_pair, user.user_id)
         access.after_unlock(session)
         return session
 
