@@ -11,7 +11,7 @@ from kap_notes.agent.confirm import CONFIRM_SECONDS, MAX_ATTEMPTS, Confirmations
 from kap_notes.forms import ClinicSettings
 from kap_notes.service import operations
 from kap_notes.vault.crypto import MINIMUM_KDF, KdfParams
-from kap_notes.vault.errors import VaultLocked, WrongPassphrase
+from kap_notes.vault.errors import VaultError, VaultLocked, WrongPassphrase
 from kap_notes.vault.session import Session
 from kap_notes.vault.vault import Vault
 
@@ -39,6 +39,9 @@ class KeyHolder:
         #: Kernel requests to sign, co-sign, return or addend, waiting for JupyterLab's dialog.
         self.confirmations = Confirmations()
         self.confirm_seconds = CONFIRM_SECONDS
+        #: Told once after unlock (JupyterLab shows them): wrong passphrases, break-glass use.
+        self._notices: list[str] = []
+        self._failed_attempts = 0
 
     # ------------------------------------------------------------------------- state
     def unlock(self, user: str, passphrase: str) -> dict[str, Any]:
@@ -55,10 +58,13 @@ class KeyHolder:
         except BaseException:
             vault.close()
             raise
+        notices = _notices_of(session)
         with self._mutex:
             if self._session is not None:
                 self._session.lock()
             self._session = session
+            self._notices = notices
+            self._failed_attempts = vault.failed_attempts
             self._last_used = self._clock()
         return self.status()
 
@@ -70,6 +76,7 @@ class KeyHolder:
                 self._session.lock()
                 self._session.vault.close()
             self._session = None
+            self._notices, self._failed_attempts = [], 0
         return self.status()
 
     def touch(self) -> dict[str, Any]:
@@ -104,6 +111,8 @@ class KeyHolder:
                 "role": session.role.value if session else None,
                 "auto_lock_minutes": self.auto_lock_minutes,
                 "seconds_to_lock": None if remaining is None else int(remaining),
+                "notices": list(self._notices) if session else [],
+                "failed_attempts": self._failed_attempts if session else 0,
             }
 
     def session(self) -> Session:
@@ -180,3 +189,15 @@ class KeyHolder:
             confirmation_id, user_id, "cancelled in JupyterLab: nothing was signed"
         )
         return self.pending()
+
+
+def _notices_of(session: Session) -> list[str]:
+    """The unlock notices with patients named by chart code (the raw ones if that fails)."""
+    try:
+        return operations.unlock_notices(session)
+    except VaultError:
+        fallback = list(session.notices)
+        failed = session.vault.failed_attempts
+        if failed:
+            fallback.insert(0, f"{failed} wrong passphrase(s) since your last unlock")
+        return fallback

@@ -17,6 +17,7 @@ from kap_notes.model.patient import InvalidInput
 from kap_notes.service import chart, lifecycle, patients, review
 from kap_notes.service.assess import context_for
 from kap_notes.service.notes import get_note, list_notes
+from kap_notes.vault import access
 from kap_notes.vault.errors import VaultError
 from kap_notes.vault.session import Session
 
@@ -183,6 +184,111 @@ def _whoami(session: Session) -> dict[str, str]:
     return {"user_id": session.user_id, "name": session.user_row.name, "role": session.role.value}
 
 
+# ----------------------------------------------------------------- access requests (issue 9)
+def _patient_labels(session: Session, patient_ids: set[str]) -> dict[str, tuple[str, str]]:
+    """Patient id → (chart code, name) for the patients this user can open (one audited read,
+    none when ``patient_ids`` is empty)."""
+    if not patient_ids:
+        return {}
+    return {
+        r.record_id: (str(r.content.get("chart_code") or ""), str(r.content.get("name") or ""))
+        for r in session.list_patients()
+        if r.record_id in patient_ids
+    }
+
+
+def _access_requests(session: Session, names: bool = True) -> dict[str, Any]:
+    """What waits for this user: access requests to their patients (who asked, for whom) and
+    supervisors an admin proposed. ``names=False`` leaves the patients' chart codes and names
+    out (no decryption, no audited read: for a badge that only counts)."""
+    pending = access.pending_requests(session)
+    labels = _patient_labels(session, {r.patient_id for r in pending}) if names else {}
+    requests = []
+    for r in pending:
+        chart_code, patient_name = labels.get(r.patient_id, ("", ""))
+        requests.append(
+            {
+                "patient_id": r.patient_id,
+                "chart_code": chart_code,
+                "patient_name": patient_name,
+                "user": r.user_name,
+                "requested_by": r.requested_by,
+            }
+        )
+    return {"requests": requests, "proposed_supervisors": access.proposed_supervisors(session)}
+
+
+def _answer(session: Session, patient_id: str, user: str, state: str) -> dict[str, Any]:
+    chart_code, _ = _patient_labels(session, {patient_id}).get(patient_id, ("", ""))
+    return {"patient_id": patient_id, "chart_code": chart_code, "user": user, "state": state}
+
+
+def _require_text(op: str, **values: object) -> None:
+    problems = [
+        f"{op}: {name} is required (text)"
+        for name, value in values.items()
+        if not isinstance(value, str) or not value.strip()
+    ]
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _approve_access(session: Session, patient_id: str, user: str) -> dict[str, Any]:
+    """The treating therapist gives ``user`` access (every key epoch wrapped to them)."""
+    _require_text("approve_access", patient_id=patient_id, user=user)
+    access.approve_grant(session, patient_id, user)
+    return _answer(session, patient_id, user, "granted")
+
+
+def _deny_access(session: Session, patient_id: str, user: str) -> dict[str, Any]:
+    """The treating therapist declines a request (audited; nothing is wrapped)."""
+    _require_text("deny_access", patient_id=patient_id, user=user)
+    access.deny_grant(session, patient_id, user)
+    return _answer(session, patient_id, user, "denied")
+
+
+def _accept_supervisor(session: Session, supervisor: str) -> dict[str, Any]:
+    """The therapist accepts the supervisor an admin proposed; returns how many patients the
+    supervisor now reads."""
+    _require_text("accept_supervisor", supervisor=supervisor)
+    shared = access.accept_supervisor(session, supervisor)
+    return {"supervisor": supervisor, "patients": shared}
+
+
+def _request_access(session: Session, patient_id: str, user: str) -> dict[str, Any]:
+    """Ask the patient's treating therapist to give ``user`` access; nothing is wrapped until
+    they approve. Returns ``state: "pending"``."""
+    _require_text("request_access", patient_id=patient_id, user=user)
+    state = access.request_grant(session, patient_id, user)
+    return {"patient_id": patient_id, "user": user, "state": state}
+
+
+def unlock_notices(session: Session) -> list[str]:
+    """What the user is told once after unlocking: wrong passphrases since their last unlock and
+    break-glass use on their patients, each patient named by chart code and name."""
+    notices: list[str] = []
+    failed = session.vault.failed_attempts
+    if failed:
+        plural = "passphrase" if failed == 1 else "passphrases"
+        notices.append(
+            f"{failed} wrong {plural} for {session.user_row.name} since your last unlock. "
+            "If that was not you, tell your clinic's admin."
+        )
+    mentioned = {
+        pid
+        for pid in session.policy.owned_patients(session.user_id)
+        if any(f"patient {pid}" in n for n in session.notices)
+    }
+    labels = _patient_labels(session, mentioned)
+    for notice in session.notices:
+        text = notice
+        for pid, (chart_code, name) in labels.items():
+            shown = f"{chart_code} ({name})" if name else chart_code
+            text = text.replace(f"patient {pid}", f"patient {shown}")
+        notices.append(text)
+    return notices
+
+
 OPERATIONS: dict[str, Operation] = {
     "whoami": _whoami,
     "clinic_settings": _clinic_settings,
@@ -202,6 +308,11 @@ OPERATIONS: dict[str, Operation] = {
     "patient_frames": _patient_frames,
     "render_section": _render_section,
     "render_overview_section": _render_overview_section,
+    "access_requests": _access_requests,
+    "approve_access": _approve_access,
+    "deny_access": _deny_access,
+    "accept_supervisor": _accept_supervisor,
+    "request_access": _request_access,
 }
 
 
