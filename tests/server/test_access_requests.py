@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from kap_notes.agent.keyholder import KeyHolder
 from kap_notes.model.people import Role
 from kap_notes.service.patients import register_patient
 from kap_notes.vault import access
+from kap_notes.vault.crypto import FAST_KDF
 from tests.conftest import PASSPHRASES, Clinic, synthetic_patient
 
 Fetch = Any
@@ -210,3 +212,33 @@ async def test_unlock_tells_tess_about_break_glass_and_wrong_passphrases(
     assert (await call(jp_fetch, "status"))["notices"] == status["notices"]
     locked = await call(jp_fetch, "lock", {})
     assert (locked["notices"], locked["failed_attempts"]) == ([], 0)
+
+
+async def test_the_badge_counts_what_waits_without_deferring_auto_lock(
+    jp_fetch: Fetch, clinic: Clinic, patient: str
+) -> None:
+    # Given theo asked for access and ada proposed a second supervisor for tess
+    access.request_grant(clinic.unlock("theo"), patient, "theo")
+    access.add_user(clinic.admin, "sue", Role.SUPERVISOR, "sue synthetic passphrase")
+    access.assign_supervisor(clinic.admin, "sue", "tess")
+    # Then the badge route counts nothing while locked, and both once tess unlocks
+    assert await call(jp_fetch, "waiting") == {"requests": 0, "proposed_supervisors": 0}
+    await unlock(jp_fetch, "tess")
+    assert await call(jp_fetch, "waiting") == {"requests": 1, "proposed_supervisors": 1}
+    await unlock(jp_fetch, "theo")
+    assert await call(jp_fetch, "waiting") == {"requests": 0, "proposed_supervisors": 0}
+
+
+def test_polling_the_badge_is_not_activity(clinic: Clinic) -> None:
+    now = [1000.0]
+    holder = KeyHolder(
+        str(clinic.path), auto_lock_minutes=15, kdf_floor=FAST_KDF, clock=lambda: now[0]
+    )
+    holder.unlock("tess", PASSPHRASES["tess"])
+    now[0] += 600
+    holder.waiting()
+    assert holder.status()["seconds_to_lock"] == 300
+    now[0] += 301
+    assert holder.waiting() == {"requests": 0, "proposed_supervisors": 0}
+    holder.check_idle()
+    assert holder.status()["unlocked"] is False

@@ -124,6 +124,16 @@ class KeyHolder:
             self._last_used = self._clock()
             return self._session
 
+    def waiting(self) -> dict[str, int]:
+        """How many access requests and supervisor proposals wait for the unlocked user (counts
+        only, nothing decrypted; zero while locked). Polling this is not activity."""
+        with self._mutex:
+            session = self._session
+            if session is None:
+                return {"requests": 0, "proposed_supervisors": 0}
+            found = operations.run(session, "access_requests", {"names": False})
+        return {k: len(found[k]) for k in ("requests", "proposed_supervisors")}
+
     # -------------------------------------------------------------------- operations
     def with_session(self, work: Callable[[Session], Any]) -> Any:
         """Run ``work(session)`` as the unlocked user (serialised with every other use)."""

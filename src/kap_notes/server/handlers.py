@@ -152,6 +152,16 @@ class OperationHandler(KapHandler):
         await self.respond(self.keyholder.run, name, self.body())
 
 
+class WaitingHandler(KapHandler):
+    """``GET /kap-notes/api/waiting``: how many access requests and supervisor proposals wait for
+    the unlocked user (JupyterLab's badge polls this; not activity: never defers auto-lock)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.respond(self.keyholder.waiting)
+
+
 class ConfirmationsHandler(KapHandler):
     """``GET /kap-notes/api/confirmations``: kernel requests waiting for the user's passphrase."""
 
@@ -188,6 +198,7 @@ def setup_handlers(web_app: tornado.web.Application, keyholder: KeyHolder) -> No
         (url_path_join(base, "touch"), TouchHandler),
         (url_path_join(base, "settings"), SettingsHandler),
         (url_path_join(base, "ops", r"([a-z_]+)"), OperationHandler),
+        (url_path_join(base, "waiting"), WaitingHandler),
         (url_path_join(base, "confirmations"), ConfirmationsHandler),
         (url_path_join(base, "confirmations", r"([A-Za-z0-9_-]+)"), ConfirmationHandler),
     ]
