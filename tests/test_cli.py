@@ -214,6 +214,36 @@ def test_access_commands(cli: Cli, tmp_path: Path) -> None:
     cli("patient", "list", user="tess", passphrase="tess passphrase 2")
 
 
+def test_requested_access_waits_for_the_treating_therapist(cli: Cli, tmp_path: Path) -> None:
+    ada = {"user": "ada", "passphrase": "ada passphrase 1"}
+    tess = {"user": "tess", "passphrase": "tess passphrase 1"}
+    cli("user", "add", "theo", "--role", "therapist", new_passphrase="theo passphrase 1", **ada)
+    theo = {"user": "theo", "passphrase": "theo passphrase 1"}
+    file = tmp_path / "p.json"
+    file.write_text(json.dumps({"name": "Synthetic Request", "date_of_birth": "1990-01-01"}))
+    patient = cli("patient", "add", "--json", str(file), **tess).stdout.strip()
+
+    asked = json.loads(cli("--json", "grant", patient, "theo", **ada).stdout)
+    assert asked["state"] == "pending"
+    cli("patient", "show", patient, ok=False, **theo)  # tess's unlocks fulfil nothing
+    cli("patient", "list", **tess)
+    cli("patient", "show", patient, ok=False, **theo)
+    waiting = json.loads(cli("--json", "requests", **tess).stdout)["requests"]
+    assert waiting == [{"patient": patient, "user": "theo", "requested_by": "ada"}]
+    assert f"kap-notes approve {patient} theo" in cli("requests", **tess).stdout
+    assert "treating therapist" in cli("approve", patient, "theo", ok=False, **ada).stderr
+
+    cli("approve", patient, "theo", **tess)
+
+    assert "Synthetic Request" in cli("patient", "show", patient, **theo).stdout
+    assert json.loads(cli("--json", "requests", **tess).stdout)["requests"] == []
+    assert json.loads(cli("--json", "grant", patient, "ada", **ada).stdout)["state"] == "pending"
+    cli("deny", patient, "ada", **tess)
+    cli("patient", "show", patient, ok=False, **ada)
+    assert "nothing waits for you" in cli("requests", **tess).stdout
+    assert json.loads(cli("--json", "audit", "verify").stdout)["ok"]
+
+
 def test_demo_creates_a_clinic_that_verifies(tmp_path: Path) -> None:
     run = Cli(tmp_path / "demo" / "vault")
     out = json.loads(run("--json", "demo", str(tmp_path / "demo")).stdout)

@@ -23,7 +23,11 @@ def cli(tmp_path: Path) -> Cli:
     run("init", "--admin", "ada", "--fast-kdf", new_passphrase="ada passphrase 1")
     run("user", "add", "tess", "--role", "therapist", new_passphrase="tess passphrase 1", **ada)
     run("user", "add", "sam", "--role", "supervisor", new_passphrase="sam passphrase 1", **ada)
-    run("user", "supervise", "sam", "tess", **ada)
+    run("user", "supervise", "sam", "tess", **ada)  # a proposal: tess accepts it
+    waiting = json.loads(run("--json", "requests", **TESS).stdout)
+    assert waiting["proposed_supervisors"] == ["sam"]
+    run("accept-supervisor", "sam", **TESS)
+    assert json.loads(run("--json", "requests", **TESS).stdout)["proposed_supervisors"] == []
     return run
 
 
