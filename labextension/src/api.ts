@@ -9,6 +9,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import { IConfirmation, parseConfirmations } from './confirmation';
+import { IAccessRequests, IWaiting, parseAccessRequests, parseWaiting } from './requests';
 import { IClinicSettings, IVaultStatus, parseStatus } from './status';
 
 export type { IClinicSettings, IVaultStatus } from './status';
@@ -68,6 +69,47 @@ export class KapClient {
   /** Say no: the waiting kernel is told "cancelled". */
   async cancelConfirmation(id: string): Promise<void> {
     await this._request(`confirmations/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  /** How many access requests and supervisor proposals wait (polling is not activity). */
+  async waiting(): Promise<IWaiting> {
+    const waiting = parseWaiting(await this._request('waiting', { method: 'GET' }));
+    if (waiting === null) {
+      throw new KapApiError('The kap-notes server sent an unexpected answer to waiting.', 500);
+    }
+    return waiting;
+  }
+
+  /** Requests to the user's patients (who asked, for whom) and proposed supervisors. */
+  async accessRequests(): Promise<IAccessRequests> {
+    const found = parseAccessRequests(await this.operation('access_requests', {}));
+    if (found === null) {
+      throw new KapApiError(
+        'The kap-notes server sent an unexpected answer to access_requests.',
+        500
+      );
+    }
+    return found;
+  }
+
+  /** The treating therapist gives `user` access (403 for anyone else). */
+  async approveAccess(patientId: string, user: string): Promise<void> {
+    await this.operation('approve_access', { patient_id: patientId, user });
+  }
+
+  /** The treating therapist declines a request. */
+  async denyAccess(patientId: string, user: string): Promise<void> {
+    await this.operation('deny_access', { patient_id: patientId, user });
+  }
+
+  /** The therapist accepts the supervisor an admin proposed. */
+  async acceptSupervisor(supervisor: string): Promise<void> {
+    await this.operation('accept_supervisor', { supervisor });
+  }
+
+  /** Run one service operation (`POST ops/<name>`) as the unlocked user. */
+  operation(name: string, args: object): Promise<unknown> {
+    return this._request(`ops/${encodeURIComponent(name)}`, post(args));
   }
 
   private async _status(endpoint: string, init: RequestInit): Promise<IVaultStatus> {

@@ -4,13 +4,25 @@
  * and the clinic settings pushed to the server.
  */
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, Notification, showErrorMessage } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  Notification,
+  showErrorMessage
+} from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
+import {
+  AccessRequestsPanel,
+  createAccessPanel,
+  notifyWhenWaiting,
+  WaitingBadge,
+  WaitingWatcher
+} from './access';
 import { KapClient } from './api';
 import { ConfirmationWatcher } from './confirm';
 import {
@@ -23,6 +35,7 @@ import {
 } from './forms';
 import { kapIcon } from './icons';
 import { FormLauncher } from './launch';
+import { requestsCommandLabel } from './requests';
 import { settingsPayload } from './settings';
 import { VaultStatusItem } from './statusbar';
 import { ensureUnlocked, unlockVault } from './unlock';
@@ -37,6 +50,7 @@ export namespace CommandIDs {
   export const openForm = 'kap-notes:open-form';
   export const openProgress = 'kap-notes:open-progress';
   export const openReview = 'kap-notes:open-review';
+  export const accessRequests = 'kap-notes:access-requests';
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -80,6 +94,11 @@ function activate(
   // Signing, addenda, co-signing and returning from a kernel are confirmed here, with the
   // passphrase sent to the server directly (it never enters a kernel).
   new ConfirmationWatcher(model);
+  // Access requests and proposed supervisors: nothing is granted until the therapist answers.
+  const waiting = new WaitingWatcher(model);
+  waiting.changed.connect(() => commands.notifyCommandChanged(CommandIDs.accessRequests));
+  notifyWhenWaiting(waiting, () => void commands.execute(CommandIDs.accessRequests));
+  let accessPanel: MainAreaWidget<AccessRequestsPanel> | null = null;
 
   const open = async (item: ILaunchable): Promise<void> => {
     try {
@@ -143,6 +162,22 @@ function activate(
     execute: () => open(REVIEW_QUEUE)
   });
 
+  commands.addCommand(CommandIDs.accessRequests, {
+    label: () => requestsCommandLabel(waiting.count),
+    caption: 'Approve or deny requests for access to your patients; accept proposed supervisors',
+    execute: async () => {
+      if (!(await ensureUnlocked(model))) {
+        return;
+      }
+      if (accessPanel === null || accessPanel.isDisposed) {
+        accessPanel = createAccessPanel(model, () => void waiting.refresh());
+        app.shell.add(accessPanel, 'main');
+      }
+      app.shell.activateById(accessPanel.id);
+      await accessPanel.content.refresh();
+    }
+  });
+
   if (launcher) {
     let rank = 0;
     for (const form of SESSION_FORMS) {
@@ -175,6 +210,7 @@ function activate(
     }
     palette.addItem({ command: CommandIDs.openProgress, category: CATEGORY });
     palette.addItem({ command: CommandIDs.openReview, category: CATEGORY });
+    palette.addItem({ command: CommandIDs.accessRequests, category: CATEGORY });
   }
 
   if (statusBar) {
@@ -185,6 +221,13 @@ function activate(
       item,
       align: 'left',
       rank: 50
+    });
+    statusBar.registerStatusItem('kap-notes:waiting', {
+      item: new WaitingBadge(waiting, () => void commands.execute(CommandIDs.accessRequests)),
+      align: 'left',
+      rank: 51,
+      isActive: () => waiting.count > 0,
+      activeStateChanged: waiting.activeChanged
     });
   }
 

@@ -10,6 +10,10 @@ export interface IVaultStatus {
   role: string | null;
   auto_lock_minutes: number;
   seconds_to_lock: number | null;
+  /** Told once after unlock: wrong passphrases, break-glass use on the user's patients. */
+  notices?: string[];
+  /** Wrong passphrases for this user since their last unlock. */
+  failed_attempts?: number;
 }
 
 /** `POST /kap-notes/api/settings` body. */
@@ -47,7 +51,42 @@ export function parseStatus(data: unknown): IVaultStatus | null {
   ) {
     return null;
   }
-  return { unlocked, user, role, auto_lock_minutes, seconds_to_lock };
+  const status: IVaultStatus = { unlocked, user, role, auto_lock_minutes, seconds_to_lock };
+  const { notices, failed_attempts } = data;
+  if (notices !== undefined) {
+    if (!Array.isArray(notices) || !notices.every(n => typeof n === 'string')) {
+      return null;
+    }
+    status.notices = [...notices];
+  }
+  if (failed_attempts !== undefined) {
+    if (typeof failed_attempts !== 'number' || !Number.isInteger(failed_attempts)) {
+      return null;
+    }
+    status.failed_attempts = failed_attempts;
+  }
+  return status;
+}
+
+/** What to tell the user once after an unlock (empty when nothing happened). */
+export function unlockNotices(status: IVaultStatus): string[] {
+  if (!status.unlocked) {
+    return [];
+  }
+  const notices = [...(status.notices ?? [])];
+  const failed = status.failed_attempts ?? 0;
+  if (failed > 0 && !notices.some(n => n.includes('wrong passphrase'))) {
+    const what = failed === 1 ? 'wrong passphrase' : 'wrong passphrases';
+    notices.unshift(`${failed} ${what} since your last unlock.`);
+  }
+  return notices;
+}
+
+/** The title of the dialog that shows the unlock notices. */
+export function noticesTitle(notices: string[]): string {
+  return notices.some(n => n.includes('break-glass'))
+    ? 'Emergency access to your patients'
+    : 'Since your last unlock';
 }
 
 /** Whole minutes until auto-lock, rounded up ("locks in 1 min" for the last minute). */

@@ -5,6 +5,7 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
+import { showUnlockNotices } from './access';
 import { KapApiError } from './api';
 import { VaultModel } from './vault';
 
@@ -99,7 +100,9 @@ export async function unlockVault(model: VaultModel, initialUser = ''): Promise<
       continue;
     }
     try {
-      await model.unlock(user, result.value.passphrase);
+      const status = await model.unlock(user, result.value.passphrase);
+      // Break-glass use on the user's patients, wrong passphrases since the last unlock: told once.
+      void showUnlockNotices(status);
       return true;
     } catch (reason) {
       error = reason instanceof KapApiError ? reason.message : String(reason);

@@ -6,6 +6,8 @@ import {
   IVaultStatus,
   lockedBehindUsersBack,
   minutesToLock,
+  noticesTitle,
+  unlockNotices,
   parseStatus,
   statusText,
   statusTitle
@@ -82,5 +84,46 @@ describe('lockedBehindUsersBack', () => {
     assert.equal(lockedBehindUsersBack(null, locked, false), false);
     assert.equal(lockedBehindUsersBack(locked, locked, false), false);
     assert.equal(lockedBehindUsersBack(unlocked, unlocked, false), false);
+  });
+});
+
+describe('unlock notices', () => {
+  const glass =
+    'theo used break-glass access to patient KAP-7Q2M (Synthetic Person 3) ' +
+    "(until 2026-07-07T10:00 UTC); the reason is recorded with the patient's notes";
+
+  it('parses notices and failed attempts when present', () => {
+    const status = parseStatus({ ...unlocked, notices: [glass], failed_attempts: 3 });
+    assert.deepEqual(status, { ...unlocked, notices: [glass], failed_attempts: 3 });
+    assert.equal(parseStatus({ ...unlocked, notices: [1] }), null);
+    assert.equal(parseStatus({ ...unlocked, notices: 'x' }), null);
+    assert.equal(parseStatus({ ...unlocked, failed_attempts: 'many' }), null);
+  });
+
+  it('passes the server notices through, once unlocked', () => {
+    const told = '3 wrong passphrases for tess since your last unlock. If that was not you, tell';
+    assert.deepEqual(unlockNotices({ ...unlocked, notices: [told, glass], failed_attempts: 3 }), [
+      told,
+      glass
+    ]);
+    assert.deepEqual(unlockNotices({ ...locked, notices: [glass] }), []);
+    assert.deepEqual(unlockNotices(unlocked), []);
+  });
+
+  it('words failed attempts the server did not word', () => {
+    assert.deepEqual(unlockNotices({ ...unlocked, notices: [], failed_attempts: 3 }), [
+      '3 wrong passphrases since your last unlock.'
+    ]);
+    assert.deepEqual(unlockNotices({ ...unlocked, failed_attempts: 1 }), [
+      '1 wrong passphrase since your last unlock.'
+    ]);
+  });
+
+  it('titles break-glass use as emergency access', () => {
+    assert.equal(noticesTitle([glass]), 'Emergency access to your patients');
+    assert.equal(
+      noticesTitle(['1 wrong passphrase since your last unlock.']),
+      'Since your last unlock'
+    );
   });
 });
