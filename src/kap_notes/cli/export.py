@@ -42,7 +42,7 @@ def cmd_export_pdf(ctx: Context) -> int:
     session = ctx.session()
     password = _password_from(ctx.args.password_file) if ctx.args.password_file else None
     target = ctx.args.target
-    if target in session.policy.patients:
+    if target in session.readable_patients():
         result = export_record_pdf(
             session, target, passphrase=password, include_process=ctx.args.include_process
         )

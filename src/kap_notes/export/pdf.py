@@ -98,10 +98,7 @@ def export_note_pdf(
     include_process: bool = False,
 ) -> PdfExport:
     """One note (with its addenda and reviews) as a protected PDF. Audited."""
-    row = session.store.get_record(note_id)
-    if row is None:
-        raise UnknownRecord(f"no note {note_id}")
-    chart_ = chart(session, row.patient_id, include_process=True)
+    chart_ = chart(session, session.patient_of(note_id), include_process=True)
     view = next((v for v in chart_.notes if v.note.note_id == note_id), None)
     if view is None:
         raise InvalidInput([f"{note_id} is not a note"])
@@ -112,7 +109,9 @@ def export_note_pdf(
                 "(include process notes explicitly)"
             ]
         )
-    return _finish(session, note_pdf(session, chart_, note_id), row.patient_id, note_id, passphrase)
+    return _finish(
+        session, note_pdf(session, chart_, note_id), chart_.patient_id, note_id, passphrase
+    )
 
 
 def export_record_pdf(

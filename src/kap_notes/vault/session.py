@@ -422,6 +422,12 @@ class Session:
                 return record_id, version
         raise StaleVersion(f"patient {patient_id}'s key kept changing while saving; save again")
 
+    def patient_of(self, record_id: str) -> str:
+        """The patient a record is about (a process note's too, not its space)."""
+        space = self.record_space(record_id)
+        fact = self.policy.patients.get(space)
+        return fact.parent if fact is not None and fact.parent else space
+
     def _space_for_update(self, patient_id: str, record_id: str) -> str:
         """A record's later versions go where it is kept (a process note: its own space)."""
         space = self.record_space(record_id)
