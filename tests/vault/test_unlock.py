@@ -75,3 +75,31 @@ def test_locked_session_refuses_everything_and_forgets_keys(clinic: Clinic) -> N
         tess.read_patient(patient)
     with pytest.raises(VaultLocked):
         tess.put_record(patient, {"kind": "note"})
+
+
+def test_the_fast_kdf_switch_works_only_for_a_vault_created_as_a_demo(tmp_path: Path) -> None:
+    # Given a real (non-demo) vault: its floor and KDF are signed in its first entry
+    path = tmp_path / "real"
+    created = Vault.init(
+        path, admin_name="ada", admin_passphrase="ada real passphrase", kdf=MINIMUM_KDF
+    )
+    assert not created.vault.genesis().demo
+    # When a database writer lowers the stored KDF setting, and a process asks for the fast floor
+    query(str(path), "UPDATE meta SET value = '8192,1,1' WHERE key = 'kdf'")
+    vault = Vault.open(path, kdf_floor=FAST_KDF)
+    # Then the floor stays the signed one, and new wraps keep the signed cost
+    assert vault.kdf_floor.at_least(MINIMUM_KDF)
+    session = vault.unlock("ada", "ada real passphrase")
+    session.change_passphrase("ada new real passphrase")
+    [(wrap,)] = query(str(path), "SELECT key_wrap FROM users WHERE name = 'ada'")
+    assert json.loads(wrap)["kdf"]["m"] == MINIMUM_KDF.memory_kib
+    # and a wrap rewritten at the fast cost is refused before any derivation
+    weak = {**json.loads(wrap), "kdf": {"alg": "argon2id", "m": 8192, "t": 1, "p": 1}}
+    query(str(path), "UPDATE users SET key_wrap = ? WHERE name = 'ada'", (json.dumps(weak),))
+    with pytest.raises(WeakKdfParameters):
+        Vault.open(path, kdf_floor=FAST_KDF).unlock("ada", "ada new real passphrase")
+
+
+def test_a_demo_vault_says_so_in_its_signed_first_entry(clinic: Clinic) -> None:
+    assert clinic.open().genesis().demo
+    assert clinic.open(kdf_floor=FAST_KDF).kdf_floor == FAST_KDF
