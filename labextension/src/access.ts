@@ -82,8 +82,8 @@ export class AccessRequestsPanel extends Widget {
     const intro = element(
       'p',
       'kap-AccessPanel-intro',
-      'Nobody gets access to your patients unless you approve it here (or with ' +
-        '`kap-notes approve`). Every answer is signed and recorded in the audit log.'
+      'Nobody gets access to your patients unless you approve it here (or with the ' +
+        'command kap-notes approve). Every answer is signed and recorded in the audit log.'
     );
     this._status = element('p', 'kap-AccessPanel-status');
     this._status.setAttribute('role', 'status');
