@@ -27,10 +27,12 @@ import {
   waitingCount,
   waitingSummary
 } from './requests';
-import { noticesTitle, unlockNotices, IVaultStatus } from './status';
+import { needsAcknowledgement, noticesTitle, unlockNotices, IVaultStatus } from './status';
 import { VaultModel } from './vault';
 
 export const WAITING_POLL_MS = 30_000;
+/** How long the wrong-passphrase warning stays on screen (it stays in the notification list). */
+export const NOTICE_CLOSE_MS = 15_000;
 
 function message(error: unknown): string {
   return error instanceof KapApiError ? error.message : String(error);
@@ -363,10 +365,18 @@ export function createAccessPanel(
   return widget;
 }
 
-/** Show what happened since the user's last unlock (break-glass use, wrong passphrases). */
-export async function showUnlockNotices(status: IVaultStatus): Promise<void> {
-  const notices = unlockNotices(status);
+/**
+ * Show what happened since the user's last unlock. Break-glass use on the user's patients is a
+ * dialog to acknowledge; wrong passphrases alone (not typed in this dialog just now) are a
+ * warning notification, kept in JupyterLab's notification list.
+ */
+export async function showUnlockNotices(status: IVaultStatus, typedHere = 0): Promise<void> {
+  const notices = unlockNotices(status, typedHere);
   if (notices.length === 0) {
+    return;
+  }
+  if (!needsAcknowledgement(notices)) {
+    Notification.warning(notices.join(' '), { autoClose: NOTICE_CLOSE_MS });
     return;
   }
   const body = element('div', 'kap-NoticesDialog');

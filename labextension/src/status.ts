@@ -68,23 +68,41 @@ export function parseStatus(data: unknown): IVaultStatus | null {
   return status;
 }
 
-/** What to tell the user once after an unlock (empty when nothing happened). */
-export function unlockNotices(status: IVaultStatus): string[] {
+/**
+ * What to tell the user once after an unlock (empty when nothing happened). `typedHere` is how
+ * many wrong passphrases the user just typed in this unlock dialog: those are no news, so the
+ * wrong-passphrase notice is dropped when they explain every failure, and annotated otherwise.
+ */
+export function unlockNotices(status: IVaultStatus, typedHere = 0): string[] {
   if (!status.unlocked) {
     return [];
   }
-  const notices = [...(status.notices ?? [])];
   const failed = status.failed_attempts ?? 0;
-  if (failed > 0 && !notices.some(n => n.includes('wrong passphrase'))) {
+  const isFailures = (notice: string): boolean => notice.includes('wrong passphrase');
+  let notices = [...(status.notices ?? [])];
+  if (failed > 0 && !notices.some(isFailures)) {
     const what = failed === 1 ? 'wrong passphrase' : 'wrong passphrases';
     notices.unshift(`${failed} ${what} since your last unlock.`);
+  }
+  if (typedHere > 0) {
+    notices =
+      failed <= typedHere
+        ? notices.filter(n => !isFailures(n))
+        : notices.map(n =>
+            isFailures(n) ? `${n} (${typedHere} of them typed here just now.)` : n
+          );
   }
   return notices;
 }
 
+/** True when the notices need a dialog to acknowledge (someone used break-glass access). */
+export function needsAcknowledgement(notices: string[]): boolean {
+  return notices.some(n => n.includes('break-glass'));
+}
+
 /** The title of the dialog that shows the unlock notices. */
 export function noticesTitle(notices: string[]): string {
-  return notices.some(n => n.includes('break-glass'))
+  return needsAcknowledgement(notices)
     ? 'Emergency access to your patients'
     : 'Since your last unlock';
 }

@@ -84,6 +84,8 @@ function field(
 export async function unlockVault(model: VaultModel, initialUser = ''): Promise<boolean> {
   let user = initialUser || (model.status?.user ?? '');
   let error: string | null = null;
+  // Wrong passphrases typed here, per user name: the notices after unlock need not repeat them.
+  const mistyped = new Map<string, number>();
   for (;;) {
     const result = await showDialog<ICredentials>({
       title: 'Unlock the KAP vault',
@@ -102,9 +104,12 @@ export async function unlockVault(model: VaultModel, initialUser = ''): Promise<
     try {
       const status = await model.unlock(user, result.value.passphrase);
       // Break-glass use on the user's patients, wrong passphrases since the last unlock: told once.
-      void showUnlockNotices(status);
+      void showUnlockNotices(status, mistyped.get(user) ?? 0);
       return true;
     } catch (reason) {
+      if (reason instanceof KapApiError && reason.status === 403) {
+        mistyped.set(user, (mistyped.get(user) ?? 0) + 1);
+      }
       error = reason instanceof KapApiError ? reason.message : String(reason);
     }
   }

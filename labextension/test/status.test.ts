@@ -6,6 +6,7 @@ import {
   IVaultStatus,
   lockedBehindUsersBack,
   minutesToLock,
+  needsAcknowledgement,
   noticesTitle,
   unlockNotices,
   parseStatus,
@@ -117,6 +118,22 @@ describe('unlock notices', () => {
     assert.deepEqual(unlockNotices({ ...unlocked, failed_attempts: 1 }), [
       '1 wrong passphrase since your last unlock.'
     ]);
+  });
+
+  it('does not repeat wrong passphrases typed in the dialog just now', () => {
+    const told = '1 wrong passphrase for tess since your last unlock. If that was not you, tell';
+    const status = { ...unlocked, notices: [told, glass], failed_attempts: 1 };
+    assert.deepEqual(unlockNotices(status, 1), [glass]);
+    assert.deepEqual(unlockNotices({ ...unlocked, notices: [told], failed_attempts: 1 }, 1), []);
+    const three = { ...unlocked, notices: ['3 wrong passphrases for tess'], failed_attempts: 3 };
+    assert.deepEqual(unlockNotices(three, 1), [
+      '3 wrong passphrases for tess (1 of them typed here just now.)'
+    ]);
+  });
+
+  it('asks to acknowledge break-glass use only', () => {
+    assert.equal(needsAcknowledgement([glass]), true);
+    assert.equal(needsAcknowledgement(['1 wrong passphrase since your last unlock.']), false);
   });
 
   it('titles break-glass use as emergency access', () => {
