@@ -127,6 +127,7 @@ class KeyHolder:
     def waiting(self) -> dict[str, int]:
         """How many access requests and supervisor proposals wait for the unlocked user (counts
         only, nothing decrypted; zero while locked). Polling this is not activity."""
+        self.check_idle()
         with self._mutex:
             session = self._session
             if session is None:
