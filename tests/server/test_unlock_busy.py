@@ -86,7 +86,7 @@ async def test_wrong_passphrases_then_the_right_one(jp_fetch: Fetch) -> None:
             assert_busy(status, body, retry_after)
         else:
             assert status == 403
-            assert "wrong passphrase" in body["error"]
+            assert "wrong user name or passphrase" in body["error"]
     status, body, _ = await unlock(jp_fetch, "wrong 3")
     assert status == 403
     # Then the right passphrase unlocks (it used to get a 500)
