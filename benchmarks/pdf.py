@@ -79,6 +79,7 @@ def record_patient(folder: Path) -> tuple[Session, str]:
     access.add_user(created.admin, "sam", Role.SUPERVISOR, "sam bench pass")
     access.assign_supervisor(created.admin, "sam", "tess")
     tess = created.vault.unlock("tess", "tess bench pass")
+    access.accept_supervisor(tess, "sam")
     first = synthetic_course(1, start=dt.date(2024, 1, 8))
     patient_id = patients.add_patient(tess, first.profile)
     note_ids: list[str] = []
@@ -96,7 +97,6 @@ def record_patient(folder: Path) -> tuple[Session, str]:
             last_dosing = saved.ref.note_id if step.form == "dosing" else last_dosing
             note_ids.append(saved.ref.note_id)
     sam = created.vault.unlock("sam", "sam bench pass")
-    sam.fulfil_pending_grants()
     for note_id in note_ids[::3]:
         review.cosign(sam, note_id, passphrase="sam bench pass")  # noqa: S106 - synthetic
     for note_id in note_ids[::10]:

@@ -91,6 +91,7 @@ def make_clinic(location: str) -> Vault:
     access.add_user(created.admin, "sam", Role.SUPERVISOR, PASSPHRASES["sam"])
     for name in THERAPISTS:
         access.assign_supervisor(created.admin, "sam", name)
+        access.accept_supervisor(created.vault.unlock(name, PASSPHRASES[name]), "sam")
     return created.vault
 
 
