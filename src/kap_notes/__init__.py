@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+# _version.py is written at build time from labextension/package.json (the one version).
+from kap_notes._version import __version__
+
 __all__ = ["__version__", "open_form", "open_progress", "open_review_queue"]
 
 _LAZY = {
