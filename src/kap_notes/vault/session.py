@@ -461,6 +461,7 @@ class Session:
 
     def get_record(self, record_id: str, version: int | None = None) -> StoredRecord:
         """Decrypt one record (its current version unless ``version``). Audited as a read."""
+        self.sync()
         row = self.store.get_record(record_id, version)
         if row is None:
             raise UnknownRecord(
@@ -476,6 +477,7 @@ class Session:
         ``include_process`` adds this user's own psychotherapy process notes about the patient
         (only the treating therapist has any; nobody else can open them by any route).
         """
+        self.sync()  # a revocation or shredding since the last look takes effect now
         self.patient(patient_id)
         if not self.may_read(patient_id):
             raise NotAuthorised(
