@@ -6,11 +6,13 @@ import argparse
 
 from kap_notes.cli import secrets
 from kap_notes.cli.context import Context
-from kap_notes.vault import access
-from kap_notes.vault.upgrade import upgrade
+
+# Service and vault modules load inside the commands, so that the command line starts quickly.
 
 
 def cmd_requests(ctx: Context) -> int:
+    from kap_notes.vault import access  # noqa: PLC0415
+
     session = ctx.session()
     rows = [
         {"patient": r.patient_id, "user": r.user_name, "requested_by": r.requested_by}
@@ -30,6 +32,8 @@ def cmd_requests(ctx: Context) -> int:
 
 
 def cmd_approve(ctx: Context) -> int:
+    from kap_notes.vault import access  # noqa: PLC0415
+
     access.approve_grant(ctx.session(), ctx.args.patient, ctx.args.to)
     ctx.emit(
         {"patient": ctx.args.patient, "user": ctx.args.to, "state": "granted"},
@@ -39,6 +43,8 @@ def cmd_approve(ctx: Context) -> int:
 
 
 def cmd_deny(ctx: Context) -> int:
+    from kap_notes.vault import access  # noqa: PLC0415
+
     access.deny_grant(ctx.session(), ctx.args.patient, ctx.args.to)
     ctx.emit(
         {"patient": ctx.args.patient, "user": ctx.args.to, "state": "denied"},
@@ -48,6 +54,8 @@ def cmd_deny(ctx: Context) -> int:
 
 
 def cmd_accept_supervisor(ctx: Context) -> int:
+    from kap_notes.vault import access  # noqa: PLC0415
+
     shared = access.accept_supervisor(ctx.session(), ctx.args.supervisor)
     ctx.emit(
         {"supervisor": ctx.args.supervisor, "patients": shared},
@@ -57,6 +65,8 @@ def cmd_accept_supervisor(ctx: Context) -> int:
 
 
 def cmd_upgrade(ctx: Context) -> int:
+    from kap_notes.vault.upgrade import upgrade  # noqa: PLC0415
+
     name = ctx.user_name
     rotated = upgrade(ctx.vault(), name, secrets.passphrase(name))
     ctx.emit(

@@ -11,12 +11,14 @@ from kap_notes.cli import secrets
 from kap_notes.cli.context import Context, kdf_floor, read_json_file
 from kap_notes.model.patient import InvalidInput
 from kap_notes.model.people import Role
-from kap_notes.vault import access, audit
-from kap_notes.vault.crypto import DEFAULT_KDF, FAST_KDF
-from kap_notes.vault.vault import Vault
+
+# Service and vault modules load inside the commands, so that the command line starts quickly.
 
 
 def cmd_init(ctx: Context) -> int:
+    from kap_notes.vault.crypto import DEFAULT_KDF, FAST_KDF  # noqa: PLC0415
+    from kap_notes.vault.vault import Vault  # noqa: PLC0415
+
     args = ctx.args
     if args.fast_kdf and kdf_floor() != FAST_KDF:
         raise InvalidInput(["--fast-kdf is for tests and demos: also set KAP_NOTES_FAST_KDF=1"])
@@ -46,6 +48,8 @@ def cmd_init(ctx: Context) -> int:
 
 
 def cmd_user_add(ctx: Context) -> int:
+    from kap_notes.vault import access  # noqa: PLC0415
+
     session = ctx.session()
     role = Role(ctx.args.role)
     user_id, recovery = access.add_user(
@@ -94,6 +98,8 @@ def cmd_user_recover(ctx: Context) -> int:
 
 
 def cmd_supervise(ctx: Context) -> int:
+    from kap_notes.vault import access  # noqa: PLC0415
+
     queued = access.assign_supervisor(ctx.session(), ctx.args.supervisor, ctx.args.therapist)
     ctx.emit(
         {"supervisor": ctx.args.supervisor, "therapist": ctx.args.therapist, "pending": queued},
@@ -105,6 +111,8 @@ def cmd_supervise(ctx: Context) -> int:
 
 
 def cmd_grant(ctx: Context) -> int:
+    from kap_notes.vault import access  # noqa: PLC0415
+
     state = access.grant(ctx.session(), ctx.args.patient, ctx.args.to)
     ctx.emit(
         {"patient": ctx.args.patient, "user": ctx.args.to, "state": state},
@@ -114,6 +122,8 @@ def cmd_grant(ctx: Context) -> int:
 
 
 def cmd_revoke(ctx: Context) -> int:
+    from kap_notes.vault import access  # noqa: PLC0415
+
     epoch = access.revoke(ctx.session(), ctx.args.patient, ctx.args.user_to_revoke)
     ctx.emit(
         {"patient": ctx.args.patient, "user": ctx.args.user_to_revoke, "epoch": epoch},
@@ -123,12 +133,16 @@ def cmd_revoke(ctx: Context) -> int:
 
 
 def cmd_rotate(ctx: Context) -> int:
+    from kap_notes.vault import access  # noqa: PLC0415
+
     epoch = access.rotate(ctx.session(), ctx.args.patient)
     ctx.emit({"patient": ctx.args.patient, "epoch": epoch}, f"New key epoch {epoch}.")
     return 0
 
 
 def cmd_shred(ctx: Context) -> int:
+    from kap_notes.vault import access  # noqa: PLC0415
+
     if not ctx.args.yes:
         raise InvalidInput(["shredding is permanent: add --yes to confirm"])
     access.shred(ctx.session(), ctx.args.patient)
@@ -140,6 +154,8 @@ def cmd_shred(ctx: Context) -> int:
 
 
 def cmd_break_glass(ctx: Context) -> int:
+    from kap_notes.vault import access  # noqa: PLC0415
+
     session = ctx.session()
     code = secrets.secret("KAP_NOTES_BREAK_GLASS_CODE", "Break-glass code")
     record = access.break_glass(session, code, ctx.args.patient, ctx.args.reason)
@@ -152,6 +168,8 @@ def cmd_break_glass(ctx: Context) -> int:
 
 
 def cmd_audit_verify(ctx: Context) -> int:
+    from kap_notes.vault import audit  # noqa: PLC0415
+
     vault = ctx.vault()
     checkpoints = [read_json_file(p) for p in ctx.args.checkpoint or []]
     report = audit.verify_chain(vault.store, vault.vault_id, checkpoints=checkpoints)
@@ -193,6 +211,8 @@ def cmd_audit_report(ctx: Context) -> int:
 
 
 def cmd_audit_checkpoint(ctx: Context) -> int:
+    from kap_notes.vault import access  # noqa: PLC0415
+
     checkpoint = access.checkpoint(ctx.session())
     text = json.dumps(checkpoint, indent=2, sort_keys=True)
     if ctx.args.out:

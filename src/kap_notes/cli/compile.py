@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import Progress
-
-from kap_notes.cli.context import Context
-from kap_notes.compile import compile_patient, overview_notebook
 from kap_notes.model.patient import InvalidInput
+
+if TYPE_CHECKING:
+    from kap_notes.cli.context import Context
+
+# kap_notes.compile (nbformat, pandas, matplotlib) and rich load inside the commands that use
+# them, so that the rest of the command line starts quickly.
 
 
 def _result(patient_id: str, record_id: str, changed: bool) -> dict[str, Any]:
@@ -25,6 +26,8 @@ def _result(patient_id: str, record_id: str, changed: bool) -> dict[str, Any]:
 
 
 def _one(ctx: Context) -> int:
+    from kap_notes.compile import compile_patient  # noqa: PLC0415
+
     args = ctx.args
     result = compile_patient(ctx.session(), args.patient, include_process=args.include_process)
     if args.stdout:
@@ -39,6 +42,11 @@ def _one(ctx: Context) -> int:
 
 
 def _all(ctx: Context) -> int:
+    from rich.console import Console  # noqa: PLC0415
+    from rich.progress import Progress  # noqa: PLC0415
+
+    from kap_notes.compile import compile_patient  # noqa: PLC0415
+
     session = ctx.session()
     patients = [p for p in session.readable_patients() if session.has_access(p)]
     done = []
@@ -61,6 +69,8 @@ def cmd_compile(ctx: Context) -> int:
     if args.stdout and not args.patient:
         raise InvalidInput(["--stdout goes with one PATIENT (--overview always prints)"])
     if args.overview:
+        from kap_notes.compile import overview_notebook  # noqa: PLC0415
+
         sys.stdout.write(overview_notebook(ctx.session()))
         return 0
     return _all(ctx) if args.all else _one(ctx)

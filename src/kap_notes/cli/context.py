@@ -7,17 +7,24 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kap_notes.cli import secrets
 from kap_notes.model.patient import InvalidInput
-from kap_notes.vault.crypto import FAST_KDF, MINIMUM_KDF, KdfParams
-from kap_notes.vault.session import Session
-from kap_notes.vault.vault import Vault
+
+if TYPE_CHECKING:
+    from kap_notes.vault.crypto import KdfParams
+    from kap_notes.vault.session import Session
+    from kap_notes.vault.vault import Vault
+
+# The vault (and with it cryptography) loads when a command first needs it, so that
+# ``--version`` and ``--help`` start quickly.
 
 
 def kdf_floor() -> KdfParams:
     """The weakest KDF accepted. ``KAP_NOTES_FAST_KDF=1`` is for tests and demos only."""
+    from kap_notes.vault.crypto import FAST_KDF, MINIMUM_KDF  # noqa: PLC0415
+
     return FAST_KDF if os.environ.get("KAP_NOTES_FAST_KDF") == "1" else MINIMUM_KDF
 
 
@@ -42,6 +49,8 @@ class Context:
         return str(name)
 
     def vault(self) -> Vault:
+        from kap_notes.vault.vault import Vault  # noqa: PLC0415
+
         return Vault.open(self.vault_path, kdf_floor=kdf_floor())
 
     def session(self) -> Session:

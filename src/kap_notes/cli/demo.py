@@ -14,16 +14,21 @@ from pathlib import Path
 
 from kap_notes.cli.context import Context
 from kap_notes.model.patient import InvalidInput
-from kap_notes.service.demo import DEMO_USERS, create_demo
-from kap_notes.vault.crypto import FAST_KDF
-from kap_notes.vault.sqlite import DB_NAME
+
+# Service and vault modules load inside the commands, so that the command line starts quickly.
 
 
 def _users_text() -> list[str]:
+    from kap_notes.service.demo import DEMO_USERS  # noqa: PLC0415
+
     return [f"  {n:6} {r.value:11} {pw}" for n, (r, pw) in DEMO_USERS.items()]
 
 
 def cmd_demo(ctx: Context) -> int:
+    from kap_notes.service.demo import DEMO_USERS, create_demo  # noqa: PLC0415
+    from kap_notes.vault.crypto import FAST_KDF  # noqa: PLC0415
+    from kap_notes.vault.sqlite import DB_NAME  # noqa: PLC0415
+
     root = Path(ctx.args.dir).resolve()
     vault = root / "vault"
     users = {

@@ -7,11 +7,15 @@ import json
 import os
 import sys
 import zoneinfo
+from typing import TYPE_CHECKING
 
-from kap_notes.cli.context import Context
-from kap_notes.export import export_fhir_bundle, export_note_pdf, export_record_pdf
-from kap_notes.export.protect import MIN_PASSPHRASE_LENGTH
 from kap_notes.model.patient import InvalidInput
+
+if TYPE_CHECKING:
+    from kap_notes.cli.context import Context
+
+# kap_notes.export (typst, pypdf, pandas) loads inside the commands, so that the rest of the
+# command line starts quickly.
 
 
 def _write(path: str, data: bytes) -> None:
@@ -26,6 +30,8 @@ def _write(path: str, data: bytes) -> None:
 
 
 def _password_from(path: str) -> str:
+    from kap_notes.export.protect import MIN_PASSPHRASE_LENGTH  # noqa: PLC0415
+
     try:
         with open(path, encoding="utf-8") as handle:
             value = handle.readline().rstrip("\r\n")
@@ -39,6 +45,8 @@ def _password_from(path: str) -> str:
 
 
 def cmd_export_pdf(ctx: Context) -> int:
+    from kap_notes.export import export_note_pdf, export_record_pdf  # noqa: PLC0415
+
     session = ctx.session()
     password = _password_from(ctx.args.password_file) if ctx.args.password_file else None
     target = ctx.args.target
@@ -64,6 +72,8 @@ def cmd_export_pdf(ctx: Context) -> int:
 
 
 def cmd_export_fhir(ctx: Context) -> int:
+    from kap_notes.export import export_fhir_bundle  # noqa: PLC0415
+
     try:
         zone = zoneinfo.ZoneInfo(ctx.args.timezone) if ctx.args.timezone else None
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:

@@ -10,10 +10,13 @@ from pathlib import Path
 from kap_notes.cli import secrets
 from kap_notes.cli.context import Context, read_json_file
 from kap_notes.model.patient import InvalidInput
-from kap_notes.service import lifecycle, notes, operations
+
+# Service and vault modules load inside the commands, so that the command line starts quickly.
 
 
 def cmd_note_put(ctx: Context) -> int:
+    from kap_notes.service import lifecycle, notes  # noqa: PLC0415
+
     form, answers = notes.note_input(read_json_file(ctx.args.json_file))
     saved = lifecycle.save_draft(
         ctx.session(),
@@ -32,6 +35,8 @@ def cmd_note_put(ctx: Context) -> int:
 
 
 def cmd_note_get(ctx: Context) -> int:
+    from kap_notes.service import lifecycle  # noqa: PLC0415
+
     note, assessment = lifecycle.note_details(ctx.session(), ctx.args.note)
     data = {
         **asdict(note),
@@ -48,6 +53,8 @@ def cmd_note_get(ctx: Context) -> int:
 
 
 def cmd_note_list(ctx: Context) -> int:
+    from kap_notes.service import operations  # noqa: PLC0415
+
     data = operations.run(
         ctx.session(),
         "list_notes",
@@ -63,6 +70,8 @@ def cmd_note_list(ctx: Context) -> int:
 
 
 def cmd_note_sign(ctx: Context) -> int:
+    from kap_notes.service import lifecycle  # noqa: PLC0415
+
     session = ctx.session()
     passphrase = secrets.passphrase(session.user_row.name)  # re-entered to sign
     saved = lifecycle.sign_note(session, ctx.args.note, passphrase)
@@ -71,6 +80,8 @@ def cmd_note_sign(ctx: Context) -> int:
 
 
 def cmd_note_addend(ctx: Context) -> int:
+    from kap_notes.service import lifecycle  # noqa: PLC0415
+
     if (ctx.args.text is None) == (ctx.args.file is None):
         raise InvalidInput(["give the addendum with --text TEXT or --file FILE"])
     text = ctx.args.text if ctx.args.text is not None else Path(ctx.args.file).read_text("utf-8")
@@ -82,6 +93,8 @@ def cmd_note_addend(ctx: Context) -> int:
 
 
 def cmd_note_revise(ctx: Context) -> int:
+    from kap_notes.service import lifecycle  # noqa: PLC0415
+
     ref = lifecycle.revise_note(ctx.session(), ctx.args.note)
     ctx.emit(asdict(ref), ref.note_id)
     return 0

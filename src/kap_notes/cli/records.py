@@ -7,11 +7,14 @@ import sys
 from dataclasses import asdict
 
 from kap_notes.cli.context import Context, read_json_file
-from kap_notes.service import patients
+
+# Service and vault modules load inside the commands, so that the command line starts quickly.
 
 
 def cmd_patient_add(ctx: Context) -> int:
     """Register a patient; prints the id (stdout) and the chart code to use for them (stderr)."""
+    from kap_notes.service import patients  # noqa: PLC0415
+
     created = patients.register_patient(ctx.session(), read_json_file(ctx.args.json_file))
     if not ctx.args.json:
         sys.stderr.write(f"chart code: {created.chart_code} (the patient's folder in kap-vault/)\n")
@@ -20,6 +23,8 @@ def cmd_patient_add(ctx: Context) -> int:
 
 
 def cmd_patient_list(ctx: Context) -> int:
+    from kap_notes.service import patients  # noqa: PLC0415
+
     rows = patients.list_patients(ctx.session())
     ctx.emit(
         [asdict(r) for r in rows],
@@ -30,6 +35,8 @@ def cmd_patient_list(ctx: Context) -> int:
 
 
 def cmd_patient_show(ctx: Context) -> int:
+    from kap_notes.service import patients  # noqa: PLC0415
+
     patient = patients.show_patient(ctx.session(), ctx.args.patient)
     data = {"patient_id": ctx.args.patient, **asdict(patient)}
     ctx.emit(data, "\n".join(f"{k:14} {v}" for k, v in data.items()))

@@ -7,10 +7,13 @@ from dataclasses import asdict
 
 from kap_notes.cli import secrets
 from kap_notes.cli.context import Context
-from kap_notes.service import review
+
+# Service and vault modules load inside the commands, so that the command line starts quickly.
 
 
 def cmd_review_queue(ctx: Context) -> int:
+    from kap_notes.service import review  # noqa: PLC0415
+
     queue = review.review_queue(ctx.session())
     human = "\n".join(
         f"{q.session_date or '-':10}  {q.form:12} signed {q.signed_at[:16]}  {q.note_id}"
@@ -21,6 +24,8 @@ def cmd_review_queue(ctx: Context) -> int:
 
 
 def cmd_review_cosign(ctx: Context) -> int:
+    from kap_notes.service import review  # noqa: PLC0415
+
     text = ctx.args.attestation or review.DEFAULT_ATTESTATION
     session = ctx.session()
     passphrase = secrets.passphrase(session.user_row.name)  # re-entered to co-sign
@@ -30,6 +35,8 @@ def cmd_review_cosign(ctx: Context) -> int:
 
 
 def cmd_review_return(ctx: Context) -> int:
+    from kap_notes.service import review  # noqa: PLC0415
+
     session = ctx.session()
     passphrase = secrets.passphrase(session.user_row.name)  # re-entered to return
     ref = review.return_note(session, ctx.args.note, ctx.args.comment, passphrase=passphrase)
@@ -38,6 +45,8 @@ def cmd_review_return(ctx: Context) -> int:
 
 
 def cmd_review_rates(ctx: Context) -> int:
+    from kap_notes.service import review  # noqa: PLC0415
+
     session = ctx.session()
     rates = review.cosign_rates(session)
     names = {uid: u.name for uid, u in session.policy.users.items()}

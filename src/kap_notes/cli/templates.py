@@ -7,10 +7,14 @@ import json
 import sys
 
 from kap_notes.cli.context import Context
-from kap_notes.forms import TemplateError, default_registry, get_template, load_templates
+
+# kap_notes.forms (yaml, the template schema) loads inside the commands, so that the command
+# line starts quickly.
 
 
 def cmd_template_list(ctx: Context) -> int:
+    from kap_notes.forms import default_registry  # noqa: PLC0415
+
     rows = [
         {"name": d.name, "kind": d.kind, "version": d.version, "url": d.url, "title": d.title}
         for d in default_registry().latest()
@@ -23,6 +27,8 @@ def cmd_template_list(ctx: Context) -> int:
 
 
 def cmd_template_show(ctx: Context) -> int:
+    from kap_notes.forms import get_template  # noqa: PLC0415
+
     definition = get_template(ctx.args.name, ctx.args.version)
     items = [
         {
@@ -48,6 +54,8 @@ def cmd_template_show(ctx: Context) -> int:
 
 
 def cmd_template_validate(ctx: Context) -> int:
+    from kap_notes.forms import TemplateError, load_templates  # noqa: PLC0415
+
     try:
         registry = load_templates([ctx.args.dir])
     except TemplateError as exc:

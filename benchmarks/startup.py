@@ -1,0 +1,112 @@
+"""Start-up cost of the command line and the server extension, beside a bare interpreter.
+
+Run: .venv/bin/python benchmarks/startup.py [--repeats 10]
+(prints a table; no asserts). Each row is the median wall time of a whole process, started
+``--repeats`` times in turn with a bare ``python -c pass`` (A B A B ...), so that both see the
+same machine; the ratio is taken run by run and its median printed. ``patient list`` runs on a
+throwaway demo vault (synthetic patients) with the fast test KDF, so no figure includes key
+derivation. Targets (issue 14 item 1, issue 13 item 7): ``--version`` ≤ 10× bare Python,
+``--help`` and ``patient list`` ≤ 0.3 s, importing the server extension ≤ 0.2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from _timing import Row, table
+
+PYTHON = sys.executable
+KAP_NOTES = str(Path(PYTHON).with_name("kap-notes"))
+
+
+def run_s(argv: Sequence[str], env: dict[str, str]) -> float:
+    """Seconds one process takes from start to exit; fails loudly if it fails."""
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.decode()}")
+    return seconds
+
+
+def paired(argv: Sequence[str], env: dict[str, str], repeats: int) -> tuple[float, float]:
+    """Median seconds of ``argv`` and median ratio to ``python -c pass``, run in turn."""
+    bare = [PYTHON, "-c", "pass"]
+    run_s(argv, env)  # warm-up: page cache, .pyc files
+    run_s(bare, env)
+    times, ratios = [], []
+    for _ in range(repeats):
+        t = run_s(argv, env)
+        b = run_s(bare, env)
+        times.append(t)
+        ratios.append(t / b)
+    return statistics.median(times), statistics.median(ratios)
+
+
+def make_demo(root: Path, env: dict[str, str]) -> Path:
+    """A demo clinic (synthetic patients, fast KDF) in ``root``; returns its vault folder."""
+    subprocess.run([KAP_NOTES, "demo", str(root)], env=env, capture_output=True, check=True)
+    return root / "vault"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10)
+    args = parser.parse_args()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAP_NOTES_")}
+    root = Path(tempfile.mkdtemp(prefix="kap-startup-"))
+    try:
+        vault = make_demo(root / "demo", env)
+        list_env = {
+            **env,
+            "KAP_NOTES_VAULT": str(vault),
+            "KAP_NOTES_FAST_KDF": "1",
+            "KAP_NOTES_USER": "tess",
+            "KAP_NOTES_PASSPHRASE": "tess-demo-passphrase",
+        }
+        bare_s = statistics.median(run_s([PYTHON, "-c", "pass"], env) for _ in range(args.repeats))
+        cases: list[tuple[str, list[str], dict[str, str], float | None, float | None]] = [
+            ("kap-notes --version", [KAP_NOTES, "--version"], env, None, 10.0),
+            ("kap-notes --help", [KAP_NOTES, "--help"], env, 0.3, None),
+            (
+                "kap-notes patient list (demo vault)",
+                [KAP_NOTES, "patient", "list"],
+                list_env,
+                0.3,
+                None,
+            ),
+            (
+                "python -c 'import kap_notes.server'",
+                [PYTHON, "-c", "import kap_notes.server"],
+                env,
+                0.2,
+                None,
+            ),
+        ]
+        rows = [Row("python -c pass", f"{bare_s * 1000:.0f} ms", "yardstick", None)]
+        for name, argv, case_env, limit_s, limit_ratio in cases:
+            seconds, ratio = paired(argv, case_env, args.repeats)
+            if limit_ratio is not None:
+                target, met = f"≤ {limit_ratio:g}× bare", ratio <= limit_ratio
+            elif limit_s is not None:
+                target, met = f"≤ {limit_s * 1000:.0f} ms", seconds <= limit_s
+            else:
+                target, met = "", None
+            rows.append(Row(f"{name} ({ratio:.1f}× bare)", f"{seconds * 1000:.0f} ms", target, met))
+        print(f"start-up, medians of {args.repeats} runs each, paired with python -c pass")
+        print(table(rows))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
