@@ -356,10 +356,6 @@ class PostgresStore(Store):
             (supervisor_id, therapist_id),
         )
 
-    def supervisors_of(self, therapist_id: str) -> list[str]:
-        sql = "SELECT supervisor_id FROM supervision WHERE therapist_id = %s ORDER BY 1"
-        return [str(r[0]) for r in self._rows(sql, (therapist_id,))]
-
     # patients and wraps ---------------------------------------------------------------------
     def add_patient(self, patient: PatientRow) -> None:
         self._write(
@@ -369,12 +365,6 @@ class PostgresStore(Store):
 
     def set_patient_epoch(self, patient_id: str, epoch: int) -> None:
         self._write("UPDATE patients SET epoch = %s WHERE patient_id = %s", (epoch, patient_id))
-
-    def get_patient(self, patient_id: str) -> PatientRow | None:
-        row = self._row(
-            "SELECT patient_id, epoch, owner_id FROM patients WHERE patient_id = %s", (patient_id,)
-        )
-        return None if row is None else PatientRow(row[0], int(row[1]), row[2])
 
     def list_patients(self) -> list[PatientRow]:
         rows = self._rows("SELECT patient_id, epoch, owner_id FROM patients ORDER BY 1")
@@ -418,14 +408,6 @@ class PostgresStore(Store):
             "ON CONFLICT DO NOTHING",
             (patient_id, user_id),
         )
-
-    def pending_grants(self, patient_ids: Sequence[str]) -> list[tuple[str, str]]:
-        rows = self._rows(
-            "SELECT patient_id, user_id FROM pending_grants WHERE patient_id = ANY(%s) "
-            "ORDER BY 1, 2",
-            (list(patient_ids),),
-        )
-        return [(str(p), str(u)) for p, u in rows]
 
     def delete_pending_grant(self, patient_id: str, user_id: str) -> None:
         self._write(

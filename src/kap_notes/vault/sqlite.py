@@ -198,10 +198,6 @@ class SqliteStore(Store):
             (supervisor_id, therapist_id),
         )
 
-    def supervisors_of(self, therapist_id: str) -> list[str]:
-        sql = "SELECT supervisor_id FROM supervision WHERE therapist_id = ? ORDER BY supervisor_id"
-        return [str(r[0]) for r in self._db.execute(sql, (therapist_id,))]
-
     # patients and wraps ---------------------------------------------------------------------
     def add_patient(self, patient: PatientRow) -> None:
         self._write(
@@ -211,12 +207,6 @@ class SqliteStore(Store):
 
     def set_patient_epoch(self, patient_id: str, epoch: int) -> None:
         self._write("UPDATE patients SET epoch = ? WHERE patient_id = ?", (epoch, patient_id))
-
-    def get_patient(self, patient_id: str) -> PatientRow | None:
-        row = self._db.execute(
-            "SELECT patient_id, epoch, owner_id FROM patients WHERE patient_id = ?", (patient_id,)
-        ).fetchone()
-        return None if row is None else PatientRow(str(row[0]), int(row[1]), str(row[2]))
 
     def list_patients(self) -> list[PatientRow]:
         rows = self._db.execute("SELECT patient_id, epoch, owner_id FROM patients ORDER BY 1")
@@ -257,11 +247,6 @@ class SqliteStore(Store):
             "INSERT OR IGNORE INTO pending_grants (patient_id, user_id) VALUES (?, ?)",
             (patient_id, user_id),
         )
-
-    def pending_grants(self, patient_ids: Sequence[str]) -> list[tuple[str, str]]:
-        wanted = set(patient_ids)
-        rows = self._db.execute("SELECT patient_id, user_id FROM pending_grants ORDER BY 1, 2")
-        return [(str(p), str(u)) for p, u in rows if p in wanted]
 
     def delete_pending_grant(self, patient_id: str, user_id: str) -> None:
         self._write(

@@ -9,7 +9,7 @@ and its audit entry commit together and the audit chain stays a single line.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -118,9 +118,6 @@ class Store(abc.ABC):
     def add_supervision(self, supervisor_id: str, therapist_id: str) -> None:
         """*tx*"""
 
-    @abc.abstractmethod
-    def supervisors_of(self, therapist_id: str) -> list[str]: ...
-
     # patients and their key wraps
     @abc.abstractmethod
     def add_patient(self, patient: PatientRow) -> None:
@@ -129,9 +126,6 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def set_patient_epoch(self, patient_id: str, epoch: int) -> None:
         """*tx*"""
-
-    @abc.abstractmethod
-    def get_patient(self, patient_id: str) -> PatientRow | None: ...
 
     @abc.abstractmethod
     def list_patients(self) -> list[PatientRow]: ...
@@ -156,9 +150,6 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def add_pending_grant(self, patient_id: str, user_id: str) -> None:
         """*tx*"""
-
-    @abc.abstractmethod
-    def pending_grants(self, patient_ids: Sequence[str]) -> list[tuple[str, str]]: ...
 
     @abc.abstractmethod
     def delete_pending_grant(self, patient_id: str, user_id: str) -> None:
