@@ -63,7 +63,12 @@ def test_canary_typed_in_the_browser_never_reaches_disk(
         base = lab.dirs.base
         roots = [p for p in base.iterdir() if p != lab.dirs.browser_profile]
         hits, files = scan(canary, [*roots, *real_home_jupyter_dirs()])
-        assert files > 20, f"only {files} files scanned: is the run dir right?"
+        scanned = sorted(str(f.relative_to(base)) for f in files_under(roots))
+        (shots.folder / "scanned-files.txt").write_text("".join(f"{f}\n" for f in scanned))
+        # the scan covers every place the run writes to (a count alone said too little)
+        tops = {f.split("/", 1)[0] for f in scanned}
+        assert {"server-root", "vault", "logs", "jupyter-runtime", "home"} <= tops, scanned
+        assert files >= len(scanned) > 10, f"only {files} files scanned: is the run dir right?"
         assert {lab.dirs.vault / "vault.sqlite", lab.log_path} <= set(files_under(roots))
         assert [str(h) for h in hits] == []
         browser_hits, _ = scan(canary, [lab.dirs.browser_profile])
