@@ -20,17 +20,6 @@ Fetch = Any
 
 
 @pytest.fixture
-def jp_server_config(clinic: Clinic) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"kap_notes.server": True},
-            "allow_unauthenticated_access": False,
-        },
-        "KapNotesApp": {"vault": str(clinic.path), "fast_kdf": True},
-    }
-
-
-@pytest.fixture
 def patient(clinic: Clinic) -> str:
     """A patient of tess's (Synthetic Person 3), registered through the vault API."""
     tess = clinic.unlock("tess")

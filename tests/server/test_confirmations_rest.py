@@ -17,20 +17,9 @@ from kap_notes.agent import ENV_VAR
 from kap_notes.agent.client import AgentTransport
 from kap_notes.service.backend import Backend, NotConfirmed
 from kap_notes.service.synthetic import synthetic_course
-from tests.conftest import PASSPHRASES, Clinic
+from tests.conftest import PASSPHRASES
 
 Fetch = Any
-
-
-@pytest.fixture
-def jp_server_config(clinic: Clinic) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"kap_notes.server": True},
-            "allow_unauthenticated_access": False,
-        },
-        "KapNotesApp": {"vault": str(clinic.path), "fast_kdf": True},
-    }
 
 
 async def call(fetch: Fetch, path: str, body: dict[str, Any] | None = None, **kw: Any) -> Any:

@@ -14,7 +14,7 @@ import yaml
 from kap_notes.agent.keyholder import KeyHolder
 from kap_notes.forms.settings_schema import SETTINGS, json_schema
 from kap_notes.server import handlers
-from tests.conftest import PASSPHRASES, Clinic
+from tests.conftest import PASSPHRASES
 
 Fetch = Any
 
@@ -40,17 +40,6 @@ HOSTILE = [
     "1" + "0" * 400,
 ]
 RANGES = {name: f"from {spec.minimum} to {spec.maximum}" for name, spec in SETTINGS.items()}
-
-
-@pytest.fixture
-def jp_server_config(clinic: Clinic) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"kap_notes.server": True},
-            "allow_unauthenticated_access": False,
-        },
-        "KapNotesApp": {"vault": str(clinic.path), "fast_kdf": True},
-    }
 
 
 @pytest.fixture
