@@ -3,11 +3,9 @@ to the treating therapist at unlock), through a real jupyter_server with a real 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from tornado.httpclient import HTTPClientError
 
 from kap_notes.agent.keyholder import KeyHolder
 from kap_notes.model.people import Role
@@ -15,8 +13,7 @@ from kap_notes.service.patients import register_patient
 from kap_notes.vault import access
 from kap_notes.vault.crypto import FAST_KDF
 from tests.conftest import PASSPHRASES, Clinic, synthetic_patient
-
-Fetch = Any
+from tests.server.api import Fetch, call, failure
 
 
 @pytest.fixture
@@ -26,24 +23,6 @@ def patient(clinic: Clinic) -> str:
     registered = register_patient(tess, {**synthetic_patient(3), "chart_code": "KAP-7Q2M"})
     tess.vault.close()
     return registered.patient_id
-
-
-async def call(fetch: Fetch, path: str, body: dict[str, Any] | None = None) -> Any:
-    response = await fetch(
-        "kap-notes",
-        "api",
-        *path.split("/"),
-        method="GET" if body is None else "POST",
-        body=None if body is None else json.dumps(body),
-    )
-    return json.loads(response.body)
-
-
-async def failure(fetch: Fetch, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    with pytest.raises(HTTPClientError) as info:
-        await call(fetch, path, body)
-    assert info.value.response is not None
-    return info.value.code, json.loads(info.value.response.body)
 
 
 async def unlock(fetch: Fetch, name: str) -> dict[str, Any]:

@@ -3,35 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-from typing import Any
 
 import pytest
 from tornado.httpclient import HTTPClientError
 
 from kap_notes.service.synthetic import synthetic_course
 from tests.conftest import PASSPHRASES
-
-Fetch = Any
-
-
-async def call(fetch: Fetch, path: str, body: dict[str, Any] | None = None) -> Any:
-    method = "GET" if body is None else "POST"
-    response = await fetch(
-        "kap-notes",
-        "api",
-        *path.split("/"),
-        method=method,
-        body=None if body is None else json.dumps(body),
-    )
-    return json.loads(response.body)
-
-
-async def failure(fetch: Fetch, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    with pytest.raises(HTTPClientError) as info:
-        await call(fetch, path, body)
-    assert info.value.response is not None
-    return info.value.code, json.loads(info.value.response.body)
+from tests.server.api import Fetch, call, failure
 
 
 async def test_requires_authentication(jp_fetch: Fetch) -> None:
