@@ -31,7 +31,7 @@ from _timing import Row, median_ms, table
 from kap_notes.compile import compile_patient
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.people import Role
-from kap_notes.service.chart import chart
+from kap_notes.records.chart import chart
 from kap_notes.service.demo import record_course
 from kap_notes.service.synthetic import synthetic_course
 from kap_notes.vault import access

@@ -32,8 +32,8 @@ from kap_notes.export.charts import outcome_chart_png
 from kap_notes.export.document import note_document, notes_in, outcome_rows, user_names
 from kap_notes.export.nbconvert import KapPdfExporter
 from kap_notes.model.people import Role
+from kap_notes.records.chart import Chart, chart
 from kap_notes.service import lifecycle, patients, review
-from kap_notes.service.chart import Chart, chart
 from kap_notes.service.synthetic import synthetic_course
 from kap_notes.vault import access
 from kap_notes.vault.crypto import FAST_KDF

@@ -45,9 +45,12 @@ def test_put_sign_addend_review(cli: Cli, tmp_path: Path) -> None:
     prep = _put(cli, tmp_path, patient, "preparation", course.steps[0].answers)
     dosing = _put(cli, tmp_path, patient, "dosing", course.steps[2].answers)
     got = json.loads(cli("--json", "note", "get", dosing, **TESS).stdout)
+    # The weight comes from the signed record only: an unsigned preparation draft does not count.
+    assert got["computed"]["dose_mg_per_kg"] is None
+    cli("note", "sign", prep, **TESS)
+    got = json.loads(cli("--json", "note", "get", dosing, **TESS).stdout)
     weight, dose = course.steps[0].answers["weight_kg"], course.steps[2].answers["dose_mg"]
     assert got["computed"]["dose_mg_per_kg"] == pytest.approx(round(dose / weight, 2))
-    cli("note", "sign", prep, **TESS)
     cli("note", "sign", dosing, **TESS)
     refused = cli("note", "addend", prep, ok=False, **TESS)
     assert "--text TEXT or --file FILE" in refused.stderr

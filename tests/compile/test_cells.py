@@ -14,7 +14,7 @@ from kap_notes.compile import charts
 from kap_notes.compile.cells import NotebookBuilder, md, validated_json
 from kap_notes.compile.compiled import user_names
 from kap_notes.compile.data import gather
-from kap_notes.service.chart import chart
+from kap_notes.records.chart import chart
 from tests.compile.conftest import Course12
 
 

@@ -12,7 +12,7 @@ from kap_notes.export import export_note_pdf, export_record_pdf
 from kap_notes.export.charts import outcome_chart_png
 from kap_notes.export.document import outcome_rows
 from kap_notes.model.patient import InvalidInput
-from kap_notes.service.chart import chart
+from kap_notes.records.chart import chart
 from tests.export.conftest import (
     ADDENDUM,
     PROCESS_TEXT,

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from kap_notes.forms import get_template, validate
-from kap_notes.service import chart, lifecycle, review
-from kap_notes.service.assess import context_for
+from kap_notes.records import chart
+from kap_notes.records.derived import context_for
+from kap_notes.service import lifecycle, review
 from kap_notes.service.demo import record_course
 from kap_notes.service.notes import get_note, list_notes
 from kap_notes.service.synthetic import synthetic_course
@@ -127,10 +128,11 @@ def test_integration_days_since_dosing_and_date_rule(clinic: Clinic) -> None:
     course = synthetic_course(3, start=dt.date(2026, 3, 2))
     patient, notes = record_course(tess, course, passphrase=PASSPHRASES["tess"])
     dosing_id, integration_id = notes[2], notes[3]
-    note, assessment = lifecycle.note_details(tess, integration_id)
+    details = lifecycle.note_details(tess, integration_id)
+    note, computed = details.note, details.derived.computed
     dosing_day = dt.date.fromisoformat(get_note(tess, dosing_id).session_date or "")
     expected = (dt.date.fromisoformat(note.session_date or "") - dosing_day).days
-    assert assessment.computed["days_since_dosing"] == expected
+    assert computed["days_since_dosing"] == expected
     assert note.answers["linked_dosing_note_id"] == dosing_id
     early = {**note.answers, "session_date": (dosing_day - dt.timedelta(days=1)).isoformat()}
     saved = lifecycle.save_draft(tess, patient, "integration", early)

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from kap_notes.service import chart, lifecycle, operations, review
+from kap_notes.records import chart
+from kap_notes.service import lifecycle, operations, review
 from kap_notes.service.backend import Backend, LocalTransport, NotConfirmed
 from kap_notes.service.demo import record_course
 from kap_notes.service.synthetic import synthetic_course

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kap_notes.service import chart
+from kap_notes.records import chart
 from kap_notes.service.demo import DEMO_USERS
 from kap_notes.vault import access, audit
 from kap_notes.vault.crypto import FAST_KDF

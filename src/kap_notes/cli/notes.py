@@ -37,17 +37,15 @@ def cmd_note_put(ctx: Context) -> int:
 def cmd_note_get(ctx: Context) -> int:
     from kap_notes.service import lifecycle  # noqa: PLC0415
 
-    note, assessment = lifecycle.note_details(ctx.session(), ctx.args.note)
-    data = {
-        **asdict(note),
-        "computed": assessment.computed,
-        "flags": [f.as_dict() for f in assessment.flags],
-        "issues": [i.as_dict() for i in assessment.validation.issues],
-    }
-    human = [f"{note.form} note {note.note_id} v{note.version} ({note.status})"]
+    details = lifecycle.note_details(ctx.session(), ctx.args.note)
+    note, derived, view = details.note, details.derived, details.view
+    data = details.as_dict()
+    human = [f"{note.form} note {note.note_id} v{note.version} ({view.status})"]
     human += [f"  {k}: {v}" for k, v in note.answers.items()]
-    human += [f"  = {k}: {v}" for k, v in assessment.computed.items()]
-    human += [f"  ! {f.message}" for f in assessment.flags]
+    human += [f"  = {k}: {v}" for k, v in derived.computed.items()]
+    human += [f"  ! {f.get('message', '')}" for f in derived.flags]
+    human += [f"  + addendum by {a.author} at {a.created_at}: {a.text}" for a in view.addenda]
+    human += [f"  ~ {r.decision} by {r.by} at {r.at}: {r.text}" for r in view.reviews]
     ctx.emit(data, "\n".join(human))
     return 0
 

@@ -19,7 +19,7 @@ from kap_notes.compile.data import PatientData, gather
 from kap_notes.compile.progress import LAYOUT_VERSION, build_progress
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.patient import Patient
-from kap_notes.service.chart import NoteView, build_views
+from kap_notes.records.chart import NoteView, build_views
 from kap_notes.vault.session import Session, StoredRecord
 
 NOTEBOOK_KIND = "progress_notebook"

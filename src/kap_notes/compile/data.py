@@ -22,7 +22,7 @@ from kap_notes.compile.values import (
 )
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.patient import Patient
-from kap_notes.service.chart import NoteView
+from kap_notes.records.chart import NoteView
 
 Row = dict[str, Any]
 #: Instruments charted and tabulated, with their display names.

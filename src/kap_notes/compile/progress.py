@@ -14,7 +14,7 @@ from typing import Any
 from kap_notes.compile.cells import Notebook, NotebookBuilder, md
 from kap_notes.compile.data import INSTRUMENTS, PatientData
 from kap_notes.compile.sections import SECTIONS, shown
-from kap_notes.service.chart import NoteView
+from kap_notes.records.chart import NoteView
 
 #: Bump when the layout changes: stored notebooks are rebuilt on the next compile.
 LAYOUT_VERSION = "2"

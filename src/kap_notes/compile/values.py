@@ -1,7 +1,7 @@
 """Per-note values a progress notebook shows: computed scores and review flags.
 
-Signed notes carry what was computed and flagged when they were signed; drafts are assessed now
-with the same service code, so every reader sees the same numbers.
+Signed notes carry what was computed and flagged when they were signed; drafts are assessed as
+of their session by :mod:`kap_notes.records.derived`, so every reader sees the same numbers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from kap_notes.forms import ClinicSettings, get_template
 from kap_notes.model.note import Note
-from kap_notes.service.assess import assess, context_for
+from kap_notes.records.derived import derived_values
 
 
 @dataclass(frozen=True)
@@ -24,16 +24,9 @@ class NoteValues:
 
 
 def note_values(note: Note, others: Sequence[Note], settings: ClinicSettings) -> NoteValues:
-    """Stored values for signed notes; a fresh assessment for drafts."""
-    stored = note.extra.get("computed")
-    if note.signature is not None and isinstance(stored, Mapping):
-        flags = note.extra.get("flags")
-        return NoteValues(dict(stored), [dict(f) for f in flags] if isinstance(flags, list) else [])
-    version = note.template.get("version") if note.template else None
-    definition = get_template(note.form, version)
-    context = context_for(note.form, note.answers, [n for n in others if n.note_id != note.note_id])
-    assessment = assess(definition, note.answers, context, settings)
-    return NoteValues(assessment.computed, [f.as_dict() for f in assessment.flags])
+    """Frozen values for signed notes; as of the session for drafts (:mod:`records.derived`)."""
+    derived = derived_values(note, others, settings)
+    return NoteValues(derived.computed, derived.flags)
 
 
 def instrument_total(computed: Mapping[str, Any], instrument: str) -> float | None:

@@ -12,11 +12,10 @@ from typing import Any
 
 from kap_notes.export.sections import instrument_scores, note_blocks, score_text
 from kap_notes.export.values import display_time
-from kap_notes.forms import FormDefinition, get_template
 from kap_notes.model.note import Note
 from kap_notes.model.patient import Patient
-from kap_notes.service.assess import assess, context_for
-from kap_notes.service.chart import Chart, NoteView
+from kap_notes.records.chart import Chart, NoteView
+from kap_notes.records.derived import definition_of, derived_values
 
 NameOf = Callable[[str], str]
 """A user id → that user's display name."""
@@ -33,22 +32,10 @@ STATUSES = {
 __all__ = ["NameOf", "definition_of", "note_document", "note_results", "patient_document"]
 
 
-def definition_of(note: Note) -> FormDefinition:
-    """The template (url and version) the note was written with."""
-    if note.template:
-        return get_template(note.template["url"], note.template.get("version"))
-    return get_template(note.form)
-
-
 def note_results(note: Note, others: list[Note]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """(computed values, flags): as stored at signing, else assessed now for a draft."""
-    computed, flags = note.extra.get("computed"), note.extra.get("flags")
-    if isinstance(computed, dict) and isinstance(flags, list):
-        return computed, flags
-    definition = definition_of(note)
-    context = context_for(definition.name, note.answers, [n for n in others if n is not note])
-    assessment = assess(definition, note.answers, context)
-    return assessment.computed, [f.as_dict() for f in assessment.flags]
+    """(computed values, flags): frozen at signing, else as of the draft's session."""
+    derived = derived_values(note, others)
+    return derived.computed, derived.flags
 
 
 def _signature(view: NoteView) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ from kap_notes.export.protect import new_passphrase, protect_pdf
 from kap_notes.export.render import render_pdf
 from kap_notes.export.values import display_time
 from kap_notes.model.patient import InvalidInput
-from kap_notes.service.chart import Chart, chart
+from kap_notes.records.chart import Chart, chart
 from kap_notes.vault.audit import utc_now
 from kap_notes.vault.errors import UnknownRecord
 from kap_notes.vault.session import Session

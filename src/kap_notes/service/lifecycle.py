@@ -7,14 +7,15 @@ changes the signed text.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from kap_notes.forms import ClinicSettings, ValidationIssue, get_template
 from kap_notes.model.note import Note
 from kap_notes.model.patient import InvalidInput
-from kap_notes.service.assess import Assessment, assess, context_for, session_date
-from kap_notes.service.chart import ADDENDUM_KIND, PROCESS_CLASS
+from kap_notes.records.assess import Assessment, session_date
+from kap_notes.records.chart import ADDENDUM_KIND, PROCESS_CLASS, NoteView, build_views
+from kap_notes.records.derived import Derived, assess_as_of, derived_values, frozen_content
 from kap_notes.service.notes import NoteRef, get_note, list_notes
 from kap_notes.vault.audit import utc_now
 from kap_notes.vault.errors import SignedRecordImmutable, VaultError
@@ -42,18 +43,15 @@ class Saved:
 
 
 def _assess_note(
-    session: Session,
-    patient_id: str,
-    *,
-    form: str,
-    answers: Mapping[str, Any],
-    template_version: str | None,
-    settings: ClinicSettings | None,
-    others: list[Note] | None = None,
-) -> Assessment:
-    definition = get_template(form, template_version)
-    notes = others if others is not None else list_notes(session, patient_id)
-    return assess(definition, answers, context_for(definition.name, answers, notes), settings)
+    session: Session, note: Note, settings: ClinicSettings | None, others: list[Note] | None = None
+) -> tuple[Assessment, list[str]]:
+    """Assess ``note`` against the patient's signed record as of its session date."""
+    notes = others if others is not None else list_notes(session, note.patient_id)
+    return assess_as_of(note, notes, settings, get_template(note.form, _version_of(note)))
+
+
+def _version_of(note: Note) -> str | None:
+    return note.template.get("version") if note.template else None
 
 
 def save_draft(
@@ -79,12 +77,7 @@ def save_draft(
         raise InvalidInput(["updating a note needs the version you are updating"])
     version = existing.template["version"] if existing and existing.template else None
     revises = existing.extra.get("revises") if existing else None
-    assessment = _assess_note(
-        session, patient_id, form=form, answers=answers, template_version=version, settings=settings
-    )
-    if refuse_wrong_values and assessment.wrong_values:
-        raise InvalidInput(assessment.wrong_values)
-    definition = assessment.definition
+    definition = get_template(form, version)
     now = utc_now()
     note = Note(
         note_id=note_id or "",
@@ -103,6 +96,9 @@ def save_draft(
             **({"revises": revises} if revises else {}),
         },
     )
+    assessment, _ = _assess_note(session, note, settings)
+    if refuse_wrong_values and assessment.wrong_values:
+        raise InvalidInput(assessment.wrong_values)
     # Process notes (HIPAA 164.501) live in a space keyed to their author alone.
     is_process = definition.note_class == PROCESS_CLASS
     space = session.process_space(patient_id) if is_process else patient_id
@@ -119,6 +115,7 @@ def sign_note(
     *,
     expected_version: int | None = None,
     settings: ClinicSettings | None = None,
+    settings_version: int | None = None,
 ) -> Saved:
     """Sign a draft after re-entering the passphrase. Raises :class:`NotSignable` with issues."""
     session.reauthenticate(passphrase)
@@ -127,23 +124,16 @@ def sign_note(
         raise SignedRecordImmutable("this note is already signed; add an addendum instead")
     if note.author != session.user_id:
         raise InvalidInput(["only the note's author can sign it"])
-    template_version = note.template["version"] if note.template else None
-    assessment = _assess_note(
-        session,
-        note.patient_id,
-        form=note.form,
-        answers=note.answers,
-        template_version=template_version,
-        settings=settings,
-    )
+    assessment, used = _assess_note(session, note, settings)
     if not assessment.validation.ok:
         raise NotSignable(list(assessment.validation.errors))
-    content = {
-        **note.to_record(),
-        "status": "signed",
-        "computed": assessment.computed,
-        "flags": [f.as_dict() for f in assessment.flags],
-    }
+    derived = Derived(
+        computed=assessment.computed,
+        flags=[f.as_dict() for f in assessment.flags],
+        source_notes=used,
+        settings_version=settings_version,
+    )
+    content = {**note.to_record(), "status": "signed", **frozen_content(derived)}
     version = (expected_version or note.version) + 1
     signed = sign_content(session, content, note_id, version, meaning="author")
     record_id, saved = session.put_record(
@@ -202,20 +192,53 @@ def revise_note(session: Session, note_id: str) -> NoteRef:
     return NoteRef(record_id, version)
 
 
+@dataclass(frozen=True)
+class NoteDetails:
+    """A note as every view shows it: status, addenda, reviews and its derived values."""
+
+    view: NoteView
+    derived: Derived
+    #: What still stops a draft from being signed (empty for a signed note).
+    issues: list[ValidationIssue]
+
+    @property
+    def note(self) -> Note:
+        return self.view.note
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly: the note, its derived values, status, signatures, addenda, reviews."""
+        view = self.view
+        return {
+            **asdict(view.note),
+            "status": view.status,
+            "signature_valid": view.signature_valid,
+            "superseded_by": view.superseded_by,
+            "addenda": [asdict(a) for a in view.addenda],
+            "reviews": [asdict(r) for r in view.reviews],
+            "computed": self.derived.computed,
+            "flags": self.derived.flags,
+            "derived_from": self.derived.provenance(),
+            "frozen": self.derived.frozen,
+            "issues": [i.as_dict() for i in self.issues],
+        }
+
+
 def note_details(
-    session: Session, note_id: str, settings: ClinicSettings | None = None
-) -> tuple[Note, Assessment]:
-    """A note with its computed values, bands and flags as its template defines them now."""
+    session: Session,
+    note_id: str,
+    settings: ClinicSettings | None = None,
+    settings_version: int | None = None,
+) -> NoteDetails:
+    """A note with status and derived values (frozen if signed, as of its session if a draft)."""
     note = get_note(session, note_id)
-    version = note.template["version"] if note.template else None
-    others = [n for n in list_notes(session, note.patient_id) if n.note_id != note_id]
-    assessment = _assess_note(
-        session,
-        note.patient_id,
-        form=note.form,
-        answers=note.answers,
-        template_version=version,
-        settings=settings,
-        others=others,
-    )
-    return note, assessment
+    is_process = note.extra.get("note_class") == PROCESS_CLASS
+    records = session.read_patient(note.patient_id, include_process=is_process)
+    views = build_views(records, session.signing_key_of)
+    view = next(v for v in views if v.note.note_id == note_id)
+    others = [v.note for v in views]
+    derived = derived_values(view.note, others, settings, settings_version)
+    issues: list[ValidationIssue] = []
+    if not derived.frozen:
+        assessment, _ = _assess_note(session, view.note, settings, others)
+        issues = list(assessment.validation.issues)
+    return NoteDetails(view, derived, issues)

@@ -14,8 +14,9 @@ from typing import Any
 
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.patient import InvalidInput
-from kap_notes.service import chart, lifecycle, patients, review
-from kap_notes.service.assess import context_for
+from kap_notes.records import chart
+from kap_notes.records.derived import context_for
+from kap_notes.service import lifecycle, patients, review
 from kap_notes.service.notes import get_note, list_notes
 from kap_notes.vault import access
 from kap_notes.vault.errors import VaultError
@@ -57,19 +58,17 @@ def _list_notes(
 
 
 def _get_note(session: Session, note_id: str) -> dict[str, Any]:
-    note, assessment = lifecycle.note_details(session, note_id, _clinic())
-    return {
-        **asdict(note),
-        "computed": assessment.computed,
-        "flags": [f.as_dict() for f in assessment.flags],
-        "issues": [i.as_dict() for i in assessment.validation.issues],
-    }
+    return lifecycle.note_details(session, note_id, _clinic()).as_dict()
 
 
 def _form_context(
-    session: Session, patient_id: str, form: str, answers: dict[str, Any] | None = None
+    session: Session,
+    patient_id: str,
+    form: str,
+    answers: dict[str, Any] | None = None,
+    note_id: str = "",
 ) -> dict[str, Any]:
-    return context_for(form, answers or {}, list_notes(session, patient_id))
+    return context_for(form, answers or {}, list_notes(session, patient_id), note_id)
 
 
 def _save_draft(

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from kap_notes.model.patient import InvalidInput
 from kap_notes.model.people import Role
-from kap_notes.service.chart import REVIEW_KIND, NoteView, build_views
+from kap_notes.records.chart import REVIEW_KIND, NoteView, build_views
 from kap_notes.service.notes import NoteRef
 from kap_notes.vault.audit import utc_now
 from kap_notes.vault.ids import new_id

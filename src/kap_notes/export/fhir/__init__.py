@@ -12,7 +12,7 @@ from kap_notes.export.fhir.common import local_zone
 from kap_notes.export.fhir.observation import total_observation
 from kap_notes.export.fhir.questionnaire import questionnaire
 from kap_notes.export.fhir.response import questionnaire_response
-from kap_notes.service.chart import chart
+from kap_notes.records.chart import chart
 from kap_notes.vault.session import Session
 
 __all__ = [

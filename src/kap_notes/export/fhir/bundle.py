@@ -17,7 +17,7 @@ from kap_notes.export.fhir.questionnaire import questionnaire
 from kap_notes.export.fhir.response import questionnaire_response
 from kap_notes.export.sections import instrument_scores
 from kap_notes.model.patient import Patient
-from kap_notes.service.chart import Chart
+from kap_notes.records.chart import Chart
 
 __all__ = ["patient_bundle", "patient_resource"]
 

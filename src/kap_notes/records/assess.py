@@ -1,12 +1,12 @@
 """Assessing answers against their template: validation, computed values and review flags.
 
 The context a template asks for (patient weight for mg/kg, the linked dosing date, the baseline
-PHQ-9) comes from the patient's other notes, so every caller computes the same numbers.
+PHQ-9) comes from :mod:`kap_notes.records.derived`, so every caller computes the same numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +17,8 @@ from kap_notes.forms import (
     ValidationResult,
     compute,
     flags,
-    get_template,
     validate,
 )
-from kap_notes.model.note import Note
 
 #: Issue kinds that only mean "not finished yet": fine for a draft, block signing.
 INCOMPLETE_KINDS = frozenset({"required", "signing"})
@@ -48,32 +46,6 @@ def session_date(answers: Mapping[str, Any]) -> str | None:
         if isinstance(value, str) and len(value) >= 10:
             return value[:10]
     return None
-
-
-def _latest(notes: Iterable[Note], form: str) -> Note | None:
-    matching = [n for n in notes if n.form == form]
-    return max(matching, key=lambda n: (n.session_date or "", n.updated_at or ""), default=None)
-
-
-def context_for(form: str, answers: Mapping[str, Any], notes: Iterable[Note]) -> dict[str, Any]:
-    """Values a form needs from the patient's other notes."""
-    notes = list(notes)
-    context: dict[str, Any] = {}
-    preparation = _latest(notes, "preparation")
-    if preparation is not None:
-        context["patient_weight_kg"] = preparation.answers.get("weight_kg")
-        baseline = preparation.answers.get("phq9")
-        if isinstance(baseline, Mapping):
-            scored = compute(get_template("phq9"), baseline)
-            context["baseline_phq9_total"] = scored.get("total")
-    if form == "integration":
-        linked = answers.get("linked_dosing_note_id")
-        by_id = {n.note_id: n for n in notes}
-        dosing = by_id.get(str(linked)) if linked else _latest(notes, "dosing")
-        if dosing is not None:
-            context["dosing_note_id"] = dosing.note_id
-            context["dosing_date"] = session_date(dosing.answers)
-    return {k: v for k, v in context.items() if v is not None}
 
 
 def assess(
