@@ -25,6 +25,7 @@ test: $(STAMP) lint typecheck unit ui
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks ui-tests
 	$(BIN)/ruff format --check src tests benchmarks ui-tests
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

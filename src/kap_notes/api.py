@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from kap_notes.service.backend import Backend, default_backend
+from kap_notes.agent.client import default_backend
+from kap_notes.service.backend import Backend
 from kap_notes.vault.errors import VaultLocked
 from kap_notes.vault.session import Session
 

@@ -10,11 +10,12 @@ from kap_notes.agent import ENV_VAR, protocol
 from kap_notes.agent.confirm import CONFIRM_SECONDS
 from kap_notes.forms import ValidationIssue
 from kap_notes.model.patient import InvalidInput
-from kap_notes.service.backend import NotConfirmed
+from kap_notes.service.backend import Askpass, Backend, LocalTransport, NotConfirmed
 from kap_notes.service.lifecycle import NotSignable
 from kap_notes.service.operations import CONFIRMED
 from kap_notes.vault import errors
 from kap_notes.vault.errors import VaultError, VaultLocked
+from kap_notes.vault.session import Session
 
 
 def remote_error(payload: dict[str, Any]) -> Exception:
@@ -77,3 +78,11 @@ class AgentTransport:
         if not message.get("ok"):
             raise remote_error(dict(message.get("error") or {}))
         return message.get("result")
+
+
+def default_backend(session: Session | None = None, askpass: Askpass | None = None) -> Backend:
+    """In-process for ``session`` (``askpass`` supplies passphrases); otherwise the agent of the
+    Jupyter server running this kernel (JupyterLab asks for them)."""
+    if session is not None:
+        return Backend(LocalTransport(session, askpass))
+    return Backend(AgentTransport())

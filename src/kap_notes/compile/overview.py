@@ -15,7 +15,7 @@ from kap_notes.compile.progress import LAYOUT_VERSION, NOTICE
 from kap_notes.compile.sections import display_table
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.people import Role
-from kap_notes.service import review
+from kap_notes.records.queue import review_queue
 from kap_notes.vault.session import Session
 
 _PATIENT_COLUMNS = {
@@ -84,7 +84,7 @@ def gather_overview(session: Session, settings: ClinicSettings | None = None) ->
         queue: list[Row] = [
             {"patient_id": q.patient_id, "note_id": q.note_id, "form": q.form,
              "session_date": q.session_date, "author": q.author, "signed_at": q.signed_at}
-            for q in review.review_queue(session)
+            for q in review_queue(session)
         ]  # fmt: skip
     else:
         queue = [

@@ -123,13 +123,3 @@ class Backend:
 
     def return_note(self, note_id: str, comment: str) -> dict[str, Any]:
         return dict(self.call("return_note", note_id=note_id, comment=comment))
-
-
-def default_backend(session: Session | None = None, askpass: Askpass | None = None) -> Backend:
-    """In-process for ``session`` (``askpass`` supplies passphrases); otherwise the agent of the
-    Jupyter server running this kernel (JupyterLab asks for them)."""
-    if session is not None:
-        return Backend(LocalTransport(session, askpass))
-    from kap_notes.agent.client import AgentTransport  # noqa: PLC0415 - kernels only
-
-    return Backend(AgentTransport())

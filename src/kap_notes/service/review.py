@@ -9,7 +9,10 @@ from datetime import datetime
 
 from kap_notes.model.patient import InvalidInput
 from kap_notes.model.people import Role
-from kap_notes.records.chart import REVIEW_KIND, NoteView, build_views
+from kap_notes.records.chart import REVIEW_KIND, NoteView
+from kap_notes.records.queue import QueueItem, review_queue, views_of_my_patients
+
+__all__ = ["QueueItem", "cosign", "cosign_rates", "return_note", "review_queue"]
 from kap_notes.service.notes import NoteRef
 from kap_notes.vault.audit import utc_now
 from kap_notes.vault.ids import new_id
@@ -18,52 +21,6 @@ from kap_notes.vault.signing import sign_content
 
 #: Clinic setting: the statement a supervisor signs when co-signing (configurable per clinic).
 DEFAULT_ATTESTATION = "I have reviewed this note and agree with the documented assessment and plan."
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """A signed note waiting for this supervisor's co-signature."""
-
-    patient_id: str
-    note_id: str
-    version: int
-    form: str
-    session_date: str | None
-    author: str
-    signed_at: str
-
-
-def _views_of_my_patients(session: Session) -> list[NoteView]:
-    views: list[NoteView] = []
-    for patient_id in session.readable_patients():
-        if session.has_access(patient_id):
-            views += build_views(session.read_patient(patient_id), session.signing_key_of)
-    return views
-
-
-def review_queue(session: Session) -> list[QueueItem]:
-    """Signed notes (not process notes) this supervisor has not yet co-signed or returned."""
-    session.require_role(Role.SUPERVISOR)
-    queue = []
-    for view in _views_of_my_patients(session):
-        note = view.note
-        mine = [
-            r for r in view.reviews if r.by == session.user_id and r.note_version == note.version
-        ]
-        if view.status in ("signed", "cosigned") and not mine and not view.is_process_note:
-            signed_at = str((note.signature or {}).get("signed_at", ""))
-            queue.append(
-                QueueItem(
-                    note.patient_id,
-                    note.note_id,
-                    note.version,
-                    note.form,
-                    note.session_date,
-                    note.author,
-                    signed_at,
-                )
-            )
-    return sorted(queue, key=lambda q: q.signed_at)
 
 
 def _review(session: Session, note_id: str, decision: str, text: str, passphrase: str) -> NoteRef:
@@ -124,7 +81,7 @@ class CosignRate:
 def cosign_rates(session: Session) -> list[CosignRate]:
     """How many signed notes each therapist has, and how many were co-signed, and how fast."""
     by_author: dict[str, list[NoteView]] = {}
-    for view in _views_of_my_patients(session):
+    for view in views_of_my_patients(session):
         if view.note.signature is not None and not view.is_process_note:
             by_author.setdefault(view.note.author, []).append(view)
     rates = []

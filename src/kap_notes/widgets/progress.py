@@ -11,7 +11,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from kap_notes.service.backend import Backend, default_backend
+from kap_notes.agent.client import default_backend
+from kap_notes.service.backend import Backend
 from kap_notes.vault.session import Session
 from kap_notes.widgets.style import heading_html, tone
 

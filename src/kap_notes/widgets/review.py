@@ -8,7 +8,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from kap_notes.service.backend import Askpass, Backend, default_backend
+from kap_notes.agent.client import default_backend
+from kap_notes.service.backend import Askpass, Backend
 from kap_notes.service.review import DEFAULT_ATTESTATION
 from kap_notes.vault.session import Session
 from kap_notes.widgets.lifecycle import CONFIRM_HINT

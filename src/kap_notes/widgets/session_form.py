@@ -11,7 +11,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from kap_notes.forms import ClinicSettings, ValidationIssue, get_template
-from kap_notes.service.backend import Askpass, Backend, NotConfirmed, default_backend
+from kap_notes.agent.client import default_backend
+from kap_notes.service.backend import Askpass, Backend, NotConfirmed
 from kap_notes.service.lifecycle import NotSignable
 from kap_notes.vault.errors import WrongPassphrase
 from kap_notes.vault.session import Session
