@@ -31,6 +31,8 @@ class Addendum:
     author: str
     created_at: str
     signature_valid: bool
+    #: The signature block as stored (signer, signed_at, value, ...), for exports.
+    signature: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Review:
     by: str
     at: str
     signature_valid: bool
+    #: The signature block as stored (signer, signed_at, value, ...), for exports.
+    signature: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,11 @@ def _status(note: Note, reviews: list[Review], superseded_by: str | None) -> str
     return "signed"
 
 
+def _block(content: dict[str, Any]) -> dict[str, Any] | None:
+    block = content.get("signature")
+    return dict(block) if isinstance(block, dict) else None
+
+
 def build_views(
     records: Iterable[StoredRecord], signing_key_of: Callable[[str], bytes | None]
 ) -> list[NoteView]:
@@ -112,6 +121,7 @@ def build_views(
                     str(content["author"]),
                     str(content["created_at"]),
                     verify_content(signing_key_of, content, r.record_id, r.version),
+                    _block(content),
                 )
             )
         elif kind == REVIEW_KIND:
@@ -125,6 +135,7 @@ def build_views(
                     str(content["by"]),
                     str(content["at"]),
                     verify_content(signing_key_of, content, r.record_id, r.version),
+                    _block(content),
                 )
             )
     views = []
