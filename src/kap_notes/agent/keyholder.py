@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from kap_notes.agent.confirm import CONFIRM_SECONDS, MAX_ATTEMPTS, Confirmations, Pending
-from kap_notes.forms import ClinicSettings
 from kap_notes.service import operations
 from kap_notes.vault.crypto import MINIMUM_KDF, KdfParams
 from kap_notes.vault.errors import VaultError, VaultLocked, WrongPassphrase
@@ -30,8 +29,8 @@ class KeyHolder:
         self.vault_path = vault_path
         self.auto_lock_minutes = auto_lock_minutes
         self.kdf_floor = kdf_floor
-        #: The clinic's flag thresholds, as set in JupyterLab's settings (flags are for review).
-        self.settings = ClinicSettings()
+        # Clinic settings are not kept here: they are signed facts of the vault (every path
+        # reads them there); ``auto_lock_minutes`` is this user's own server setting.
         self._clock = clock
         self._session: Session | None = None
         self._last_used = clock()
@@ -148,7 +147,7 @@ class KeyHolder:
             return self.status()
         session = self.session()
         with self._mutex:
-            return operations.run(session, op, kwargs, settings=self.settings)
+            return operations.run(session, op, kwargs)
 
     # ----------------------------------------------------------------- confirmations
     def request_confirmation(self, op: str, kwargs: dict[str, Any]) -> Pending:
@@ -178,7 +177,7 @@ class KeyHolder:
         kwargs = {**pending.kwargs, "passphrase": passphrase}
         try:
             with self._mutex:
-                result = operations.run(session, pending.op, kwargs, settings=self.settings)
+                result = operations.run(session, pending.op, kwargs)
         except WrongPassphrase:
             if self.confirmations.retry(pending):
                 left = MAX_ATTEMPTS - pending.attempts

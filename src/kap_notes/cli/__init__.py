@@ -12,7 +12,18 @@ import sys
 from collections.abc import Sequence
 
 from kap_notes import __version__
-from kap_notes.cli import access, admin, compile, demo, export, notes, records, review, templates
+from kap_notes.cli import (
+    access,
+    admin,
+    compile,
+    demo,
+    export,
+    notes,
+    records,
+    review,
+    settings,
+    templates,
+)
 from kap_notes.cli.context import Context
 from kap_notes.model.patient import InvalidInput
 from kap_notes.vault.errors import VaultError
@@ -45,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(sub)
     compile.register(sub)
     export.register(sub)
+    settings.register(sub)
     _add_output_flag(parser, top=True)
     return parser
 

@@ -44,6 +44,8 @@ def cmd_note_get(ctx: Context) -> int:
     human += [f"  {k}: {v}" for k, v in note.answers.items()]
     human += [f"  = {k}: {v}" for k, v in derived.computed.items()]
     human += [f"  ! {f.get('message', '')}" for f in derived.flags]
+    if derived.settings_version is not None:
+        human.append(f"  (flags under clinic settings version {derived.settings_version})")
     human += [f"  + addendum by {a.author} at {a.created_at}: {a.text}" for a in view.addenda]
     human += [f"  ~ {r.decision} by {r.by} at {r.at}: {r.text}" for r in view.reviews]
     ctx.emit(data, "\n".join(human))

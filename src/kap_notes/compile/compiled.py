@@ -64,8 +64,10 @@ def load_patient_data(
     include_process: bool = False,
     settings: ClinicSettings | None = None,
 ) -> PatientData:
-    """One audited read of the patient, as table rows."""
+    """One audited read of the patient, as table rows (the vault's clinic settings unless
+    ``settings`` is given)."""
     loaded = _load(session, patient_id, include_process)
+    settings = settings or session.clinic_settings()[0]
     return gather(patient_id, loaded.patient, loaded.views, user_names(session), settings)
 
 
@@ -120,7 +122,7 @@ def compile_patient(
 
     Nothing is written when the stored notebook was built from the same notes.
     """
-    settings = settings or ClinicSettings()
+    settings = settings or session.clinic_settings()[0]  # the vault's, as on every path
     loaded = _load(session, patient_id, include_process)
     stored = _stored(session, loaded.records, include_process)
     digest = fingerprint(loaded, patient_id, include_process, settings)

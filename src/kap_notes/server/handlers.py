@@ -14,7 +14,7 @@ from jupyter_server.utils import url_path_join
 
 from kap_notes.agent.confirm import UnknownConfirmation
 from kap_notes.agent.keyholder import KeyHolder
-from kap_notes.forms.settings import parse_settings
+from kap_notes.forms.settings_schema import AUTO_LOCK, THRESHOLDS, check_settings
 from kap_notes.model.patient import InvalidInput
 from kap_notes.service.backend import NotConfirmed
 from kap_notes.service.lifecycle import NotSignable
@@ -121,6 +121,14 @@ class TouchHandler(KapHandler):
 
 
 class SettingsHandler(KapHandler):
+    """``GET``: the clinic settings in force (from the vault: values, version, who and when)
+    and this user's auto-lock. ``POST``: change them (see :func:`apply_settings`)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.respond(lambda: read_settings(self.keyholder))
+
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
@@ -128,17 +136,36 @@ class SettingsHandler(KapHandler):
         await self.respond(lambda: apply_settings(self.keyholder, self.body()))
 
 
+def read_settings(holder: KeyHolder) -> dict[str, Any]:
+    """The vault's clinic settings (423 while locked), whether this user may change them, and
+    this user's auto-lock."""
+    info = dict(holder.run("settings_info", {}))
+    role = holder.status()["role"]
+    return {**info, "may_change": role == "admin", "auto_lock_minutes": holder.auto_lock_minutes}
+
+
 def apply_settings(holder: KeyHolder, body: dict[str, Any]) -> dict[str, Any]:
-    """Settings from the JupyterLab settings registry (auto-lock; clinic flag thresholds).
+    """Settings from JupyterLab's settings editor: this user's auto-lock, the clinic thresholds.
 
     The whole body is validated against :mod:`kap_notes.forms.settings_schema` first (422 naming
-    the setting and its range); nothing is applied unless every value is valid.
+    the setting and its range); nothing is applied unless every value is valid and allowed.
+    Clinic thresholds are stored in the vault, signed by the unlocked user: 423 while locked,
+    403 unless an admin (values equal to those in force change nothing and are no error).
     """
-    update = parse_settings(body, holder.settings)
-    if update.auto_lock_minutes is not None:
-        holder.auto_lock_minutes = update.auto_lock_minutes
-    holder.settings = update.clinic
-    return holder.status()
+    checked = check_settings(body)
+    thresholds = {k: v for k, v in checked.items() if k in THRESHOLDS}
+    answer: dict[str, Any] = {}
+    if thresholds:
+        try:
+            answer["clinic_settings"] = holder.run("change_settings", {"values": thresholds})
+        except errors.VaultLocked as exc:
+            raise errors.VaultLocked(
+                "the vault is locked: unlock it to change clinic settings (they are kept in "
+                "the vault); nothing was changed"
+            ) from exc
+    if AUTO_LOCK.name in checked:
+        holder.auto_lock_minutes = checked[AUTO_LOCK.name]
+    return {**holder.status(), **answer}
 
 
 class OperationHandler(KapHandler):

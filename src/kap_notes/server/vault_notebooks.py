@@ -21,6 +21,7 @@ import nbformat
 
 from kap_notes.compile.compiled import compile_patient
 from kap_notes.model.patient import InvalidInput
+from kap_notes.service import settings as clinic_settings
 from kap_notes.service.patients import (
     chart_code_problem,
     chart_codes,
@@ -150,8 +151,9 @@ def get(
 
 
 def _notebook_json(session: Session, patient_id: str, name: str) -> str:
-    if name == PROGRESS:
-        return compile_patient(session, patient_id).notebook_json
+    if name == PROGRESS:  # compiled under the vault's clinic settings, like every other path
+        settings = clinic_settings.current(session).settings
+        return compile_patient(session, patient_id, settings=settings).notebook_json
     stored = _saved(session, patient_id).get(name)
     if stored is None:
         raise UnknownRecord(f"no notebook {name} in this patient's folder")

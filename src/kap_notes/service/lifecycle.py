@@ -45,11 +45,14 @@ class Saved:
 def _assess_note(
     session: Session, note: Note, settings: ClinicSettings | None, others: list[Note] | None = None
 ) -> tuple[Assessment, list[str]]:
-    """Assess ``note`` against the patient's signed record as of its session date."""
+    """Assess ``note`` against the patient's signed record as of its session date (under the
+    vault's clinic settings unless ``settings`` is given)."""
     notes = others if others is not None else list_notes(session, note.patient_id)
     return assess_as_of(note, notes, settings, get_template(note.form, _version_of(note)))
 
 
+    if settings is None:
+        settings = session.clinic_settings()[0]
 def _version_of(note: Note) -> str | None:
     return note.template.get("version") if note.template else None
 
@@ -117,7 +120,11 @@ def sign_note(
     settings: ClinicSettings | None = None,
     settings_version: int | None = None,
 ) -> Saved:
-    """Sign a draft after re-entering the passphrase. Raises :class:`NotSignable` with issues."""
+    """Sign a draft after re-entering the passphrase. Raises :class:`NotSignable` with issues.
+
+    The flags are frozen with the clinic-settings version they used: the vault's current one
+    unless ``settings`` (and its ``settings_version``) are given.
+    """
     session.reauthenticate(passphrase)
     note = get_note(session, note_id)
     if note.signature is not None:
@@ -186,6 +193,8 @@ def revise_note(session: Session, note_id: str) -> NoteRef:
         extra={
             "note_class": note.extra.get("note_class", "clinical"),
             "revises": {"note": note_id, "version": note.version},
+    if settings is None:
+        settings, settings_version = session.clinic_settings()
         },
     )
     record_id, version = session.put_record(session.record_space(note_id), content.to_record())
@@ -229,7 +238,10 @@ def note_details(
     settings: ClinicSettings | None = None,
     settings_version: int | None = None,
 ) -> NoteDetails:
-    """A note with status and derived values (frozen if signed, as of its session if a draft)."""
+    """A note with status and derived values (frozen if signed, as of its session if a draft,
+    under the vault's clinic settings unless ``settings`` is given)."""
+    if settings is None:
+        settings, settings_version = session.clinic_settings()
     note = get_note(session, note_id)
     is_process = note.extra.get("note_class") == PROCESS_CLASS
     records = session.read_patient(note.patient_id, include_process=is_process)

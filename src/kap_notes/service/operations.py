@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import asdict
 from typing import Any
 
@@ -17,6 +16,7 @@ from kap_notes.model.patient import InvalidInput
 from kap_notes.records import chart
 from kap_notes.records.derived import context_for
 from kap_notes.service import lifecycle, patients, review
+from kap_notes.service import settings as clinic_settings
 from kap_notes.service.notes import get_note, list_notes
 from kap_notes.vault import access
 from kap_notes.vault.errors import VaultError
@@ -24,12 +24,10 @@ from kap_notes.vault.session import Session
 
 Operation = Callable[..., Any]
 
-#: The clinic's flag thresholds for the operation being run (set by :func:`run`).
-_settings: ContextVar[ClinicSettings | None] = ContextVar("kap_notes_settings", default=None)
 
-
-def _clinic() -> ClinicSettings:
-    return _settings.get() or ClinicSettings()
+def _clinic(session: Session) -> ClinicSettings:
+    """The clinic settings in force, from the vault's signed log (the same for every path)."""
+    return session.clinic_settings()[0]
 
 
 def _list_patients(session: Session) -> list[dict[str, Any]]:
@@ -58,7 +56,7 @@ def _list_notes(
 
 
 def _get_note(session: Session, note_id: str) -> dict[str, Any]:
-    return lifecycle.note_details(session, note_id, _clinic()).as_dict()
+    return lifecycle.note_details(session, note_id, *session.clinic_settings()).as_dict()
 
 
 def _form_context(
@@ -87,7 +85,7 @@ def _save_draft(
         answers,
         note_id=note_id,
         expected_version=version,
-        settings=_clinic(),
+        settings=_clinic(session),
     )
     return {
         **asdict(saved.ref),
@@ -96,7 +94,11 @@ def _save_draft(
 
 
 def _sign_note(session: Session, note_id: str, passphrase: str) -> dict[str, Any]:
-    return asdict(lifecycle.sign_note(session, note_id, passphrase, settings=_clinic()).ref)
+    settings, version = session.clinic_settings()
+    signed = lifecycle.sign_note(
+        session, note_id, passphrase, settings=settings, settings_version=version
+    )
+    return asdict(signed.ref)
 
 
 def _add_addendum(session: Session, note_id: str, text: str, passphrase: str) -> dict[str, Any]:
@@ -121,7 +123,7 @@ def _return_note(session: Session, note_id: str, comment: str, passphrase: str) 
 def _compile_patient(session: Session, patient_id: str) -> dict[str, Any]:
     from kap_notes.compile.compiled import compile_patient  # noqa: PLC0415 - pandas/matplotlib
 
-    result = compile_patient(session, patient_id, settings=_clinic())
+    result = compile_patient(session, patient_id, settings=_clinic(session))
     chart_code = str(session.get_record(patient_id).content.get("chart_code"))
     return {
         "changed": result.changed,
@@ -133,7 +135,7 @@ def _compile_patient(session: Session, patient_id: str) -> dict[str, Any]:
 def _patient_frames(session: Session, patient_id: str) -> dict[str, str]:
     from kap_notes.compile import load_patient_data, patient_frames  # noqa: PLC0415
 
-    frames = patient_frames(load_patient_data(session, patient_id, settings=_clinic()))
+    frames = patient_frames(load_patient_data(session, patient_id, settings=_clinic(session)))
     return {
         name: frame.to_json(orient="split", date_format="iso") for name, frame in frames.items()
     }
@@ -146,7 +148,7 @@ def _render_section(session: Session, patient_id: str, section: str) -> list[dic
     if section not in SECTIONS:
         raise InvalidInput([f"unknown section {section!r}; choose one of: {', '.join(SECTIONS)}"])
     _, render = SECTIONS[section]
-    return list(render(load_patient_data(session, patient_id, settings=_clinic())))
+    return list(render(load_patient_data(session, patient_id, settings=_clinic(session))))
 
 
 def _render_overview_section(session: Session, section: str) -> list[dict[str, Any]]:
@@ -158,7 +160,7 @@ def _render_overview_section(session: Session, section: str) -> list[dict[str, A
 
     if section not in OVERVIEW_SECTIONS:
         raise InvalidInput([f"unknown section {section!r}"])
-    return list(overview_outputs(gather_overview(session), section))
+    return list(overview_outputs(gather_overview(session, _clinic(session)), section))
 
 
 def _export_record_pdf(session: Session, patient_id: str) -> dict[str, Any]:
@@ -174,9 +176,23 @@ def _export_record_pdf(session: Session, patient_id: str) -> dict[str, Any]:
     }
 
 
-def _clinic_settings(session: Session) -> dict[str, int]:
+def _clinic_settings(session: Session) -> dict[str, Any]:
     """The flag thresholds in force (clinic settings; flags are for review, never advice)."""
-    return asdict(_clinic())
+    return _clinic(session).as_mapping()
+
+
+def _settings_info(session: Session) -> dict[str, Any]:
+    """The clinic settings in force with their version, who signed them and when."""
+    return clinic_settings.current(session).as_dict()
+
+
+def _change_settings(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    """An admin sets clinic thresholds (signed, audited); ``changed`` says if a version was
+    signed. Anyone else: :class:`NotAuthorised` with a clear message."""
+    if not isinstance(values, dict):
+        raise InvalidInput(["change_settings: values must be an object of setting names"])
+    info, changed = clinic_settings.change(session, values)
+    return {**info.as_dict(), "changed": changed}
 
 
 def _whoami(session: Session) -> dict[str, str]:
@@ -304,6 +320,8 @@ OPERATIONS: dict[str, Operation] = {
     "return_note": _return_note,
     "compile_patient": _compile_patient,
     "export_record_pdf": _export_record_pdf,
+    "settings_info": _settings_info,
+    "change_settings": _change_settings,
     "patient_frames": _patient_frames,
     "render_section": _render_section,
     "render_overview_section": _render_overview_section,
@@ -348,22 +366,18 @@ def describe(session: Session, op: str, kwargs: dict[str, Any]) -> dict[str, Any
     }
 
 
-def run(
-    session: Session, op: str, kwargs: dict[str, Any], *, settings: ClinicSettings | None = None
-) -> Any:
-    """Run one operation under the clinic's ``settings``; bad requests are clear input errors."""
+def run(session: Session, op: str, kwargs: dict[str, Any]) -> Any:
+    """Run one operation (clinic settings come from the vault); bad requests are clear input
+    errors."""
     operation = OPERATIONS.get(op)
     if operation is None:
         raise InvalidInput([f"unknown operation {op!r}"])
-    token = _settings.set(settings)
     try:
         return operation(session, **kwargs)
     except TypeError as exc:
         if "argument" in str(exc):
             raise InvalidInput([f"{op}: {exc}"]) from exc
         raise
-    finally:
-        _settings.reset(token)
 
 
 def error_payload(exc: Exception) -> dict[str, Any]:

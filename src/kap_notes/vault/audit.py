@@ -49,6 +49,7 @@ ACTIONS = frozenset(
         "grant_deny",
         "discard",
         "policy_snapshot",
+        "settings",
     }
 )
 #: Every action the chain records (above).

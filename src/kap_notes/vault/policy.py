@@ -34,6 +34,8 @@ break_glass         any active user, for themself, until ``expires``; never carr
 anything else       any active user (reads, exports, unlocks: a record of what happened)
 ==================  ==========================================================================
 """
+settings            an active admin: the clinic's settings as a whole, ``version`` one more
+                    than the last (values are checked by the caller; the log keeps every version)
 
 from __future__ import annotations
 
@@ -147,6 +149,8 @@ class Policy:
         if patient is None or not self.is_active(user_id):
             return False
         if patient.kind == PROCESS:
+    #: Every version of the clinic settings: {"version", "values", "by", "at"}, oldest first.
+    clinic_settings: list[dict[str, Any]] = field(default_factory=list)
             return user_id == patient.owner
         expires = patient.break_glass.get(user_id)
         return user_id in patient.readers or (expires is not None and now < expires)
@@ -548,6 +552,22 @@ def expected_wraps(policy: Policy) -> dict[tuple[str, int, str], str]:
             epoch, recipient = key.split("/", 1)
             out[(pid, int(epoch), recipient)] = digest
     return out
+
+    def settings(self) -> None:
+        if not self.p.is_active(self.actor, ADMIN):
+            raise self.refuse("only an admin may change clinic settings")
+        history = self.p.clinic_settings
+        version, values = self.data.get("version"), self.data.get("values")
+        if self.patient is not None or self.row.record is not None:
+            raise self.refuse("clinic settings name no patient and no record")
+        if version != len(history) + 1 or isinstance(version, bool):
+            raise self.refuse(f"the next clinic-settings version is {len(history) + 1}")
+        if not isinstance(values, dict) or not all(
+            isinstance(k, str) and isinstance(v, (int, float, str)) for k, v in values.items()
+        ):
+            raise self.refuse("clinic settings must be a flat object of names and values")
+        entry = {"version": version, "values": dict(values), "by": self.actor, "at": self.ts}
+        history.append(entry)
 
 
 def heads(policy: Policy) -> Mapping[str, tuple[str, int]]:

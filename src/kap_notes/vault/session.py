@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kap_notes.model.people import Role, User
-from kap_notes.vault import attempts, audit, crypto, keys, trust
+from kap_notes.vault import attempts, audit, clinic, crypto, keys, trust
 from kap_notes.vault.crypto import KeyPair, OpenError
 from kap_notes.vault.errors import (
     IntegrityError,
@@ -39,6 +39,7 @@ from kap_notes.vault.policy import (
 from kap_notes.vault.store import AuditRow, PatientRow, RecordRow, UserRow
 
 if TYPE_CHECKING:
+    from kap_notes.forms.settings import ClinicSettings
     from kap_notes.vault.vault import Vault
 
 #: A record whose current version holds this key (non-null) is signed and frozen.
@@ -236,6 +237,22 @@ class Session:
         if fact is None:
             self.sync()  # perhaps registered since this session last looked
             fact = self.policy.patients.get(patient_id)
+    # -------------------------------------------------------------------- clinic settings
+    def clinic_settings(self, version: int | None = None) -> tuple[ClinicSettings, int]:
+        """The clinic settings in force (or of ``version``) and their version; 0 = defaults."""
+        self.sync()  # an admin may have changed them since this session last looked
+        found = clinic.version_of(self.policy, version)
+        return found.settings(), found.version
+
+    def set_clinic_settings(self, values: Mapping[str, Any]) -> int:
+        """Sign a new version of the clinic settings (admins only; :class:`NotAuthorised`
+        otherwise, and the log refuses it whoever writes it). Returns the new version."""
+        self.require_role(Role.ADMIN)
+        with self.writing():
+            data = clinic.entry_data(self.policy, values)
+            self.audit(clinic.ACTION, data=data)
+        return int(data["version"])
+
         if fact is None:
             raise UnknownPatient(f"no patient {patient_id} in this vault")
         return PatientRow(patient_id, fact.epoch, fact.owner)
