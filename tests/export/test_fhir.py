@@ -44,7 +44,15 @@ def test_bundle_validates(bundle: dict[str, Any]) -> None:
     model = Bundle.model_validate(bundle)
     assert model.type == "collection"
     kinds = {e.resource.get_resource_type() for e in model.entry}
-    assert kinds == {"Patient", "Questionnaire", "QuestionnaireResponse", "Observation"}
+    assert kinds == {
+        "Patient",
+        "Questionnaire",
+        "QuestionnaireResponse",
+        "Observation",
+        "Practitioner",
+        "Provenance",
+        "DocumentReference",
+    }
 
 
 def test_patient_resource(recorded: Recorded, bundle: dict[str, Any]) -> None:
@@ -76,7 +84,10 @@ def test_observations_hold_the_course_totals_with_loinc(
         ]
         assert sorted(found) == sorted(values), code
     assert len(values) >= 8
-    assert all(o["status"] == "final" for o in observations)
+    returned = {f"urn:uuid:{r['id']}" for r in _responses_of(bundle, recorded.returned)}
+    for o in observations:
+        expected_status = "preliminary" if o["derivedFrom"][0]["reference"] in returned else "final"
+        assert o["status"] == expected_status
 
 
 def test_observation_details(recorded: Recorded, bundle: dict[str, Any]) -> None:
@@ -102,7 +113,15 @@ def test_observation_details(recorded: Recorded, bundle: dict[str, Any]) -> None
     )
 
 
-def test_responses_match_their_questionnaires(bundle: dict[str, Any]) -> None:
+def _responses_of(bundle: Mapping[str, Any], note_id: str) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in _resources(bundle, "QuestionnaireResponse")
+        if r["identifier"]["value"].startswith(f"{note_id}|")
+    ]
+
+
+def test_responses_match_their_questionnaires(recorded: Recorded, bundle: dict[str, Any]) -> None:
     questionnaires = {
         f"{q['url']}|{q['version']}": set(_link_ids(q["item"]))
         for q in _resources(bundle, "Questionnaire")
@@ -111,7 +130,8 @@ def test_responses_match_their_questionnaires(bundle: dict[str, Any]) -> None:
     assert len(responses) == 18
     for response in responses:
         QuestionnaireResponse.model_validate(response)
-        assert response["status"] == "completed"
+        returned = response["identifier"]["value"].startswith(f"{recorded.returned}|")
+        assert response["status"] == ("in-progress" if returned else "completed")
         assert set(_link_ids(response["item"])) <= questionnaires[response["questionnaire"]]
 
 

@@ -1,5 +1,7 @@
 """FHIR R4 export: Questionnaire per template, QuestionnaireResponse per note, Observation per
-instrument total, and a per-patient Bundle. Plain dicts; validate with ``fhir.resources.R4B``."""
+instrument total, Practitioner per clinician, Provenance per signature, co-signature, return and
+addendum, DocumentReference per addendum, in a per-patient Bundle. Plain dicts; validate with
+``fhir.resources.R4B``."""
 
 from __future__ import annotations
 
@@ -37,6 +39,11 @@ def export_fhir_bundle(
     Session times are wall-clock times in ``zone`` (default: this machine's zone).
     """
     record = chart(session, patient_id, include_process=include_process)
-    bundle = patient_bundle(record, user_names(session.policy.users.get), zone=zone or local_zone())
+    bundle = patient_bundle(
+        record,
+        user_names(session.policy.users.get),
+        zone=zone or local_zone(),
+        key_of=session.signing_key_of,
+    )
     session.log("export", patient_id, None)
     return bundle

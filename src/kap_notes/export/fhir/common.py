@@ -10,6 +10,9 @@ from kap_notes.forms import FormDefinition, Item, Option
 __all__ = [
     "CHART_CODE_SYSTEM",
     "LOCAL_TOTAL_SYSTEM",
+    "NOTE_SYSTEM",
+    "USER_SYSTEM",
+    "coding",
     "fhir_date_or_datetime",
     "fhir_datetime",
     "local_zone",
@@ -22,6 +25,10 @@ __all__ = [
 CHART_CODE_SYSTEM = "urn:kap-notes:chart-code"
 #: Code system for instrument totals that have no LOINC code (e.g. ``cadss-total``).
 LOCAL_TOTAL_SYSTEM = "urn:kap-notes:instrument-total"
+#: Identifier system of note versions (``<note id>|<version>``).
+NOTE_SYSTEM = "urn:kap-notes:note"
+#: Identifier system of kap-notes users (random ids, no PHI).
+USER_SYSTEM = "urn:kap-notes:user"
 _NAMESPACE = uuid.UUID("6f1d7c4e-2b1a-5c8e-9a53-4b7e0c2d9f10")
 
 
@@ -60,3 +67,8 @@ def option_coding(definition: FormDefinition, item: Item, option: Option) -> dic
         "code": str(option.code),
         "display": option.display,
     }
+
+
+def coding(system: str, code: str, display: str) -> dict[str, str]:
+    """A FHIR Coding."""
+    return {"system": system, "code": code, "display": display}

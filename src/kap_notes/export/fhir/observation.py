@@ -48,19 +48,21 @@ def total_observation(
     response_ref: str,
     effective: str | None,
     issued: str | None,
-    final: bool,
-    performer: str,
+    status: str,
+    performer: Mapping[str, str],
     zone: dt.tzinfo,
 ) -> dict[str, Any]:
-    """One instrument total (a row of :func:`~kap_notes.export.sections.instrument_scores`)."""
+    """One instrument total (a row of :func:`~kap_notes.export.sections.instrument_scores`);
+    ``status`` from :func:`~kap_notes.export.fhir.status.observation_status`, ``performer`` a
+    Reference."""
     resource: dict[str, Any] = {
         "resourceType": "Observation",
         "id": resource_id,
-        "status": "final" if final else "preliminary",
+        "status": status,
         "category": [_CATEGORY],
         "code": _code(score),
         "subject": {"reference": patient_ref},
-        "performer": [{"display": performer}],
+        "performer": [dict(performer)],
         "derivedFrom": [{"reference": response_ref}],
         **_value(float(score["total"])),
     }

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kap_notes.export.fhir.common import fhir_datetime, option_coding
+from kap_notes.export.fhir.common import NOTE_SYSTEM, fhir_datetime, option_coding
 from kap_notes.export.fhir.questionnaire import linked
 from kap_notes.export.values import is_answered
 from kap_notes.forms import FormDefinition, Item, prune_disabled
@@ -99,21 +99,23 @@ def questionnaire_response(
     *,
     resource_id: str,
     patient_ref: str,
-    author: str,
+    author: Mapping[str, str],
+    status: str,
     zone: dt.tzinfo,
 ) -> dict[str, Any]:
-    """One note as a QuestionnaireResponse (``completed`` once signed, else ``in-progress``)."""
+    """One note as a QuestionnaireResponse; ``status`` from
+    :func:`~kap_notes.export.fhir.status.response_status`, ``author`` a Reference."""
     signed_at = (note.signature or {}).get("signed_at")
     authored = signed_at or note.updated_at or note.created_at
     answers = prune_disabled(definition, note.answers)
     resource: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse",
         "id": resource_id,
-        "identifier": {"system": "urn:kap-notes:note", "value": f"{note.note_id}|{note.version}"},
+        "identifier": {"system": NOTE_SYSTEM, "value": f"{note.note_id}|{note.version}"},
         "questionnaire": definition.canonical,
-        "status": "completed" if note.signature else "in-progress",
+        "status": status,
         "subject": {"reference": patient_ref},
-        "author": {"display": author},
+        "author": dict(author),
         "item": _items(definition, definition.items, answers, computed, "", zone=zone),
     }
     if authored:
