@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kap_notes.forms.codelists import code_list_options
 from kap_notes.forms.definition import (
     Band,
     ContextField,
@@ -85,7 +86,7 @@ def build_item(raw: Mapping[str, Any]) -> Item:
         pattern_hint=raw.get("pattern_hint"),
         options=tuple(
             Option(o["code"], o["display"], o.get("value", _numeric_code(o["code"])))
-            for o in raw.get("options", ())
+            for o in _options(raw)
         ),
         enable_when=tuple(
             EnableWhen(e["question"], e["operator"], e.get("answer"))
@@ -99,6 +100,12 @@ def build_item(raw: Mapping[str, Any]) -> Item:
         codes=tuple(raw.get("code", ())),
         items=tuple(build_item(child) for child in raw.get("item", ())),
     )
+
+
+def _options(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    if "codeList" in raw:
+        return list(code_list_options(raw["codeList"]))
+    return list(raw.get("options", ()))
 
 
 def _numeric_code(code: str | int) -> int | None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from kap_notes.forms.expressions import OPERATORS, operator_names, references
+from kap_notes.forms.settings_schema import THRESHOLDS
 
 Doc = Mapping[str, Any]
 
@@ -120,7 +121,19 @@ def _expression_problems(
         for key in _context_keys(expression)
         if key not in context_keys
     ]
+    problems += [
+        f"{where}: setting '{name}' is not a clinic setting (known: {', '.join(THRESHOLDS)})"
+        for name in _setting_names(expression)
+        if name not in THRESHOLDS
+    ]
     return problems
+
+
+def _setting_names(expression: Doc) -> list[str]:
+    names = [str(expression["setting"])] if "setting" in expression else []
+    for arg in expression.get("args", ()):
+        names += _setting_names(arg)
+    return names
 
 
 def _context_keys(expression: Doc) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from kap_notes.forms.issues import Flag
 from kap_notes.forms.scope import Scope
 from kap_notes.forms.scoring import score_instrument
 from kap_notes.forms.settings import ClinicSettings
-from kap_notes.forms.validation import format_message
+from kap_notes.forms.validation import describe, format_message
 from kap_notes.forms.values import to_json
 from kap_notes.forms.walk import prune_disabled, visit
 
@@ -94,11 +95,27 @@ def _raise(
         if scoped and rule.scope != group:
             continue
         if evaluate(rule.when, scope) is True:
-            message = format_message(rule.message, scope)
+            message = format_message(_fill_computed(rule.message, scope), scope)
             if row is not None:
                 message += f" ({_row_label(definition, group)} row {row + 1})"
             found.append(Flag(rule.id, rule.link_id, message, row, group))
     return found
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _fill_computed(template: str, scope: Scope) -> str:
+    """Fill ``{linkId}`` placeholders of computed items (e.g. mg/kg) with their values."""
+
+    def fill(match: re.Match[str]) -> str:
+        item = scope.item(match.group(1))
+        if item is None or item.compute is None:
+            return match.group(0)
+        value = to_json(evaluate(item.compute, scope))
+        return "?" if value is None else describe(value)
+
+    return _PLACEHOLDER.sub(fill, template)
 
 
 def _row_label(definition: FormDefinition, group: str | None) -> str:

@@ -4,8 +4,11 @@ An expression is a mapping, never code: ``{item: dose_mg}``, ``{context: patient
 ``{setting: systolic_alert_mmhg}``, ``{const: 3}`` or ``{op: <name>, args: [...], items: [...]}``
 where ``items`` is shorthand for ``args`` of ``{item: ...}`` references. Optional keys: ``round``
 (decimal places), ``missing: skip`` (sum/max/min/mean/count ignore unanswered arguments instead of
-giving no result), ``item``/``field`` for ``score``. A missing or unparseable argument makes the
-result None (unknown), so rules and flags over incomplete answers simply do not fire.
+giving no result), ``item``/``field`` for ``score``. Row operators read one field of a repeating
+group: ``{op: first|last, item: vitals, field: systolic}`` (the first/last row with that field
+answered) and ``{op: nearest, item: vitals, field: systolic, by: measured_at, args: [<time>]}``
+(the row whose ``by`` time is nearest to the time given). A missing or unparseable argument makes
+the result None (unknown), so rules and flags over incomplete answers simply do not fire.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import operator
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from kap_notes.forms.scope import Scope
@@ -155,6 +158,53 @@ def _not(args: list[Any], _expression: Mapping[str, Any], _scope: Scope) -> bool
     return None if len(args) != 1 or not isinstance(args[0], bool) else not args[0]
 
 
+def _add_minutes(start: Any, minutes: Any) -> datetime:
+    if not isinstance(start, datetime) or isinstance(minutes, bool):
+        raise TypeError("not a date-time and minutes")
+    return start + timedelta(minutes=float(minutes))
+
+
+def _row_values(expression: Mapping[str, Any], scope: Scope) -> list[tuple[Scope, Any]]:
+    """(row scope, typed ``field`` value) of each row of the group ``item`` that answers it."""
+    group = scope.item(str(expression.get("item")))
+    rows = scope.raw(group.link_id) if group is not None and group.is_repeating_group else None
+    if group is None or not isinstance(rows, list):
+        return []
+    top = scope if scope.parent is None else scope.parent
+    field = str(expression.get("field"))
+    scopes = [top.row(group, row) for row in rows if isinstance(row, Mapping)]
+    valued = [(row, row.value(field)) for row in scopes]
+    return [(row, value) for row, value in valued if value is not None]
+
+
+def _first(_args: list[Any], expression: Mapping[str, Any], scope: Scope) -> Any:
+    rows = _row_values(expression, scope)
+    return rows[0][1] if rows else None
+
+
+def _last(_args: list[Any], expression: Mapping[str, Any], scope: Scope) -> Any:
+    rows = _row_values(expression, scope)
+    return rows[-1][1] if rows else None
+
+
+def _nearest(args: list[Any], expression: Mapping[str, Any], scope: Scope) -> Any:
+    target = args[0] if len(args) == 1 else None
+    if not isinstance(target, datetime):
+        return None
+    by = str(expression.get("by"))
+    timed = [(row.value(by), value) for row, value in _row_values(expression, scope)]
+    timed = [(at, value) for at, value in timed if isinstance(at, datetime)]
+    if not timed:
+        return None
+    return min(timed, key=lambda pair: abs((pair[0] - target).total_seconds()))[1]
+
+
+def _single(numbers: Sequence[float]) -> float:
+    if len(numbers) != 1:
+        raise ValueError("one argument expected")
+    return numbers[0]
+
+
 def _coalesce(args: list[Any], _expression: Mapping[str, Any], _scope: Scope) -> Any:
     return next((a for a in args if a is not None), None)
 
@@ -193,9 +243,16 @@ OPERATORS: dict[str, Op] = {
     "any": _any,
     "not": _not,
     "coalesce": _coalesce,
+    "abs": _reduce(lambda numbers: abs(_single(numbers))),
+    "add_minutes": _binary(_add_minutes),
+    "first": _first,
+    "last": _last,
+    "nearest": _nearest,
     "score": _score,
 }
 """Every operator a template may use; the loader rejects any other name."""
+#: Operators that read a field (``field``, ``by``) of the rows of a repeating group (``item``).
+ROW_OPERATORS = frozenset({"first", "last", "nearest"})
 
 
 def references(expression: Mapping[str, Any]) -> list[str]:
@@ -203,6 +260,8 @@ def references(expression: Mapping[str, Any]) -> list[str]:
     found: list[str] = []
     if "item" in expression:
         found.append(str(expression["item"]))
+    if expression.get("op") in ROW_OPERATORS:
+        found += [str(expression[key]) for key in ("field", "by") if key in expression]
     found += [str(link) for link in expression.get("items", ())]
     for arg in expression.get("args", ()):
         if isinstance(arg, Mapping):

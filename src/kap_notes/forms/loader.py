@@ -5,7 +5,7 @@ Search order (later folders win a template name): the shipped templates
 install), then each folder in ``KAP_NOTES_TEMPLATE_PATH`` (``os.pathsep``-separated), then folders
 passed in code. A folder holds ``forms/*.yaml`` and ``instruments/*.yaml`` or YAML files directly.
 For one url the newest version is the default; older versions stay loaded so old notes remain
-readable.
+readable (the shipped ones in ``forms/previous/`` and ``instruments/previous/``).
 """
 
 from __future__ import annotations
@@ -103,7 +103,8 @@ def get_template(name_or_url: str, version: str | None = None) -> FormDefinition
 
 def _yaml_files(folder: Traversable) -> list[Traversable]:
     found: list[Traversable] = []
-    for sub in (folder, *(folder / name for name in _SUBFOLDERS)):
+    subs = [folder / name for name in _SUBFOLDERS]
+    for sub in (folder, *subs, *(sub / "previous" for sub in subs)):
         if sub.is_dir():
             found += sorted(
                 (f for f in sub.iterdir() if f.is_file() and f.name.endswith((".yaml", ".yml"))),

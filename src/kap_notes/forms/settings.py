@@ -19,25 +19,54 @@ from kap_notes.forms.settings_schema import (
 from kap_notes.model.patient import InvalidInput
 
 
+def _described(label: str, unit: str) -> str:
+    text = label.removeprefix("clinic setting: ")
+    return text[:1].upper() + text[1:] + (f" ({unit})" if unit else "")
+
+
 @dataclass(frozen=True)
 class ClinicSettings:
-    """Alert thresholds (clinic settings): a reading at/over them is only flagged for review."""
+    """Clinic settings: alert thresholds, course rules, mg/kg plausibility ranges per route, the
+    clinic's time zone and break-glass duration. A value beyond a threshold is only flagged for
+    review; none of these is clinical advice. Old stored versions without the newer settings
+    read with the defaults below."""
 
     systolic_alert_mmhg: int = 160
     diastolic_alert_mmhg: int = 100
     spo2_alert_below_percent: int = 92
+    spravato_min_monitoring_minutes: int = 120
+    rems_dose_tolerance_mg: float = 0.0
+    rems_minutes_tolerance: int = 0
+    rems_bp_tolerance_mmhg: int = 0
+    # mg/kg plausibility ranges per route: wide on purpose (typing slips, not dosing limits)
+    mg_per_kg_min_iv: float = 0.1
+    mg_per_kg_max_iv: float = 2.0
+    mg_per_kg_min_im: float = 0.1
+    mg_per_kg_max_im: float = 3.0
+    mg_per_kg_min_sublingual: float = 0.3
+    mg_per_kg_max_sublingual: float = 10.0
+    mg_per_kg_min_oral: float = 0.3
+    mg_per_kg_max_oral: float = 10.0
+    mg_per_kg_min_intranasal_racemic: float = 0.1
+    mg_per_kg_max_intranasal_racemic: float = 5.0
+    mg_per_kg_min_esketamine_in: float = 0.1
+    mg_per_kg_max_esketamine_in: float = 3.0
+    integration_max_days_after_dosing: int = 7
+    max_dosing_sessions_per_7_days: int = 2
+    clinic_time_zone: str = "UTC"
+    break_glass_hours: int = 24
 
     LABEL: ClassVar[str] = "clinic setting"
     DESCRIPTIONS: ClassVar[dict[str, str]] = {
-        "systolic_alert_mmhg": "Flag systolic BP at or above (mmHg)",
-        "diastolic_alert_mmhg": "Flag diastolic BP at or above (mmHg)",
-        "spo2_alert_below_percent": "Flag SpO2 below (%)",
+        name: _described(spec.label, spec.unit) for name, spec in THRESHOLDS.items()
     }
 
     def __post_init__(self) -> None:
         problems = threshold_problems(asdict(self))
         if problems:
             raise InvalidInput(problems)
+        for name, spec in THRESHOLDS.items():  # 2 and 2.0 mg/kg are one setting: store 2.0
+            object.__setattr__(self, name, spec.coerce(getattr(self, name)))
 
     def as_mapping(self) -> dict[str, Any]:
         """Settings by name, as expressions read them (``{setting: systolic_alert_mmhg}``)."""

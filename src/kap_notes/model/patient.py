@@ -8,7 +8,25 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-SEXES = ("female", "male", "other", "unknown")
+#: The one sex code list (FHIR administrative gender): registration, the preparation form
+#: (``codeList: sex``) and FHIR export all use it.
+SEX_CODES: dict[str, str] = {
+    "female": "Female",
+    "male": "Male",
+    "other": "Other",
+    "unknown": "Unknown / not stated",
+}
+SEXES = tuple(SEX_CODES)
+#: Codes of the preparation form before version 1.1.0, read as their current equivalents.
+LEGACY_SEX_CODES = {"intersex": "other", "not_stated": "unknown"}
+
+
+def sex_code(value: Any) -> str:
+    """A sex code from input or a stored record, old codes mapped (``not_stated`` → ``unknown``)."""
+    code = str(value or "unknown").strip().lower()
+    return LEGACY_SEX_CODES.get(code, code)
+
+
 _CHART_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -50,7 +68,7 @@ class Patient:
                 problems.append(f"Date of birth {dob} must be between 1900-01-01 and today")
         except ValueError:
             problems.append(f"Date of birth {dob!r} is not a date like 1984-03-07")
-        sex = str(data.get("sex") or "unknown").strip().lower()
+        sex = sex_code(data.get("sex"))
         if sex not in SEXES:
             problems.append(f"Sex {sex!r} must be one of: {', '.join(SEXES)}")
         contact = data.get("contact") or ""
@@ -70,8 +88,7 @@ class Patient:
     @classmethod
     def from_record(cls, content: Mapping[str, Any]) -> Patient:
         return cls(
-            **{
-                k: str(content.get(k) or "") for k in ("chart_code", "name", "date_of_birth", "sex")
-            },
+            **{k: str(content.get(k) or "") for k in ("chart_code", "name", "date_of_birth")},
+            sex=sex_code(content.get("sex")),
             contact=content.get("contact", ""),
         )

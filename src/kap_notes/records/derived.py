@@ -115,10 +115,11 @@ def context_as_of(note: Note, others: Iterable[Note]) -> tuple[dict[str, Any], l
         context["patient_weight_kg"] = _number(weighed[-1].answers["weight_kg"])
         used.append(weighed[-1].note_id)
 
-    found = baseline("phq9", sources)
-    if found is not None:
-        context["baseline_phq9_total"], source_id = found
-        used.append(source_id)
+    for instrument in ("phq9", "pcl5"):
+        found = baseline(instrument, sources)
+        if found is not None:
+            context[f"baseline_{instrument}_total"], source_id = found
+            used.append(source_id)
 
     if note.form == "integration":
         dosing = _linked_dosing(note, sources, others)

@@ -133,7 +133,7 @@ def preparation(
         "chart_code": chart_code,
         "patient_name": name,
         "date_of_birth": dob,
-        "sex": "not_stated",
+        "sex": "unknown",
         "indication": ["trd", "ptsd"] if ptsd else ["trd"],
         "icd10_code": "F33.2",
         "hx_psychosis": False,
