@@ -8,12 +8,13 @@ import stat
 
 import pytest
 
+from kap_notes.service import settings as clinic_settings
 from kap_notes.service.backend import Backend
 from kap_notes.service.synthetic import synthetic_course
 from kap_notes.vault.errors import VaultLocked, WrongPassphrase
 from kap_notes.widgets.session_form import open_form
 from tests.agent.conftest import FakeDialog, RunningAgent
-from tests.conftest import PASSPHRASES
+from tests.conftest import PASSPHRASES, Clinic
 
 
 def test_socket_is_private_and_locked_until_unlock(agent: RunningAgent) -> None:
@@ -129,9 +130,9 @@ def test_kernel_api_goes_through_the_agent(
         api.patient_frames(patient)
 
 
-def test_clinic_thresholds_set_in_jupyterlab_decide_the_flags(agent: RunningAgent) -> None:
-    from dataclasses import replace  # noqa: PLC0415
-
+def test_clinic_thresholds_set_in_the_vault_decide_the_flags(
+    agent: RunningAgent, clinic: Clinic
+) -> None:
     agent.holder.unlock("tess", PASSPHRASES["tess"])
     backend = Backend(agent.transport)
     course = synthetic_course(10, start=dt.date(2026, 6, 1))
@@ -147,9 +148,9 @@ def test_clinic_thresholds_set_in_jupyterlab_decide_the_flags(agent: RunningAgen
     # Given the default clinic setting (160 mmHg) above every reading: no flag
     assert peak < 160
     assert bp_flags() == []
-    # When the clinic sets its threshold just below the peak in JupyterLab's settings
-    agent.holder.settings = replace(agent.holder.settings, systolic_alert_mmhg=peak - 1)
-    # Then the note and a form opened in a kernel both flag that reading, for review
+    # When the clinic's admin sets the threshold just below the peak (signed into the vault)
+    clinic_settings.change(clinic.admin, {"systolic_alert_mmhg": peak - 1})
+    # Then the note and a form opened in a kernel both flag that reading, for review, at once
     assert len(bp_flags()) >= 1
     assert backend.call("clinic_settings")["systolic_alert_mmhg"] == peak - 1
     form = open_form("dosing", patient=patient, backend=backend)

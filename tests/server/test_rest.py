@@ -81,8 +81,14 @@ async def test_unlock_save_sign_lock(jp_fetch: Fetch) -> None:
 
 
 async def test_settings_and_bad_requests(jp_fetch: Fetch) -> None:
-    status = await call(jp_fetch, "settings", {"auto_lock_minutes": 5, "systolic_alert_mmhg": 150})
+    status = await call(jp_fetch, "settings", {"auto_lock_minutes": 5})
     assert status["auto_lock_minutes"] == 5
+    # clinic thresholds live in the vault: while it is locked, nothing (not even auto-lock) applies
+    code, error = await failure(
+        jp_fetch, "settings", {"auto_lock_minutes": 7, "systolic_alert_mmhg": 150}
+    )
+    assert (code, (await call(jp_fetch, "status"))["auto_lock_minutes"]) == (423, 5)
+    assert "unlock it to change clinic settings" in error["error"]
     code, error = await failure(jp_fetch, "settings", {"auto_lock_minutes": 0})
     assert code == 422
     assert "at least 1 minute" in error["error"]

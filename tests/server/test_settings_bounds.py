@@ -14,7 +14,8 @@ import yaml
 from kap_notes.agent.keyholder import KeyHolder
 from kap_notes.forms.settings_schema import SETTINGS, json_schema
 from kap_notes.server import handlers
-from tests.conftest import PASSPHRASES
+from kap_notes.vault import trust
+from tests.conftest import PASSPHRASES, Clinic
 
 Fetch = Any
 
@@ -48,6 +49,12 @@ def holder(jp_serverapp: Any) -> KeyHolder:
     return keyholder
 
 
+def stored(holder: KeyHolder, clinic: Clinic) -> tuple[Any, ...]:
+    """This user's auto-lock and every clinic-settings version the vault's signed log holds."""
+    policy = trust.from_genesis(clinic.vault.store, clinic.vault.vault_id)
+    return holder.auto_lock_minutes, [h["values"] for h in policy.clinic_settings]
+
+
 async def post(fetch: Fetch, path: str, raw: str) -> tuple[int, dict[str, Any]]:
     """POST ``raw`` as the body; the status and the decoded JSON answer (errors included)."""
     response = await fetch("kap-notes", "api", path, method="POST", body=raw, raise_error=False)
@@ -63,9 +70,10 @@ async def status(fetch: Fetch) -> dict[str, Any]:
 
 @pytest.mark.parametrize("name", list(SETTINGS))
 async def test_each_hostile_value_is_refused_and_nothing_changes(
-    jp_fetch: Fetch, holder: KeyHolder, name: str
+    jp_fetch: Fetch, holder: KeyHolder, clinic: Clinic, name: str
 ) -> None:
-    before = (holder.auto_lock_minutes, holder.settings)
+    holder.unlock("ada", PASSPHRASES["ada"])  # an admin, who may change clinic settings
+    before = stored(holder, clinic)
     for literal in HOSTILE:
         # When JupyterLab (or anyone holding the token) sends a hostile value for the setting
         code, error = await post(jp_fetch, "settings", f'{{"{name}": {literal}}}')
@@ -74,14 +82,15 @@ async def test_each_hostile_value_is_refused_and_nothing_changes(
         assert name in error["error"], literal
         assert RANGES[name] in error["error"], literal
         # And nothing was stored: the server still answers and reports the old values
-        assert (holder.auto_lock_minutes, holder.settings) == before, literal
+        assert stored(holder, clinic) == before, literal
         assert (await status(jp_fetch))["auto_lock_minutes"] == before[0]
 
 
 async def test_a_body_with_one_bad_value_applies_none_of_it(
-    jp_fetch: Fetch, holder: KeyHolder
+    jp_fetch: Fetch, holder: KeyHolder, clinic: Clinic
 ) -> None:
-    before = (holder.auto_lock_minutes, holder.settings)
+    holder.unlock("ada", PASSPHRASES["ada"])
+    before = stored(holder, clinic)
     body = '{"auto_lock_minutes": 5, "systolic_alert_mmhg": NaN, "spo2_alert_below_percent": 90}'
     code, error = await post(jp_fetch, "settings", body)
     assert code == 422
@@ -89,7 +98,7 @@ async def test_a_body_with_one_bad_value_applies_none_of_it(
         "systolic_alert_mmhg (clinic setting: flag systolic BP at or above) must be a whole "
         "number of mmHg from 90 to 250; got nan (not a finite number)"
     ]
-    assert (holder.auto_lock_minutes, holder.settings) == before
+    assert stored(holder, clinic) == before
 
 
 @pytest.mark.parametrize(
@@ -103,18 +112,20 @@ async def test_a_body_with_one_bad_value_applies_none_of_it(
     ],
 )
 async def test_unknown_settings_inconsistent_thresholds_and_non_objects_are_refused(
-    jp_fetch: Fetch, holder: KeyHolder, raw: str, expected: str
+    jp_fetch: Fetch, holder: KeyHolder, clinic: Clinic, raw: str, expected: str
 ) -> None:
-    before = (holder.auto_lock_minutes, holder.settings)
+    holder.unlock("ada", PASSPHRASES["ada"])
+    before = stored(holder, clinic)
     code, error = await post(jp_fetch, "settings", raw)
     assert code == 422
     assert expected in error["error"]
-    assert (holder.auto_lock_minutes, holder.settings) == before
+    assert stored(holder, clinic) == before
 
 
 async def test_bounds_are_inclusive_and_valid_values_apply(
     jp_fetch: Fetch, holder: KeyHolder
 ) -> None:
+    holder.unlock("ada", PASSPHRASES["ada"])  # clinic settings are the admin's to change
     for name, spec in SETTINGS.items():
         for value in (spec.minimum, spec.maximum):
             body = {name: value}
@@ -124,12 +135,12 @@ async def test_bounds_are_inclusive_and_valid_values_apply(
                 body["systolic_alert_mmhg"] = 250
             code, answer = await post(jp_fetch, "settings", json.dumps(body))
             assert code == 200, (name, value, answer)
-            stored = (
+            now = (
                 holder.auto_lock_minutes
                 if name == "auto_lock_minutes"
-                else holder.settings.as_mapping()[name]
+                else holder.with_session(lambda s: s.clinic_settings()[0]).as_mapping()[name]
             )
-            assert stored == value
+            assert now == value
     # A whole number written as 30.0 is the whole number 30
     code, answer = await post(jp_fetch, "settings", '{"auto_lock_minutes": 30.0}')
     assert (code, answer["auto_lock_minutes"]) == (200, 30)

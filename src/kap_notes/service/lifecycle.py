@@ -11,17 +11,20 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from kap_notes.forms import ClinicSettings, ValidationIssue, get_template
-from kap_notes.model.note import Note
+from kap_notes.model.note import NOTE_KIND, Note
 from kap_notes.model.patient import InvalidInput
 from kap_notes.records.assess import Assessment, session_date
 from kap_notes.records.chart import ADDENDUM_KIND, PROCESS_CLASS, NoteView, build_views
 from kap_notes.records.derived import Derived, assess_as_of, derived_values, frozen_content
 from kap_notes.service.notes import NoteRef, get_note, list_notes
 from kap_notes.vault.audit import utc_now
-from kap_notes.vault.errors import SignedRecordImmutable, VaultError
+from kap_notes.vault.errors import NotAuthorised, SignedRecordImmutable, VaultError
 from kap_notes.vault.ids import new_id
 from kap_notes.vault.session import Session
 from kap_notes.vault.signing import sign_content
+
+#: The content of a discarded draft's last version (a tombstone: no answers).
+DISCARDED_KIND = "discarded_note"
 
 
 class NotSignable(VaultError):
@@ -67,15 +70,25 @@ def save_draft(
     expected_version: int | None = None,
     settings: ClinicSettings | None = None,
     refuse_wrong_values: bool = False,
+    expected_author: str | None = None,
 ) -> Saved:
     """Save exactly what was typed, whatever its problems; return them alongside.
 
     ``refuse_wrong_values`` (the CLI) raises :class:`InvalidInput` listing values that are wrong
     (not merely missing) and writes nothing; the form always saves, so nothing typed is lost.
+    A draft is saved only as its author: ``expected_author`` (the user id the form was opened
+    by) must be the unlocked user, and an existing draft only takes versions from its author
+    (:class:`NotAuthorised` otherwise; nothing is written).
     """
+    check_author(session, expected_author)
     existing = get_note(session, note_id) if note_id else None
     if existing is not None and existing.signature is not None:
         raise SignedRecordImmutable("this note is signed; add an addendum instead")
+    if existing is not None and existing.author != session.user_id:
+        raise NotAuthorised(
+            f"this draft was written by {session.user_name(existing.author)}; only its author "
+            f"saves it, and {session.user_row.name} is unlocked. Nothing was saved."
+        )
     if note_id is not None and expected_version is None:
         raise InvalidInput(["updating a note needs the version you are updating"])
     version = existing.template["version"] if existing and existing.template else None
@@ -88,7 +101,7 @@ def save_draft(
         version=0,
         form=definition.name,
         answers=dict(answers),
-        author=existing.author if existing else session.user_id,
+        author=session.user_id,
         status="draft",
         session_date=session_date(answers),
         template={"url": definition.url, "version": definition.version},
@@ -109,6 +122,56 @@ def save_draft(
         space, note.to_record(), record_id=note_id, expected_version=expected_version
     )
     return Saved(NoteRef(record_id, version_saved), assessment)
+
+
+def check_author(session: Session, expected_author: str | None) -> None:
+    """Refuse (:class:`NotAuthorised`) when the unlocked user is not ``expected_author``: a
+    form opened by one clinician never saves under another's name."""
+    if expected_author is not None and expected_author != session.user_id:
+        raise NotAuthorised(
+            f"this form was opened by {session.user_name(expected_author)}; "
+            f"{session.user_row.name} is now unlocked. Nothing was saved; unlock as "
+            f"{session.user_name(expected_author)} to save it."
+        )
+
+
+def discard_draft(session: Session, note_id: str, expected_version: int) -> NoteRef:
+    """Discard a draft: its author writes a tombstone version (audited as ``discard``).
+
+    The draft leaves every list, chart, notebook and queue; its earlier versions stay encrypted
+    in the append-only store. A signed note is never discarded (:class:`SignedRecordImmutable`):
+    the verified policy log refuses any version after a signed one, whoever writes it.
+    """
+    record = session.get_record(note_id)
+    if record.content.get("kind") == DISCARDED_KIND:
+        raise InvalidInput([f"note {note_id} was already discarded"])
+    if record.content.get("kind") != NOTE_KIND:
+        raise InvalidInput([f"{note_id} is not a note"])
+    note = Note.from_record(record.record_id, record.patient_id, record.version, record.content)
+    if note.signature is not None:
+        raise SignedRecordImmutable(
+            "this note is signed and part of the record: it can never be discarded "
+            "(add an addendum to correct it)"
+        )
+    if note.author != session.user_id:
+        raise NotAuthorised(
+            f"only the draft's author ({session.user_name(note.author)}) can discard it"
+        )
+    tombstone = {
+        "kind": DISCARDED_KIND,
+        "note": note_id,
+        "discarded_version": note.version,
+        "author": note.author,
+        "discarded_at": utc_now(),
+    }
+    record_id, version = session.put_record(
+        note.patient_id,
+        tombstone,
+        record_id=note_id,
+        expected_version=expected_version,
+        action="discard",
+    )
+    return NoteRef(record_id, version)
 
 
 def sign_note(

@@ -77,7 +77,10 @@ def _save_draft(
     answers: dict[str, Any],
     note_id: str | None = None,
     version: int | None = None,
+    expected_author: str | None = None,
 ) -> dict[str, Any]:
+    """Save a draft as the unlocked user; ``expected_author`` (the user id the form was opened
+    by) must be that user, or nothing is saved."""
     saved = lifecycle.save_draft(
         session,
         patient_id,
@@ -86,11 +89,21 @@ def _save_draft(
         note_id=note_id,
         expected_version=version,
         settings=_clinic(session),
+        expected_author=expected_author,
     )
     return {
         **asdict(saved.ref),
+        "author": session.user_id,
         "issues": [i.as_dict() for i in saved.assessment.validation.issues],
     }
+
+
+def _discard_draft(
+    session: Session, note_id: str, version: int, expected_author: str | None = None
+) -> dict[str, Any]:
+    """The author discards their draft (audited); signed notes never."""
+    lifecycle.check_author(session, expected_author)
+    return {**asdict(lifecycle.discard_draft(session, note_id, version)), "discarded": True}
 
 
 def _sign_note(session: Session, note_id: str, passphrase: str) -> dict[str, Any]:
@@ -313,6 +326,7 @@ OPERATIONS: dict[str, Operation] = {
     "get_note": _get_note,
     "form_context": _form_context,
     "save_draft": _save_draft,
+    "discard_draft": _discard_draft,
     "sign_note": _sign_note,
     "add_addendum": _add_addendum,
     "review_queue": _review_queue,

@@ -22,7 +22,10 @@ patient_add         an active therapist, who becomes the owner; wraps to exactly
                     the owner and break-glass only)
 create … discard    record writes: someone who may read the patient now (process-note space:
                     the owner only); a new record starts at version 1 and its signer is its
-                    author; later versions follow one by one and only from the author
+                    author; later versions follow one by one and only from the author; a
+                    version written by sign, cosign or return seals the record: nothing is
+                    ever written to it again (so ``discard``, the tombstone of a draft, can
+                    never hide a signed note); a discard never starts a record
 grant_request       any active user asks for someone's access; nothing is wrapped
 grant, grant_deny   the patient's owner, never to themself; wraps for every epoch
 revoke              the owner or an admin; never the owner
@@ -106,13 +109,19 @@ class PatientFact:
     requests: dict[str, str] = field(default_factory=dict)  # user -> requested by
 
 
+#: Write actions whose version is signed: the record never takes another version.
+SEALING_ACTIONS = frozenset({"sign", "cosign", "return"})
+
+
 @dataclass(slots=True)
 class RecordFact:
-    """A record's author and the digest of every version, in order."""
+    """A record's author, the digest of every version, in order, and whether a signed version
+    sealed it."""
 
     patient: str
     author: str
     digests: list[str]
+    sealed: bool = False
 
 
 @dataclass
@@ -212,13 +221,16 @@ class Policy:
 
     # ------------------------------------------------------------------------ serialisation
     def to_bytes(self) -> bytes:
-        """Compact JSON (records as ``[patient, author, digests]``) for a private checkpoint."""
+        """Compact JSON (records as ``[patient, author, digests, sealed]``) for a private
+        checkpoint."""
         raw: dict[str, Any] = {
             k: getattr(self, k) for k in self.__dataclass_fields__ if k not in _NESTED
         }
         raw["users"] = {k: vars(v) for k, v in self.users.items()}
         raw["patients"] = {k: vars(v) for k, v in self.patients.items()}
-        raw["records"] = {k: [r.patient, r.author, r.digests] for k, r in self.records.items()}
+        raw["records"] = {
+            k: [r.patient, r.author, r.digests, r.sealed] for k, r in self.records.items()
+        }
         return json.dumps(raw, separators=(",", ":")).encode("utf-8")
 
     @classmethod
@@ -442,20 +454,26 @@ class _Rules:
         if not isinstance(version, int) or not isinstance(self.digest, str):
             raise self.refuse("a write names no version or digest")
         record = p.records.get(rid)
+        seals = self.row.action in SEALING_ACTIONS
         if version == 1:
             if record is not None or rid == "":
                 raise self.refuse(f"record {rid} already exists")
-            p.records[rid] = RecordFact(pid, self.actor, [self.digest])
+            if self.row.action == "discard":
+                raise self.refuse("a discard only follows a draft's saved version")
+            p.records[rid] = RecordFact(pid, self.actor, [self.digest], seals)
             return
         if record is None or record.patient != pid:
             raise self.refuse(f"no record {rid} of patient {pid}")
         if record.author != self.actor:
             raise self.refuse(f"only the record's author ({record.author}) writes to it")
+        if record.sealed:
+            raise self.refuse(f"record {rid} is signed: a signed record never changes")
         if version != len(record.digests) + 1:
             raise self.refuse(
                 f"version {version} does not follow version {len(record.digests)} of {rid}"
             )
         record.digests.append(self.digest)
+        record.sealed = seals
 
     def grant_request(self) -> None:
         patient = self.known_patient()

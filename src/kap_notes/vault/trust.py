@@ -120,7 +120,9 @@ def sync(store: Store, policy: Policy) -> None:
 
 
 def _cache_key(key_pair: KeyPair, vault_id: str) -> bytes:
-    return crypto.subkey(key_pair, b"kap-notes policy cache\x00" + vault_id.encode())
+    # v2: records carry whether a signed version sealed them; older checkpoints (which do not
+    # say) no longer open, so the next unlock replays from the genesis entry once.
+    return crypto.subkey(key_pair, b"kap-notes policy cache v2\x00" + vault_id.encode())
 
 
 def read_cache(store: Store, vault_id: str, key_pair: KeyPair, user_id: str) -> Policy | None:

@@ -23,7 +23,14 @@ from kap_notes.vault import access, audit, crypto, keys, trust
 from kap_notes.vault.crypto import MINIMUM_KDF, KdfParams
 from kap_notes.vault.errors import IntegrityError, NotAuthorised, VaultError
 from kap_notes.vault.ids import BREAK_GLASS
-from kap_notes.vault.policy import PATIENT, PatientFact, Policy, RecordFact, UserFact
+from kap_notes.vault.policy import (
+    PATIENT,
+    SEALING_ACTIONS,
+    PatientFact,
+    Policy,
+    RecordFact,
+    UserFact,
+)
 from kap_notes.vault.store import Store
 from kap_notes.vault.vault import FORMAT, LEGACY_FORMAT, Vault
 
@@ -129,5 +136,6 @@ def _records(store: Store, policy: Policy) -> None:
         version = int(fields["version"])
         del fact.digests[version - 1 :]  # a failed-and-retried write keeps the newest digest
         fact.digests.append(str(fields["blob_sha256"]))
+        fact.sealed = row.action in SEALING_ACTIONS
     for rid in [r for r, f in policy.records.items() if f.patient in policy.shredded]:
         del policy.records[rid]
