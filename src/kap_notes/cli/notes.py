@@ -1,4 +1,5 @@
-"""Note commands: put (validated against its template), get, list, sign, addend, revise."""
+"""Note commands: put (validated against its template), get, list, sign, addend, revise,
+discard (a draft, by its author)."""
 
 from __future__ import annotations
 
@@ -92,6 +93,21 @@ def cmd_note_addend(ctx: Context) -> int:
     return 0
 
 
+def cmd_note_discard(ctx: Context) -> int:
+    from kap_notes.service import lifecycle  # noqa: PLC0415
+
+    session = ctx.session()
+    version = ctx.args.version
+    if version is None:
+        version = session.get_record(ctx.args.note).version
+    ref = lifecycle.discard_draft(session, ctx.args.note, version)
+    ctx.emit(
+        {**asdict(ref), "discarded": True},
+        f"Discarded draft {ref.note_id} (audited; it no longer appears in any list).",
+    )
+    return 0
+
+
 def cmd_note_revise(ctx: Context) -> int:
     from kap_notes.service import lifecycle  # noqa: PLC0415
 
@@ -124,6 +140,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--text")
     p.add_argument("--file")
     p.set_defaults(func=cmd_note_addend)
+    p = note.add_parser("discard", help="discard your own draft (audited; signed notes never)")
+    p.add_argument("note")
+    p.add_argument("--version", type=int, help="the draft version you are discarding")
+    p.set_defaults(func=cmd_note_discard)
     p = note.add_parser("revise", help="start a revision of a returned note")
     p.add_argument("note")
     p.set_defaults(func=cmd_note_revise)

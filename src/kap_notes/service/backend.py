@@ -95,15 +95,29 @@ class Backend:
         patient_id: str,
         form: str,
         answers: dict[str, Any],
+        *,
         note_id: str | None = None,
         version: int | None = None,
+        expected_author: str | None = None,
     ) -> dict[str, Any]:
+        """Save as the unlocked user; with ``expected_author`` (a user id) nothing is saved
+        unless that user is the one unlocked."""
         return dict(
             self.call(
                 "save_draft", patient_id=patient_id, form=form, answers=answers,
-                note_id=note_id, version=version,
+                note_id=note_id, version=version, expected_author=expected_author,
             )
         )  # fmt: skip
+
+    def discard_draft(
+        self, note_id: str, version: int, expected_author: str | None = None
+    ) -> dict[str, Any]:
+        """Discard the author's own draft (audited); signed notes are never discarded."""
+        return dict(
+            self.call(
+                "discard_draft", note_id=note_id, version=version, expected_author=expected_author
+            )
+        )
 
     def sign_note(self, note_id: str) -> dict[str, Any]:
         """Sign (the transport obtains the passphrase: JupyterLab's dialog or ``askpass``)."""
