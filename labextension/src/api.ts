@@ -10,6 +10,7 @@ import { ServerConnection } from '@jupyterlab/services';
 
 import { IConfirmation, parseConfirmations } from './confirmation';
 import { IAccessRequests, IWaiting, parseAccessRequests, parseWaiting } from './requests';
+import { IClinicSettingsInfo, parseClinicSettings } from './settings';
 import { IClinicSettings, IVaultStatus, parseStatus } from './status';
 
 export type { IClinicSettings, IVaultStatus } from './status';
@@ -52,8 +53,19 @@ export class KapClient {
     return this._status('touch', post({}));
   }
 
-  settings(settings: IClinicSettings): Promise<IVaultStatus> {
+  /** Send settings: this user's auto-lock, and clinic settings to keep in the vault (admins;
+   * 403 for anyone else, 423 while locked). */
+  settings(settings: IClinicSettings | Record<string, unknown>): Promise<IVaultStatus> {
     return this._status('settings', post(settings));
+  }
+
+  /** The clinic settings kept in the vault (423 while locked). */
+  async clinicSettings(): Promise<IClinicSettingsInfo> {
+    const info = parseClinicSettings(await this._request('settings', { method: 'GET' }));
+    if (info === null) {
+      throw new KapApiError('The kap-notes server sent an unexpected answer to settings.', 500);
+    }
+    return info;
   }
 
   /** Kernel requests waiting for this user's passphrase (polling is not activity). */

@@ -1,7 +1,7 @@
 /**
  * kap-notes JupyterLab plugin: launcher tiles, commands (palette and the KAP menu, which
  * schema/plugin.json declares), the vault status bar item, activity reports for auto-lock,
- * and the clinic settings pushed to the server.
+ * and the settings editor joined to the clinic settings kept in the vault (./clinic).
  */
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import {
@@ -33,10 +33,10 @@ import {
   SESSION_FORMS,
   sessionForm
 } from './forms';
+import { connectClinicSettings } from './clinic';
 import { kapIcon } from './icons';
 import { FormLauncher } from './launch';
 import { requestsCommandLabel } from './requests';
-import { settingsPayload } from './settings';
 import { VaultStatusItem } from './statusbar';
 import { ensureUnlocked, unlockVault } from './unlock';
 import { VaultModel, watchActivity } from './vault';
@@ -233,15 +233,7 @@ function activate(
 
   void settingRegistry
     .load(PLUGIN_ID)
-    .then(settings => {
-      const push = (): void => {
-        model
-          .sendSettings(settingsPayload(settings.composite as Record<string, unknown>))
-          .catch(error => console.warn('kap-notes: could not send settings to the server', error));
-      };
-      settings.changed.connect(push);
-      push();
-    })
+    .then(settings => connectClinicSettings(settings, model))
     .catch(error => console.warn('kap-notes: could not load settings', error));
 }
 

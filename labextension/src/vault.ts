@@ -86,7 +86,7 @@ export class VaultModel implements IDisposable {
     return status;
   }
 
-  async sendSettings(settings: IClinicSettings): Promise<void> {
+  async sendSettings(settings: IClinicSettings | Record<string, unknown>): Promise<void> {
     this._update(await this.client.settings(settings), false);
   }
 
