@@ -67,7 +67,10 @@ class FormView:
         parts += [self.flags_box, *self.body.boxes, self.summary]
         self.lifecycle: LifecycleBar | None = None
         if controller is not None:
-            self.lifecycle = LifecycleBar(controller, self.save_draft, self.sign, self.add_addendum)
+            discard = self.discard if hasattr(controller, "discard") else None
+            self.lifecycle = LifecycleBar(
+                controller, self.save_draft, self.sign, self.add_addendum, discard
+            )
             parts.append(self.lifecycle.container)
         self.widget = widgets.VBox(parts)
         self._prefill(answers)
@@ -161,6 +164,22 @@ class FormView:
         if outcome is not None and outcome.ok:
             self.dirty = False
             self._set_locked(True)
+        return outcome
+
+    def discard(self) -> SaveOutcome | None:
+        """Discard the draft (after the confirm step); the form is cleared for a new note.
+
+        Needs a controller with ``discard()`` (the service's does)."""
+        outcome = self._call(lambda c: c.discard(), "Draft discarded")
+        if outcome is not None and outcome.ok:
+            self.show_all_issues = False
+            self._quiet = True
+            try:
+                self._prefill(None)
+            finally:
+                self._quiet = False
+            self.refresh()
+            self.dirty = False
         return outcome
 
     def add_addendum(self, text: str) -> SaveOutcome | None:

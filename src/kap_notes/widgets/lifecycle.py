@@ -1,4 +1,4 @@
-"""Save draft, Sign, Add addendum, status line and autosave.
+"""Save draft, Sign, Discard draft (with a confirm step), Add addendum, status line and autosave.
 
 No passphrase field: signing and addenda are confirmed in JupyterLab's own dialog, so the
 passphrase never enters the kernel (in-process, the backend's ``askpass`` supplies it).
@@ -18,6 +18,10 @@ from kap_notes.widgets.style import label_html, tone
 
 #: Shown while a signature waits for the passphrase in JupyterLab's dialog.
 CONFIRM_HINT = "Confirm in the JupyterLab dialog… (enter your passphrase there)"
+#: The discard confirm step.
+DISCARD_QUESTION = (
+    "Discard this draft? It leaves every list and notebook (the audit log keeps that you did)."
+)
 
 
 class LifecycleBar:
@@ -29,12 +33,27 @@ class LifecycleBar:
         on_save: Callable[[], SaveOutcome | None],
         on_sign: Callable[[], SaveOutcome | None],
         on_addend: Callable[[str], SaveOutcome | None],
+        on_discard: Callable[[], SaveOutcome | None] | None = None,
     ) -> None:
         self.controller = controller
         self.status = widgets.HTML(label_html("Not saved yet"))
         self.status_text = "Not saved yet"
         self.save_button = widgets.Button(description="Save draft", icon="save")
         self.sign_button = widgets.Button(description="Sign", icon="pencil")
+        self.discard_button = widgets.Button(
+            description="Discard draft", icon="trash", tooltip="Only a draft's author can"
+        )
+        self.discard_yes = widgets.Button(description="Yes, discard", icon="trash")
+        self.discard_no = widgets.Button(description="Keep it", icon="undo")
+        self.confirm_row = widgets.HBox(
+            [widgets.HTML(label_html(DISCARD_QUESTION)), self.discard_yes, self.discard_no]
+        )
+        self.confirm_row.layout.display = "none"
+        self.discard_button.on_click(lambda _b: self.ask_discard())
+        self.discard_no.on_click(lambda _b: self._hide_confirm("Kept: nothing was discarded"))
+        self.discard_yes.on_click(lambda _b: self._discard(on_discard))
+        if on_discard is None:
+            self.discard_button.layout.display = "none"
         self.addendum = widgets.Textarea(
             description="Addendum", placeholder="Addendum to the signed note", rows=3
         )
@@ -48,8 +67,28 @@ class LifecycleBar:
         self.sign_row = widgets.HBox([self.sign_button])
         self.addendum_row = widgets.VBox([self.addendum, self.addend_button])
         self.container = widgets.VBox(
-            [widgets.HBox([self.save_button]), self.sign_row, self.addendum_row, self.status]
+            [
+                widgets.HBox([self.save_button, self.discard_button]),
+                self.confirm_row,
+                self.sign_row,
+                self.addendum_row,
+                self.status,
+            ]
         )
+
+    def ask_discard(self) -> None:
+        """The confirm step: nothing is discarded until "Yes, discard"."""
+        self.confirm_row.layout.display = None
+
+    def _hide_confirm(self, text: str | None = None) -> None:
+        self.confirm_row.layout.display = "none"
+        if text is not None:
+            self.show(text, "info")
+
+    def _discard(self, on_discard: Callable[[], SaveOutcome | None] | None) -> None:
+        self._hide_confirm()
+        if on_discard is not None:
+            on_discard()
 
     def _confirming(self, action: Callable[[], SaveOutcome | None]) -> None:
         """Say where to confirm, then act (the call waits while JupyterLab asks)."""
@@ -66,6 +105,9 @@ class LifecycleBar:
         """Signed: no more saving or signing; addenda only."""
         self.save_button.disabled = locked
         self.sign_button.disabled = locked
+        self.discard_button.disabled = locked
+        if locked:
+            self._hide_confirm()
         self.addendum_row.layout.display = None if locked else "none"
 
 

@@ -2,6 +2,11 @@
 
 The form talks to a :class:`~kap_notes.service.backend.Backend`: in a kernel started by JupyterLab
 that is the server's key agent (the kernel never holds a key); in tests and scripts, a session.
+
+A form saves only as its author: it remembers the user it was opened by, checks before every
+save, sign, addendum and discard that the same user is still unlocked (another clinician may
+have unlocked the same JupyterLab since), and otherwise saves nothing, keeps what was typed and
+says so. The service checks it too (``expected_author``), so a race cannot slip through.
 """
 
 from __future__ import annotations
@@ -10,8 +15,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from kap_notes.forms import ClinicSettings, ValidationIssue, get_template
 from kap_notes.agent.client import default_backend
+from kap_notes.forms import ClinicSettings, ValidationIssue, get_template
 from kap_notes.service.backend import Askpass, Backend, NotConfirmed
 from kap_notes.service.lifecycle import NotSignable
 from kap_notes.vault.errors import WrongPassphrase
@@ -36,8 +41,28 @@ def _issues(raw: list[dict[str, Any]]) -> tuple[ValidationIssue, ...]:
     )
 
 
+def current_user(backend: Backend) -> dict[str, str] | None:
+    """``{"user_id", "name", ...}`` of the unlocked user, or None while locked or unreachable."""
+    try:
+        return backend.whoami()
+    except Exception:  # locked: nobody to save as
+        return None
+
+
+def other_user_message(opened_by: str, now: str) -> str:
+    """What the form says when someone else is unlocked now."""
+    return (
+        f"This form was opened by {opened_by}; {now} is now unlocked. Nothing was saved; what "
+        f"you typed is still in the form. Unlock as {opened_by} to save it."
+    )
+
+
 class BackendController:
-    """Persists one note through a backend; ``locked()`` means the note is signed (read-only)."""
+    """Persists one note through a backend; ``locked()`` means the note is signed (read-only).
+
+    ``opened_by`` is the user the form was opened by (learned at the first action when the vault
+    was locked at opening): every action first checks that user is still the one unlocked.
+    """
 
     def __init__(
         self,
@@ -48,6 +73,7 @@ class BackendController:
         note_id: str | None = None,
         version: int | None = None,
         signed: bool = False,
+        opened_by: dict[str, str] | None = None,
     ) -> None:
         self.backend = backend
         self.patient_id = patient_id
@@ -55,10 +81,33 @@ class BackendController:
         self.note_id = note_id
         self.version = version
         self.signed = signed
+        self.opened_by = opened_by
+
+    def other_user(self) -> SaveOutcome | None:
+        """A refusal if the unlocked user is not the one this form was opened by, else None."""
+        now = self.backend.whoami()  # raises while locked: shown as "Not saved: ..."
+        if self.opened_by is None:
+            self.opened_by = now
+            return None
+        if now.get("user_id") != self.opened_by.get("user_id"):
+            return SaveOutcome(False, other_user_message(self.opened_by["name"], now["name"]))
+        return None
+
+    @property
+    def author_id(self) -> str | None:
+        return self.opened_by.get("user_id") if self.opened_by else None
 
     def save_draft(self, answers: dict[str, Any]) -> SaveOutcome:
+        refused = self.other_user()
+        if refused is not None:
+            return refused
         saved = self.backend.save_draft(
-            self.patient_id, self.form, answers, note_id=self.note_id, version=self.version
+            self.patient_id,
+            self.form,
+            answers,
+            note_id=self.note_id,
+            version=self.version,
+            expected_author=self.author_id,
         )
         self.note_id, self.version = str(saved["note_id"]), int(saved["version"])
         issues = _issues(saved.get("issues", []))
@@ -67,7 +116,9 @@ class BackendController:
         return SaveOutcome(ok=True, message=message, issues=())
 
     def sign(self, answers: dict[str, Any]) -> SaveOutcome:
-        self.save_draft(answers)
+        saved = self.save_draft(answers)
+        if not saved.ok:
+            return saved
         try:
             signed = self.backend.sign_note(str(self.note_id))
         except WrongPassphrase:
@@ -83,11 +134,27 @@ class BackendController:
     def addend(self, text: str) -> SaveOutcome:
         if self.note_id is None or not self.signed:
             return SaveOutcome(False, "Sign the note before adding an addendum")
+        refused = self.other_user()
+        if refused is not None:
+            return refused
         try:
             self.backend.add_addendum(self.note_id, text)
         except (WrongPassphrase, NotConfirmed) as exc:
             return SaveOutcome(False, f"Addendum not added ({exc}); your text is kept")
         return SaveOutcome(True, "Addendum added")
+
+    def discard(self) -> SaveOutcome:
+        """Discard this draft (its author only, audited); a signed note never."""
+        if self.signed:
+            return SaveOutcome(False, "A signed note is never discarded; add an addendum instead")
+        refused = self.other_user()
+        if refused is not None:
+            return refused
+        if self.note_id is None or self.version is None:
+            return SaveOutcome(True, "Nothing was saved yet: the form is cleared")
+        self.backend.discard_draft(self.note_id, self.version, expected_author=self.author_id)
+        self.note_id, self.version = None, None  # typing again starts a new draft
+        return SaveOutcome(True, "Draft discarded: it no longer appears in any list or notebook")
 
     def locked(self) -> bool:
         return self.signed
@@ -115,6 +182,8 @@ class SessionForm:
     ) -> None:
         self.definition = get_template(form)
         self.backend = backend
+        #: Who opened this form: it saves only as them (None while locked: the first action's).
+        self.opened_by = current_user(backend)
         self.settings = settings or _clinic_settings(backend)
         self.view: FormView | None = None
         self.message = widgets.HTML()
@@ -154,7 +223,9 @@ class SessionForm:
         except Exception as error:
             self.message.value = tone(f"{error}", "error")
             return
-        controller = BackendController(self.backend, patient_id, self.definition.name)
+        controller = BackendController(
+            self.backend, patient_id, self.definition.name, opened_by=self.opened_by
+        )
         self._show(FormView(self.definition, None, context, self.settings, controller))
 
     def _open_note(self, note_id: str) -> None:
@@ -168,6 +239,7 @@ class SessionForm:
             note_id=note_id,
             version=int(note["version"]),
             signed=signed,
+            opened_by=self.opened_by,
         )
         context = self.backend.form_context(note["patient_id"], note["form"], note["answers"])
         view = FormView(self.definition, note["answers"], context, self.settings, controller)
