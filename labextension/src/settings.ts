@@ -25,7 +25,8 @@ const WIRE_NAMES: Record<string, string> = {
   autoLockMinutes: 'auto_lock_minutes',
   systolicAlertMmHg: 'systolic_alert_mmhg',
   diastolicAlertMmHg: 'diastolic_alert_mmhg',
-  spo2AlertBelowPercent: 'spo2_alert_below_percent'
+  spo2AlertBelowPercent: 'spo2_alert_below_percent',
+  maxDosingSessionsPer7Days: 'max_dosing_sessions_per_7_days'
 };
 
 /** The server's name of a JupyterLab setting key. */

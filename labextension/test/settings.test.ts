@@ -17,6 +17,8 @@ describe('clinic settings and the settings editor', () => {
     assert.equal(wireName('systolicAlertMmHg'), 'systolic_alert_mmhg');
     assert.equal(wireName('spo2AlertBelowPercent'), 'spo2_alert_below_percent');
     assert.equal(wireName('integrationMaxDaysAfterDosing'), 'integration_max_days_after_dosing');
+    assert.equal(wireName('maxDosingSessionsPer7Days'), 'max_dosing_sessions_per_7_days');
+    assert.equal(wireName('mgPerKgMaxEsketamineIn'), 'mg_per_kg_max_esketamine_in');
   });
 
   it('never pushes values JupyterLab merely holds over the vault', () => {

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from kap_notes.agent.keyholder import KeyHolder
-from kap_notes.forms.settings_schema import SETTINGS, json_schema
+from kap_notes.forms.settings_schema import ORDERED, SETTINGS, SettingSpec, json_schema
 from kap_notes.server import handlers
 from kap_notes.vault import trust
 from tests.conftest import PASSPHRASES, Clinic
@@ -40,7 +40,16 @@ HOSTILE = [
     "100000",
     "1" + "0" * 400,
 ]
-RANGES = {name: f"from {spec.minimum} to {spec.maximum}" for name, spec in SETTINGS.items()}
+#: What each setting accepts, in words (part of every refusal).
+ALLOWED = {name: spec.allowed() for name, spec in SETTINGS.items()}
+#: The setting paired with each of an ordered pair (diastolic below systolic, mg/kg min below max).
+PARTNER = {**{lo.name: hi for lo, hi in ORDERED}, **{hi.name: lo for lo, hi in ORDERED}}
+
+
+def hostile(spec: SettingSpec) -> list[str]:
+    """The literals of HOSTILE this setting must refuse (15.5 is a fine decimal, 0 a fine
+    tolerance; text settings refuse every literal that is not an acceptable text)."""
+    return [lit for lit in HOSTILE if spec.problem(json.loads(lit)) is not None]
 
 
 @pytest.fixture
@@ -74,13 +83,13 @@ async def test_each_hostile_value_is_refused_and_nothing_changes(
 ) -> None:
     holder.unlock("ada", PASSPHRASES["ada"])  # an admin, who may change clinic settings
     before = stored(holder, clinic)
-    for literal in HOSTILE:
+    for literal in hostile(SETTINGS[name]):
         # When JupyterLab (or anyone holding the token) sends a hostile value for the setting
         code, error = await post(jp_fetch, "settings", f'{{"{name}": {literal}}}')
-        # Then it is a 422 that names the setting and the range allowed
+        # Then it is a 422 that names the setting and what is allowed
         assert code == 422, (name, literal, error)
         assert name in error["error"], literal
-        assert RANGES[name] in error["error"], literal
+        assert ALLOWED[name] in error["error"], literal
         # And nothing was stored: the server still answers and reports the old values
         assert stored(holder, clinic) == before, literal
         assert (await status(jp_fetch))["auto_lock_minutes"] == before[0]
@@ -126,13 +135,17 @@ async def test_bounds_are_inclusive_and_valid_values_apply(
     jp_fetch: Fetch, holder: KeyHolder
 ) -> None:
     holder.unlock("ada", PASSPHRASES["ada"])  # clinic settings are the admin's to change
-    for name, spec in SETTINGS.items():
+    numbers = {n: s for n, s in SETTINGS.items() if s.kind != "text"}
+    for name, spec in numbers.items():
         for value in (spec.minimum, spec.maximum):
-            body = {name: value}
-            if name == "systolic_alert_mmhg":  # diastolic must stay below systolic
-                body["diastolic_alert_mmhg"] = 50
-            if name == "diastolic_alert_mmhg":
-                body["systolic_alert_mmhg"] = 250
+            assert spec.problem(value) is None, (name, value)
+            body: dict[str, Any] = {name: value}
+            partner = PARTNER.get(name)
+            if partner is not None:  # keep the pair in order: its partner at the far bound
+                low = name in {lo.name for lo, _ in ORDERED}
+                body[partner.name] = partner.maximum if low else partner.minimum
+                if (value >= body[partner.name]) if low else (value <= body[partner.name]):
+                    continue  # this bound can only stand with a partner out of range
             code, answer = await post(jp_fetch, "settings", json.dumps(body))
             assert code == 200, (name, value, answer)
             now = (
@@ -141,6 +154,11 @@ async def test_bounds_are_inclusive_and_valid_values_apply(
                 else holder.with_session(lambda s: s.clinic_settings()[0]).as_mapping()[name]
             )
             assert now == value
+    # A text setting takes an acceptable text
+    code, answer = await post(jp_fetch, "settings", '{"clinic_time_zone": "Europe/Berlin"}')
+    assert code == 200, answer
+    zone = holder.with_session(lambda s: s.clinic_settings()[0]).as_mapping()["clinic_time_zone"]
+    assert zone == "Europe/Berlin"
     # A whole number written as 30.0 is the whole number 30
     code, answer = await post(jp_fetch, "settings", '{"auto_lock_minutes": 30.0}')
     assert (code, answer["auto_lock_minutes"]) == (200, 30)
@@ -187,19 +205,30 @@ def test_the_openapi_request_schema_is_the_declaration() -> None:
     assert "422" in spec["paths"]["/kap-notes/api/settings"]["post"]["responses"]
 
 
+def lab_key(name: str) -> str:
+    """The settings editor's key of a setting (labextension/src/settings.ts ``wireName``)."""
+    special = {
+        "systolic_alert_mmhg": "systolicAlertMmHg",
+        "diastolic_alert_mmhg": "diastolicAlertMmHg",
+        "max_dosing_sessions_per_7_days": "maxDosingSessionsPer7Days",
+    }
+    head, *rest = name.split("_")
+    return special.get(name, head + "".join(w[:1].upper() + w[1:] for w in rest))
+
+
 def test_jupyterlab_settings_offer_the_same_bounds() -> None:
     # JupyterLab's settings editor must not offer a value the server would refuse
     schema = Path(__file__).parents[2] / "labextension" / "schema" / "plugin.json"
     properties = json.loads(schema.read_text())["properties"]
-    lab_names = {
-        "autoLockMinutes": "auto_lock_minutes",
-        "systolicAlertMmHg": "systolic_alert_mmhg",
-        "diastolicAlertMmHg": "diastolic_alert_mmhg",
-        "spo2AlertBelowPercent": "spo2_alert_below_percent",
-    }
-    assert set(lab_names.values()) == set(SETTINGS)
+    lab_names = {lab_key(name): name for name in SETTINGS}
+    assert set(lab_names) == set(properties)
     for lab, name in lab_names.items():
         spec, offered = SETTINGS[name], properties[lab]
-        assert offered["type"] == "integer"
-        assert (offered["minimum"], offered["maximum"]) == (spec.minimum, spec.maximum), lab
         assert spec.problem(offered["default"]) is None, lab
+        if spec.kind == "text":
+            assert offered["type"] == "string", lab
+            continue
+        assert offered["type"] == ("integer" if spec.kind == "integer" else "number"), lab
+        assert (offered["minimum"], offered["maximum"]) == (spec.minimum, spec.maximum), lab
+        if spec.clinic:  # labelled as a clinic setting, never advice
+            assert offered["title"].startswith("Clinic setting"), lab
