@@ -53,17 +53,23 @@ def cmd_user_add(ctx: Context) -> int:
     session = ctx.session()
     role = Role(ctx.args.role)
     user_id, recovery = access.add_user(
-        session, ctx.args.name, role, secrets.new_passphrase(ctx.args.name)
+        session,
+        ctx.args.name,
+        role,
+        secrets.new_passphrase(ctx.args.name),
+        display_name=ctx.args.display_name,
+        credentials=ctx.args.credentials,
     )
     data = {
         "user_id": user_id,
         "name": ctx.args.name,
+        "label": session.user_label(user_id),
         "role": role.value,
         "recovery_code": recovery,
     }
     ctx.emit(
         data,
-        f"Added {role.value} {ctx.args.name} ({user_id}).\n"
+        f"Added {role.value} {ctx.args.name} ({user_id}), shown as {data['label']}.\n"
         f"Give them their one-time recovery code, shown once: {recovery}",
     )
     return 0
@@ -232,6 +238,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = user.add_parser("add", help="add a user (admin)")
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--display-name", help='shown beside signatures, e.g. "Tess Taylor"')
+    p.add_argument("--credentials", help='shown after the display name, e.g. "LCSW"')
     p.set_defaults(func=cmd_user_add)
     user.add_parser("list", help="list users").set_defaults(func=cmd_user_list)
     user.add_parser("passwd", help="change your passphrase").set_defaults(func=cmd_user_passwd)

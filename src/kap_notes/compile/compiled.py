@@ -42,8 +42,8 @@ class _Loaded:
 
 
 def user_names(session: Session) -> dict[str, str]:
-    """User id → name, for signatures and reviews."""
-    return {user_id: user.name for user_id, user in session.policy.users.items()}
+    """User id → how they are shown beside signatures and reviews (``Tess Taylor, LCSW``)."""
+    return {user_id: session.user_label(user_id) for user_id in session.policy.users}
 
 
 def _load(session: Session, patient_id: str, include_process: bool) -> _Loaded:

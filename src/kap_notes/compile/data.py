@@ -23,6 +23,7 @@ from kap_notes.compile.values import (
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.patient import Patient
 from kap_notes.records.chart import NoteView
+from kap_notes.records.display import signer_label
 
 Row = dict[str, Any]
 #: Instruments charted and tabulated, with their display names.
@@ -115,7 +116,7 @@ def _note_row(view: NoteView, names: Mapping[str, str]) -> Row:
         "version": note.version,
         "status": view.status,
         "author": names.get(note.author, note.author),
-        "signed_by": signature.get("signer_name") or names.get(str(signature.get("signer")), ""),
+        "signed_by": signer_label(signature, names.get(str(signature.get("signer")), "")),
         "signed_at": signature.get("signed_at"),
         "signature_valid": view.signature_valid,
         "cosigned_by": ", ".join(names.get(r.by, r.by) for r in cosigns),
@@ -200,7 +201,7 @@ def _add_dosing(data: PatientData, view: NoteView, values: NoteValues) -> None:
                 "note_id": note.note_id,
                 "event": display("dosing", "ae_type", event.get("ae_type")),
                 "severity": display("dosing", "ae_severity", event.get("ae_severity")),
-                "onset": event.get("ae_onset"),
+                "onset": display("dosing", "ae_onset", event.get("ae_onset")),
                 "intervention": event.get("ae_intervention") or "",
                 "rescue_medicine": event.get("ae_rescue_medicine") or "",
                 "resolved": event.get("ae_resolved"),

@@ -15,6 +15,7 @@ from kap_notes.compile.progress import LAYOUT_VERSION, NOTICE
 from kap_notes.compile.sections import display_table
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.people import Role
+from kap_notes.model.times import DEFAULT_ZONE, clinic_time_zone, format_timestamp
 from kap_notes.records.queue import review_queue
 from kap_notes.vault.session import Session
 
@@ -49,6 +50,8 @@ class Overview:
     patients: list[Row] = field(default_factory=list)
     pending: list[Row] = field(default_factory=list)
     flags: list[Row] = field(default_factory=list)
+    #: The clinic time zone signing times are shown in (clinic setting).
+    time_zone: str = DEFAULT_ZONE
 
 
 def _last(data: PatientData, key: str) -> Row | None:
@@ -77,7 +80,8 @@ def _patient_row(data: PatientData, pending: int) -> Row:
 
 def gather_overview(session: Session, settings: ClinicSettings | None = None) -> Overview:
     """The overview of every patient this user can open (one audited read each)."""
-    overview = Overview()
+    settings = settings or session.clinic_settings()[0]  # the vault's clinic settings
+    overview = Overview(time_zone=clinic_time_zone(settings))
     patient_ids = [p for p in session.readable_patients() if session.has_access(p)]
     patients = {p: load_patient_data(session, p, settings=settings) for p in patient_ids}
     if session.role is Role.SUPERVISOR:
@@ -116,7 +120,11 @@ def overview_outputs(overview: Overview, section: str) -> list[Output]:
     if section == "patients":
         return [table_output(display_table(overview.patients, _PATIENT_COLUMNS))]
     if section == "pending":
-        return [table_output(display_table(overview.pending, _PENDING_COLUMNS), "Nothing.")]
+        pending = [
+            {**q, "signed_at": format_timestamp(q["signed_at"], overview.time_zone)}
+            for q in overview.pending
+        ]
+        return [table_output(display_table(pending, _PENDING_COLUMNS), "Nothing.")]
     return [table_output(display_table(overview.flags, _FLAG_COLUMNS), "No open flags.")]
 
 

@@ -14,10 +14,12 @@ from typing import Any
 from kap_notes.compile.cells import Notebook, NotebookBuilder, md
 from kap_notes.compile.data import INSTRUMENTS, PatientData
 from kap_notes.compile.sections import SECTIONS, shown
+from kap_notes.model.times import clinic_time_zone, format_timestamp
 from kap_notes.records.chart import NoteView
+from kap_notes.records.display import signer_label
 
 #: Bump when the layout changes: stored notebooks are rebuilt on the next compile.
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"
 NOTICE = (
     "Compiled from the signed record. Thresholds shown are instrument definitions or clinic "
     "settings; flags mark items for review and are not clinical advice."
@@ -101,22 +103,26 @@ def _summary(data: PatientData) -> str:
 def _note(view: NoteView, data: PatientData) -> str:
     note = view.note
     row = next(r for r in data.notes if r["note_id"] == note.note_id)
+    zone = clinic_time_zone(data.settings)
     title = f"### {md(note.session_date or 'undated')} · {md(note.form)} · {view.status}"
     lines = [title, "", f"Note `{note.note_id}` version {note.version}, by {md(row['author'])}."]
     if note.signature is not None:
         check = "signature verified" if view.signature_valid else "SIGNATURE DOES NOT VERIFY"
-        lines.append(f"- Signed by {md(row['signed_by'])} at {md(row['signed_at'])} ({check})")
+        at = format_timestamp(row["signed_at"], zone)
+        lines.append(f"- Signed by {md(row['signed_by'])} at {md(at)} ({check})")
     else:
         lines.append("- Not signed (draft)")
     names = {r["note_id"]: r for r in data.notes}
     for review in view.reviews:
         verb = "Co-signed" if review.decision == "cosign" else "Returned"
-        who = data_name(data, review.by)
+        who = signer_label(review.signature, data_name(data, review.by))
         valid = "" if review.signature_valid else " (SIGNATURE DOES NOT VERIFY)"
-        lines.append(f"- {verb} by {md(who)} at {md(review.at)}{valid}: {md(review.text)}")
+        at = format_timestamp(review.at, zone)
+        lines.append(f"- {verb} by {md(who)} at {md(at)}{valid}: {md(review.text)}")
     for addendum in view.addenda:
-        who = data_name(data, addendum.author)
-        lines.append(f"- Addendum by {md(who)} at {md(addendum.created_at)}: {md(addendum.text)}")
+        who = signer_label(addendum.signature, data_name(data, addendum.author))
+        at = format_timestamp(addendum.created_at, zone)
+        lines.append(f"- Addendum by {md(who)} at {md(at)}: {md(addendum.text)}")
     if view.is_process_note:  # only present when process notes were asked for
         lines.append(f"- Process note: {md(note.answers.get('process_note', ''))}")
     if view.superseded_by and view.superseded_by in names:

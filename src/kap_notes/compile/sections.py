@@ -15,6 +15,7 @@ import pandas as pd
 from kap_notes.compile import charts
 from kap_notes.compile.cells import Output, display_output, png_output, table_output, text_output
 from kap_notes.compile.data import PatientData, Row
+from kap_notes.records.display import display_plain
 
 Renderer = Callable[[PatientData], list[Output]]
 
@@ -64,14 +65,8 @@ _FLAG_COLUMNS = {
 
 
 def shown(value: Any) -> str:
-    """A cell value as text: blanks for unknown, yes/no, whole numbers without ``.0``."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}" if value != int(value) else str(int(value))
-    return str(value)
+    """A cell value as every view shows it (:func:`kap_notes.records.display.display_plain`)."""
+    return display_plain(value)
 
 
 def display_table(rows: list[Row], columns: Mapping[str, str]) -> pd.DataFrame:

@@ -10,9 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kap_notes.forms import ClinicSettings, get_template
+from kap_notes.forms import ClinicSettings
 from kap_notes.model.note import Note
 from kap_notes.records.derived import derived_values
+from kap_notes.records.display import form_answer
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,8 @@ def instrument_band(computed: Mapping[str, Any], instrument: str) -> str | None:
 
 
 def display(form: str, link_id: str, answer: Any) -> str:
-    """An answer as its template displays it (option text rather than code)."""
-    if answer is None or answer == "":
-        return ""
-    item = get_template(form).find(link_id)
-    option = item.option_for(answer) if item is not None else None
-    return option.display if option is not None else str(answer)
+    """An answer as every view shows it (:func:`kap_notes.records.display.form_answer`)."""
+    return form_answer(form, link_id, answer)
 
 
 def as_number(value: Any) -> float | None:

@@ -11,14 +11,16 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kap_notes.export.sections import instrument_scores, note_blocks, score_text
-from kap_notes.export.values import display_time
+from kap_notes.forms import ClinicSettings
 from kap_notes.model.note import Note
 from kap_notes.model.patient import Patient
+from kap_notes.model.times import DEFAULT_ZONE, format_timestamp
 from kap_notes.records.chart import Chart, NoteView
 from kap_notes.records.derived import definition_of, derived_values
+from kap_notes.records.display import signer_label
 
 NameOf = Callable[[str], str]
-"""A user id → that user's display name."""
+"""A user id → that user as shown beside signatures (``Session.user_label``)."""
 
 DECISIONS = {"cosign": "Co-signed", "return": "Returned"}
 STATUSES = {
@@ -32,28 +34,39 @@ STATUSES = {
 __all__ = ["NameOf", "definition_of", "note_document", "note_results", "patient_document"]
 
 
-def note_results(note: Note, others: list[Note]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """(computed values, flags): frozen at signing, else as of the draft's session."""
-    derived = derived_values(note, others)
+def note_results(
+    note: Note, others: list[Note], settings: ClinicSettings | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(computed values, flags): frozen at signing, else as of the draft's session under the
+    clinic ``settings`` (callers pass the vault's: ``session.clinic_settings()[0]``)."""
+    derived = derived_values(note, others, settings)
     return derived.computed, derived.flags
 
 
-def _signature(view: NoteView) -> dict[str, Any] | None:
+def _signature(view: NoteView, name_of: NameOf, time_zone: str) -> dict[str, Any] | None:
     block = view.note.signature
     if not block:
         return None
     return {
-        "name": str(block.get("signer_name") or block.get("signer")),
-        "at": display_time(str(block.get("signed_at", ""))),
+        "name": signer_label(block, name_of(str(block.get("signer")))),
+        "at": format_timestamp(block.get("signed_at"), time_zone),
         "valid": view.signature_valid,
     }
 
 
-def note_document(view: NoteView, name_of: NameOf, others: list[Note]) -> dict[str, Any]:
-    """One note as the report templates expect it."""
+def note_document(
+    view: NoteView,
+    name_of: NameOf,
+    others: list[Note],
+    time_zone: str = DEFAULT_ZONE,
+    *,
+    settings: ClinicSettings | None = None,
+) -> dict[str, Any]:
+    """One note as the report templates expect it (system times shown in ``time_zone``; a
+    draft's flags under the clinic ``settings``)."""
     note = view.note
     definition = definition_of(note)
-    computed, flags = note_results(note, others)
+    computed, flags = note_results(note, others, settings)
     scores = [
         {"title": s["title"], "value": score_text(s)}
         for s in instrument_scores(definition, computed)
@@ -70,11 +83,11 @@ def note_document(view: NoteView, name_of: NameOf, others: list[Note]) -> dict[s
         "scores": scores,
         "flags": [str(f.get("message", "")) for f in flags],
         "blocks": note_blocks(definition, note.answers, computed),
-        "signature": _signature(view),
+        "signature": _signature(view, name_of, time_zone),
         "addenda": [
             {
-                "author": name_of(a.author),
-                "at": display_time(a.created_at),
+                "author": signer_label(a.signature, name_of(a.author)),
+                "at": format_timestamp(a.created_at, time_zone),
                 "text": a.text,
                 "valid": a.signature_valid,
             }
@@ -83,8 +96,8 @@ def note_document(view: NoteView, name_of: NameOf, others: list[Note]) -> dict[s
         "reviews": [
             {
                 "decision": DECISIONS.get(r.decision, r.decision),
-                "by": name_of(r.by),
-                "at": display_time(r.at),
+                "by": signer_label(r.signature, name_of(r.by)),
+                "at": format_timestamp(r.at, time_zone),
                 "text": r.text,
                 "version": r.note_version,
                 "valid": r.signature_valid,

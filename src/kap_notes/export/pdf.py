@@ -17,12 +17,11 @@ from kap_notes.export.document import (
     outcome_rows,
     outcome_table,
     patient_document,
-    user_names,
 )
 from kap_notes.export.protect import new_passphrase, protect_pdf
 from kap_notes.export.render import render_pdf
-from kap_notes.export.values import display_time
 from kap_notes.model.patient import InvalidInput
+from kap_notes.model.times import clinic_time_zone, format_timestamp
 from kap_notes.records.chart import Chart, chart
 from kap_notes.vault.audit import utc_now
 from kap_notes.vault.errors import UnknownRecord
@@ -42,12 +41,12 @@ class PdfExport:
     generated_passphrase: bool
 
 
-def _header(session: Session, chart_: Chart, title: str) -> dict[str, object]:
+def _header(session: Session, chart_: Chart, title: str, time_zone: str) -> dict[str, object]:
     return {
         "title": title,
         "patient": patient_document(chart_),
-        "exported_at": display_time(utc_now()),
-        "exported_by": session.user_row.name,
+        "exported_at": format_timestamp(utc_now(), time_zone),
+        "exported_by": session.user_label(session.user_id),
     }
 
 
@@ -58,20 +57,24 @@ def note_pdf(session: Session, chart_: Chart, note_id: str) -> bytes:
         raise UnknownRecord(
             f"no note {note_id} in this record (process notes need --include-process)"
         )
-    name_of = user_names(session.policy.users.get)
-    document = note_document(view, name_of, notes_in(chart_))
-    data = {**_header(session, chart_, f"{document['title']} note"), "note": document}
+    settings = session.clinic_settings()[0]  # the vault's clinic settings, as on every path
+    zone = clinic_time_zone(settings)
+    document = note_document(view, session.user_label, notes_in(chart_), zone, settings=settings)
+    data = {**_header(session, chart_, f"{document['title']} note", zone), "note": document}
     return render_pdf("note", data)
 
 
 def record_pdf(session: Session, chart_: Chart, *, include_process: bool = False) -> bytes:
     """Unprotected PDF bytes of a whole record with its outcome chart (in memory; not audited)."""
-    name_of = user_names(session.policy.users.get)
     others = notes_in(chart_)
-    notes = [note_document(v, name_of, others) for v in chart_.notes]
+    settings = session.clinic_settings()[0]  # the vault's clinic settings, as on every path
+    zone = clinic_time_zone(settings)
+    notes = [
+        note_document(v, session.user_label, others, zone, settings=settings) for v in chart_.notes
+    ]
     outcomes = outcome_rows(chart_)
     data = {
-        **_header(session, chart_, "Clinical record"),
+        **_header(session, chart_, "Clinical record", zone),
         "include_process": include_process,
         "contents": contents(notes),
         "notes": notes,

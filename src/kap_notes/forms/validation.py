@@ -14,8 +14,9 @@ from kap_notes.forms.definition import FormDefinition, Item
 from kap_notes.forms.expressions import evaluate
 from kap_notes.forms.issues import ValidationIssue, ValidationResult
 from kap_notes.forms.scope import Scope, item_index
-from kap_notes.forms.values import is_answered, parse_date, parse_datetime, parse_number
+from kap_notes.forms.values import is_answered, parse_number
 from kap_notes.forms.walk import Visit, prune_disabled, visit
+from kap_notes.model.times import parse_date, parse_datetime
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

@@ -8,6 +8,16 @@ from datetime import date, datetime
 from typing import Any
 
 from kap_notes.forms.definition import Item
+from kap_notes.model.times import parse_date, parse_datetime  # one parser (model/times)
+
+__all__ = [
+    "is_answered",
+    "parse_date",
+    "parse_datetime",
+    "parse_number",
+    "to_json",
+    "typed_value",
+]
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -32,35 +42,6 @@ def parse_number(raw: Any, *, integer: bool = False) -> int | float | None:
         return None
     value = float(text)
     return value if math.isfinite(value) else None
-
-
-def parse_date(raw: Any) -> date | None:
-    """An ISO date (``YYYY-MM-DD``) from text or a date object, else None."""
-    if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    if not isinstance(raw, str):
-        return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        return None
-
-
-def parse_datetime(raw: Any) -> datetime | None:
-    """An ISO date-time (``YYYY-MM-DD HH:MM`` or with ``T``) from text or a datetime, else None."""
-    if isinstance(raw, datetime):
-        return raw
-    if not isinstance(raw, str):
-        return None
-    text = raw.strip()
-    if len(text) < 16:  # a bare date is not a date-time
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def is_answered(raw: Any) -> bool:

@@ -21,3 +21,11 @@ class User:
     user_id: str
     name: str
     role: Role
+
+
+def person_label(name: str, display_name: str | None = None, credentials: str | None = None) -> str:
+    """How a person is shown beside a signature: ``Tess Taylor, LCSW`` (their user name when no
+    display name is set)."""
+    shown = (display_name or "").strip() or name
+    extra = (credentials or "").strip()
+    return f"{shown}, {extra}" if extra else shown

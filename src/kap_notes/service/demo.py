@@ -21,6 +21,12 @@ DEMO_USERS = {
     "theo": (Role.THERAPIST, "theo-demo-passphrase"),
     "sam": (Role.SUPERVISOR, "sam-demo-passphrase"),
 }
+#: Synthetic display names and credentials, shown beside signatures.
+DEMO_PEOPLE = {
+    "tess": ("Tess Taylor", "LCSW"),
+    "theo": ("Theo Tran", "LMFT"),
+    "sam": ("Sam Serrano", "MD"),
+}
 
 
 @dataclass
@@ -67,7 +73,15 @@ def create_demo(
     clinic = DemoClinic(str(location), created.break_glass_code, {"ada": created.recovery_code})
     for name, (role, passphrase) in DEMO_USERS.items():
         if name != "ada":
-            _, clinic.recovery_codes[name] = access.add_user(created.admin, name, role, passphrase)
+            display_name, credentials = DEMO_PEOPLE[name]
+            _, clinic.recovery_codes[name] = access.add_user(
+                created.admin,
+                name,
+                role,
+                passphrase,
+                display_name=display_name,
+                credentials=credentials,
+            )
     access.assign_supervisor(created.admin, "sam", "tess")
     access.assign_supervisor(created.admin, "sam", "theo")
     sessions = {n: created.vault.unlock(n, DEMO_USERS[n][1]) for n in ("tess", "theo", "sam")}

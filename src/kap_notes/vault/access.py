@@ -31,8 +31,20 @@ class GrantRequest:
     requested_by: str
 
 
-def add_user(admin: Session, name: str, role: Role, passphrase: str) -> tuple[str, str]:
-    """Create a user (admins only). Returns ``(user_id, recovery_code)``."""
+def add_user(
+    admin: Session,
+    name: str,
+    role: Role,
+    passphrase: str,
+    *,
+    display_name: str | None = None,
+    credentials: str | None = None,
+) -> tuple[str, str]:
+    """Create a user (admins only). Returns ``(user_id, recovery_code)``.
+
+    ``display_name`` and ``credentials`` (e.g. "Tess Taylor", "LCSW") are shown beside their
+    signatures; both are optional and signed into the log with the user.
+    """
     admin.require_role(Role.ADMIN)
     admin.sync()
     if admin.policy.user_named(name) is not None or admin.store.get_user_by_name(name):
@@ -41,7 +53,11 @@ def add_user(admin: Session, name: str, role: Role, passphrase: str) -> tuple[st
     row, recovery = admin.vault.new_user_row(user_id, name, role, KeyPair.generate(), passphrase)
     with admin.writing():
         admin.store.add_user(row)
-        admin.audit("user_add", record=user_id, data=user_add_data(row))
+        admin.audit(
+            "user_add",
+            record=user_id,
+            data=user_add_data(row, display_name=display_name, credentials=credentials),
+        )
     return user_id, recovery
 
 

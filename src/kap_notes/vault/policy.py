@@ -34,11 +34,11 @@ rotate              the owner, an admin or a current reader; the new epoch is wr
 shred               an active admin
 break_glass         any active user, for themself, until ``expires``; never carried into a
                     rotation
+settings            an active admin: the clinic's settings as a whole, ``version`` one more
+                    than the last (values are checked by the caller; the log keeps every version)
 anything else       any active user (reads, exports, unlocks: a record of what happened)
 ==================  ==========================================================================
 """
-settings            an active admin: the clinic's settings as a whole, ``version`` one more
-                    than the last (values are checked by the caller; the log keeps every version)
 
 from __future__ import annotations
 
@@ -70,6 +70,11 @@ class Unauthorised(Exception):
         self.seq = seq
 
 
+def _text_or_none(value: object) -> str | None:
+    """An optional text field of an entry (display name, credentials)."""
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
 def vault_id_for(nonce: bytes, genesis_signing: bytes) -> str:
     """The vault id is bound to its genesis key: nobody can re-root a vault under another key."""
     digest = crypto.sha256(b"kap-notes vault id\x00" + nonce + genesis_signing)
@@ -92,6 +97,9 @@ class UserFact:
     key_wrap: str
     recovery_wrap: str | None
     active: bool = True
+    #: Shown beside their signatures, e.g. "Tess Taylor" and "LCSW" (optional, signed at user_add).
+    display_name: str | None = None
+    credentials: str | None = None
 
 
 @dataclass
@@ -141,6 +149,8 @@ class Policy:
     patients: dict[str, PatientFact] = field(default_factory=dict)
     records: dict[str, RecordFact] = field(default_factory=dict)
     shredded: list[str] = field(default_factory=list)
+    #: Every version of the clinic settings: {"version", "values", "by", "at"}, oldest first.
+    clinic_settings: list[dict[str, Any]] = field(default_factory=list)
     seq: int = 0
     head: str = GENESIS.hex()
 
@@ -158,8 +168,6 @@ class Policy:
         if patient is None or not self.is_active(user_id):
             return False
         if patient.kind == PROCESS:
-    #: Every version of the clinic settings: {"version", "values", "by", "at"}, oldest first.
-    clinic_settings: list[dict[str, Any]] = field(default_factory=list)
             return user_id == patient.owner
         expires = patient.break_glass.get(user_id)
         return user_id in patient.readers or (expires is not None and now < expires)
@@ -380,6 +388,8 @@ class _Rules:
                 signing=bytes.fromhex(d["signing"]).hex(),
                 key_wrap=str(d["key_wrap"]),
                 recovery_wrap=d.get("recovery_wrap"),
+                display_name=_text_or_none(d.get("display_name")),
+                credentials=_text_or_none(d.get("credentials")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise self.refuse("user entry lacks keys") from exc
@@ -543,6 +553,22 @@ class _Rules:
         for rid in [r for r, fact in self.p.records.items() if fact.patient in spaces]:
             del self.p.records[rid]
 
+    def settings(self) -> None:
+        if not self.p.is_active(self.actor, ADMIN):
+            raise self.refuse("only an admin may change clinic settings")
+        history = self.p.clinic_settings
+        version, values = self.data.get("version"), self.data.get("values")
+        if self.patient is not None or self.row.record is not None:
+            raise self.refuse("clinic settings name no patient and no record")
+        if version != len(history) + 1 or isinstance(version, bool):
+            raise self.refuse(f"the next clinic-settings version is {len(history) + 1}")
+        if not isinstance(values, dict) or not all(
+            isinstance(k, str) and isinstance(v, (int, float, str)) for k, v in values.items()
+        ):
+            raise self.refuse("clinic settings must be a flat object of names and values")
+        entry = {"version": version, "values": dict(values), "by": self.actor, "at": self.ts}
+        history.append(entry)
+
     def break_glass(self) -> None:
         patient = self.known_patient()
         if self.data.get("user") != self.actor or not isinstance(self.data.get("expires"), str):
@@ -570,22 +596,6 @@ def expected_wraps(policy: Policy) -> dict[tuple[str, int, str], str]:
             epoch, recipient = key.split("/", 1)
             out[(pid, int(epoch), recipient)] = digest
     return out
-
-    def settings(self) -> None:
-        if not self.p.is_active(self.actor, ADMIN):
-            raise self.refuse("only an admin may change clinic settings")
-        history = self.p.clinic_settings
-        version, values = self.data.get("version"), self.data.get("values")
-        if self.patient is not None or self.row.record is not None:
-            raise self.refuse("clinic settings name no patient and no record")
-        if version != len(history) + 1 or isinstance(version, bool):
-            raise self.refuse(f"the next clinic-settings version is {len(history) + 1}")
-        if not isinstance(values, dict) or not all(
-            isinstance(k, str) and isinstance(v, (int, float, str)) for k, v in values.items()
-        ):
-            raise self.refuse("clinic settings must be a flat object of names and values")
-        entry = {"version": version, "values": dict(values), "by": self.actor, "at": self.ts}
-        history.append(entry)
 
 
 def heads(policy: Policy) -> Mapping[str, tuple[str, int]]:

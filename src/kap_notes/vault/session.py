@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kap_notes.model.people import Role, User
+from kap_notes.model.people import Role, User, person_label
 from kap_notes.vault import attempts, audit, clinic, crypto, keys, trust
 from kap_notes.vault.crypto import KeyPair, OpenError
 from kap_notes.vault.errors import (
@@ -170,6 +170,13 @@ class Session:
         fact = self.policy.users.get(user_id)
         return fact.name if fact is not None else user_id
 
+    def user_label(self, user_id: str) -> str:
+        """A user as shown beside signatures, by the signed log: ``Tess Taylor, LCSW``."""
+        fact = self.policy.users.get(user_id)
+        if fact is None:
+            return user_id
+        return person_label(fact.name, fact.display_name, fact.credentials)
+
     def signing_key_of(self, user_id: str) -> bytes | None:
         """A user's signature key, by the signed log (never the users table)."""
         return self.policy.signing_key(user_id)
@@ -230,13 +237,6 @@ class Session:
         with self.writing():
             self.audit(action, patient, record)
 
-    # ------------------------------------------------------------------------ patient keys
-    def patient(self, patient_id: str) -> PatientRow:
-        """The patient's owner and current epoch, by the signed log."""
-        fact = self.policy.patients.get(patient_id)
-        if fact is None:
-            self.sync()  # perhaps registered since this session last looked
-            fact = self.policy.patients.get(patient_id)
     # -------------------------------------------------------------------- clinic settings
     def clinic_settings(self, version: int | None = None) -> tuple[ClinicSettings, int]:
         """The clinic settings in force (or of ``version``) and their version; 0 = defaults."""
@@ -253,6 +253,13 @@ class Session:
             self.audit(clinic.ACTION, data=data)
         return int(data["version"])
 
+    # ------------------------------------------------------------------------ patient keys
+    def patient(self, patient_id: str) -> PatientRow:
+        """The patient's owner and current epoch, by the signed log."""
+        fact = self.policy.patients.get(patient_id)
+        if fact is None:
+            self.sync()  # perhaps registered since this session last looked
+            fact = self.policy.patients.get(patient_id)
         if fact is None:
             raise UnknownPatient(f"no patient {patient_id} in this vault")
         return PatientRow(patient_id, fact.epoch, fact.owner)

@@ -47,7 +47,7 @@ def sign_content(
     unsigned = _unsigned(content)
     block: dict[str, Any] = {
         "signer": session.user_id,
-        "signer_name": session.user_row.name,
+        "signer_name": session.user_label(session.user_id),
         "domain": DOMAIN,
         "signed_at": utc_now(),
         "meaning": meaning,

@@ -247,9 +247,14 @@ def wrap_digest(text: str | None) -> str | None:
     return _sha(text)
 
 
-def user_add_data(row: UserRow) -> dict[str, str | None]:
-    """What a ``user_add`` entry signs about the new user."""
+def user_add_data(
+    row: UserRow, *, display_name: str | None = None, credentials: str | None = None
+) -> dict[str, str | None]:
+    """What a ``user_add`` entry signs about the new user (display name and credentials, shown
+    beside their signatures, only when given)."""
+    shown = {"display_name": display_name, "credentials": credentials}
     return {
+        **{k: v.strip() for k, v in shown.items() if v and v.strip()},
         "user": row.user_id,
         "name": row.name,
         "role": row.role,
