@@ -10,6 +10,7 @@ import ipywidgets as widgets
 
 from kap_notes.forms import Item
 from kap_notes.forms.values import is_answered, parse_date, parse_number
+from kap_notes.records.display import display_answer
 from kap_notes.widgets.shared import shared
 from kap_notes.widgets.style import heading_html, help_html, label_html, message_list
 
@@ -215,17 +216,8 @@ class ComputedWidget(ItemWidget):
         if self.value == value and self.output.value != "—":
             return
         self.value = value
-        shown = (
-            "—"
-            if value is None
-            else ("yes" if value is True else "no" if value is False else value)
-        )
-        unit = (
-            f" {self.item.unit}"
-            if self.item.unit and value is not None and not isinstance(value, bool)
-            else ""
-        )
-        self.output.value = label_html(f"{shown}{unit}")
+        # The one renderer (records/display): Yes/No, numbers with their unit, typed times.
+        self.output.value = label_html(display_answer(self.item, value) or "—")
 
 
 def _placeholder(item: Item) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from kap_notes.forms import FormDefinition, Item, enabled_keys
+from kap_notes.records.display import display_plain
 from kap_notes.widgets.fields import (
     FIELD_BUILDERS,
     ChangeCallback,
@@ -250,13 +251,9 @@ def score_text(instrument: FormDefinition, score: Any) -> str:
             f" ({spec.total_min:g}\u2013{spec.total_max:g})" if spec.total_max is not None else ""
         )
         band = f" \u2014 {score['band_label']}" if score.get("band_label") else ""
-        parts.append(f"Total {'—' if total is None else total}{bounds}{band}")
+        parts.append(f"Total {display_plain(total) or '—'}{bounds}{band}")
     for name, label in spec.derived_labels.items():
-        value = score.get(name)
-        shown = (
-            "—" if value is None else "yes" if value is True else "no" if value is False else value
-        )
-        parts.append(f"{label}: {shown}")
+        parts.append(f"{label}: {display_plain(score.get(name)) or '—'}")
     return label_html(f"{instrument.title} \u2014 " + "; ".join(parts))
 
 
