@@ -2,7 +2,12 @@
 
 - :mod:`~kap_notes.records.chart` — a patient's notes with status, signatures, addenda, reviews;
 - :mod:`~kap_notes.records.derived` — a note's derived values (frozen at signing, as-of for drafts);
-- :mod:`~kap_notes.records.assess` — validation, computed values and flags against a template.
+- :mod:`~kap_notes.records.assess` — validation, computed values and flags against a template;
+- :mod:`~kap_notes.records.display` — the one renderer of answers for display (every view);
+- :mod:`~kap_notes.records.layout` — a note's answers as blocks (PDF, review preview).
+
+Dates and times are parsed and shown by :mod:`kap_notes.model.times` (typed times as typed,
+system timestamps in the clinic's time zone).
 
 Sits above ``vault``/``forms``/``model`` and below ``service``, ``compile`` and ``export``.
 """
