@@ -18,6 +18,8 @@ from kap_notes.records.derived import assess_as_of, context_as_of
 from kap_notes.service import synthetic
 
 DOSING = get_template("dosing")
+#: The flags added for issue 10 (the course demonstrates BP and PHQ-9 item 9 flags on purpose).
+COURSE_FLAGS = ("mg_per_kg", "spravato", "rems", "dosing_sessions", "integration_later")
 ADVICE = re.compile(r"\b(should|must|recommend\w*|consider|advis\w*|reduce|increase)\b", re.I)
 
 
@@ -168,7 +170,8 @@ def test_synthetic_doses_stay_inside_the_default_ranges(seed: int, route: str) -
     answers = synthetic.dosing(
         dt.date(2024, 3, 4), rng, route=route, weight=weight, number=1, adverse=False
     )
-    assert raised(answers, {"patient_weight_kg": weight, "dosing_sessions_in_7_days": 2}) == set()
+    found = raised(answers, {"patient_weight_kg": weight, "dosing_sessions_in_7_days": 2})
+    assert {f for f in found if f.startswith(COURSE_FLAGS)} == set()
 
 
 def note(
@@ -241,10 +244,6 @@ def test_integration_more_than_7_days_after_its_dosing_is_flagged(day: str, flag
         assert "8 days after its dosing session (2024-03-01)" in assessment.flags[0].message
         settings_ = ClinicSettings(integration_max_days_after_dosing=8)
         assert assess_as_of(draft, [dosing], settings_)[0].flags == []
-
-
-#: The flags added for issue 10 (the course demonstrates BP and PHQ-9 item 9 flags on purpose).
-COURSE_FLAGS = ("mg_per_kg", "spravato", "rems", "dosing_sessions", "integration_later")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 6, 7, 8])

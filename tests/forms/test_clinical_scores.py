@@ -188,3 +188,23 @@ def test_previous_template_versions_stay_loaded() -> None:
     for name in ("dosing", "integration", "preparation", "qids_sr16", "meq30"):
         assert get_template(name).version == "1.1.0"
         assert get_template(name, "1.0.0").version == "1.0.0"
+
+
+def test_an_embedded_qids_with_a_contradicting_total_cannot_be_signed(tmp_path: Path) -> None:
+    doc = shipped_yaml("forms/intention.yaml") | {"version": "9.0.0"}
+    doc["items"].append(
+        {
+            "linkId": "qids",
+            "text": "QIDS-SR16",
+            "type": "instrument",
+            "instrument": "urn:kap-notes:instrument:qids-sr16",
+        }
+    )
+    write_yaml(tmp_path, "intention.yaml", doc)
+    form = load_templates([tmp_path], use_env=False).get("intention")
+    items = qids_items([1] * 16)  # scores 9
+    wrong = validate(form, {"qids": items | {"qids_total": 20}}).errors
+    assert [(i.link_id, i.group) for i in wrong if i.group == "qids"] == [("qids_total", "qids")]
+    right = validate(form, {"qids": items | {"qids_total": 9}}).errors
+    assert [i for i in right if i.group == "qids"] == []
+    assert compute(form, {"qids": items | {"qids_total": 20}})["qids"]["total"] == 9

@@ -38,6 +38,7 @@ def validate(
     enabled = {v.key for v in visits}
     pruned = prune_disabled(definition, answers, context)
     issues += _rule_issues(definition, pruned, context, enabled)
+    issues += _embedded_rule_issues(definition, visits, context)
     issues += _signing_issues(definition, visits)
     issues += _unknown_keys(definition, answers)
     return ValidationResult(tuple(issues))
@@ -177,6 +178,37 @@ def _rule_issues(
                 issues.append(
                     ValidationIssue(rule.link_id, message, "error", row, rule.scope, "rule")
                 )
+    return issues
+
+
+def _embedded_rule_issues(
+    definition: FormDefinition, visits: list[Visit], context: Mapping[str, Any] | None
+) -> list[ValidationIssue]:
+    """The rules of each answered embedded instrument (e.g. a QIDS-SR16 total that contradicts
+    its items), reported against the embedding item."""
+    issues: list[ValidationIssue] = []
+    for found in visits:
+        item, raw = found.item, found.raw
+        if found.instrument is not None or item.instrument_url is None:
+            continue
+        if not isinstance(raw, Mapping) or not raw:
+            continue
+        instrument = definition.instrument_for(item)
+        if not instrument.rules:
+            continue
+        enabled = {v.key for v in visit(instrument, raw, context)}
+        pruned = prune_disabled(instrument, raw, context)
+        issues += [
+            ValidationIssue(
+                issue.link_id,
+                issue.message,
+                issue.severity,
+                issue.row,
+                item.link_id,
+                issue.kind,
+            )
+            for issue in _rule_issues(instrument, pruned, context, enabled)
+        ]
     return issues
 
 
