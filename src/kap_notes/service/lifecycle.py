@@ -51,11 +51,11 @@ def _assess_note(
     """Assess ``note`` against the patient's signed record as of its session date (under the
     vault's clinic settings unless ``settings`` is given)."""
     notes = others if others is not None else list_notes(session, note.patient_id)
+    if settings is None:
+        settings = session.clinic_settings()[0]
     return assess_as_of(note, notes, settings, get_template(note.form, _version_of(note)))
 
 
-    if settings is None:
-        settings = session.clinic_settings()[0]
 def _version_of(note: Note) -> str | None:
     return note.template.get("version") if note.template else None
 
@@ -189,6 +189,8 @@ def sign_note(
     unless ``settings`` (and its ``settings_version``) are given.
     """
     session.reauthenticate(passphrase)
+    if settings is None:
+        settings, settings_version = session.clinic_settings()
     note = get_note(session, note_id)
     if note.signature is not None:
         raise SignedRecordImmutable("this note is already signed; add an addendum instead")
@@ -256,8 +258,6 @@ def revise_note(session: Session, note_id: str) -> NoteRef:
         extra={
             "note_class": note.extra.get("note_class", "clinical"),
             "revises": {"note": note_id, "version": note.version},
-    if settings is None:
-        settings, settings_version = session.clinic_settings()
         },
     )
     record_id, version = session.put_record(session.record_space(note_id), content.to_record())

@@ -320,6 +320,8 @@ def unlock_notices(session: Session) -> list[str]:
 OPERATIONS: dict[str, Operation] = {
     "whoami": _whoami,
     "clinic_settings": _clinic_settings,
+    "settings_info": _settings_info,
+    "change_settings": _change_settings,
     "list_patients": _list_patients,
     "add_patient": _add_patient,
     "list_notes": _list_notes,
@@ -334,8 +336,6 @@ OPERATIONS: dict[str, Operation] = {
     "return_note": _return_note,
     "compile_patient": _compile_patient,
     "export_record_pdf": _export_record_pdf,
-    "settings_info": _settings_info,
-    "change_settings": _change_settings,
     "patient_frames": _patient_frames,
     "render_section": _render_section,
     "render_overview_section": _render_overview_section,
