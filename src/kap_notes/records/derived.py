@@ -26,6 +26,11 @@ from kap_notes.forms import ClinicSettings, FormDefinition, compute, get_templat
 from kap_notes.model.note import Note
 from kap_notes.records.assess import Assessment, assess, session_date
 
+#: The baseline rule, as shown to readers (notebooks, exports) next to baseline-derived values.
+BASELINE_RULE = (
+    "Baseline = the first signed score of that instrument in the course "
+    "(earliest session date, then earliest signing)."
+)
 #: Days a dosing session looks back over when counting sessions for the course-rule context.
 DOSING_WINDOW_DAYS = 7
 
