@@ -1,8 +1,11 @@
 """One patient's notes turned into plain table rows: scores, dosing, vitals, adverse events,
-intentions with the insights that followed, flags and the note timeline.
+intentions with the insights that followed, flags, the note timeline and the unsigned drafts.
 
-Rows are lists of dicts with a fixed key order (the column order of the tables). Superseded
-note versions stay in the timeline but not in the tables, so nothing is counted twice.
+Rows are lists of dicts with a fixed key order (the column order of the tables). Every table,
+baseline, headline and open flag comes from the **signed record** only: signed notes that no
+revision superseded. Unsigned drafts are listed apart (:attr:`PatientData.drafts`), labelled
+unsigned with their author; their values and flags never reach a headline or the open flags.
+Superseded versions stay in the timeline but not in the tables, so nothing is counted twice.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from kap_notes.compile.values import (
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.patient import Patient
 from kap_notes.records.chart import NoteView
+from kap_notes.records.derived import baseline
 from kap_notes.records.display import signer_label
 
 Row = dict[str, Any]
@@ -32,6 +36,13 @@ INSTRUMENTS = {"phq9": "PHQ-9", "gad7": "GAD-7", "pcl5": "PCL-5"}
 INDUCTION_SESSIONS = 6
 RESPONSE_DROP = 0.5  # instrument definition: response = at least 50% drop from baseline
 PHQ9_REMISSION_BELOW = 5  # instrument definition: remission = PHQ-9 total below 5
+#: How a draft is labelled wherever it is listed.
+UNSIGNED = "unsigned draft"
+
+
+def in_signed_record(view: NoteView) -> bool:
+    """A signed note that no revision superseded: what summaries are compiled from."""
+    return view.note.signature is not None and view.status != "superseded"
 
 
 @dataclass(frozen=True)
@@ -50,14 +61,20 @@ class PatientData:
     intentions: list[Row] = field(default_factory=list)
     flags: list[Row] = field(default_factory=list)
     notes: list[Row] = field(default_factory=list)
+    #: Unsigned drafts, apart from the signed record (never in a table, chart or headline).
+    drafts: list[Row] = field(default_factory=list)
+
+    @property
+    def signed_views(self) -> list[NoteView]:
+        """The signed record: signed notes no revision superseded, in date order."""
+        return [v for v in self.views if in_signed_record(v)]
 
     @property
     def baselines(self) -> dict[str, float | None]:
-        """First recorded total of each instrument."""
-        return {
-            key: next((r[key] for r in self.scores if r[key] is not None), None)
-            for key in INSTRUMENTS
-        }
+        """Each instrument's baseline by the one rule (:func:`records.derived.baseline`)."""
+        notes = [v.note for v in self.signed_views]
+        found = {key: baseline(key, notes) for key in INSTRUMENTS}
+        return {key: hit[0] if hit is not None else None for key, hit in found.items()}
 
     @property
     def phase(self) -> str:
@@ -69,11 +86,10 @@ class PatientData:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Notes per form (superseded versions not counted)."""
+        """Signed notes per form (superseded versions and drafts not counted)."""
         counts: dict[str, int] = {}
-        for view in self.views:
-            if view.status != "superseded":
-                counts[view.note.form] = counts.get(view.note.form, 0) + 1
+        for view in self.signed_views:
+            counts[view.note.form] = counts.get(view.note.form, 0) + 1
         return dict(sorted(counts.items()))
 
     @property
@@ -88,9 +104,10 @@ def gather(
     names: Mapping[str, str],
     settings: ClinicSettings | None = None,
 ) -> PatientData:
-    """Rows for every table, from a chart's note views (already in date order)."""
+    """Rows for every table, from a chart's note views (already in date order): tables from the
+    signed record, drafts apart."""
     data = PatientData(patient_id, patient, views, settings or ClinicSettings(), dict(names))
-    current = [v for v in views if v.status != "superseded"]
+    current = data.signed_views
     notes = [v.note for v in views]
     for view in views:
         data.notes.append(_note_row(view, names))
@@ -100,6 +117,10 @@ def gather(
         if view.note.form == "dosing":
             _add_dosing(data, view, values)
         _add_flags(data, view, values, names)
+    for view in views:
+        if view.note.signature is None:
+            values = note_values(view.note, notes, data.settings)
+            data.drafts.append(_draft_row(view, values, names))
     _add_intentions(data, current)
     _mark_outcomes(data)
     return data
@@ -123,6 +144,26 @@ def _note_row(view: NoteView, names: Mapping[str, str]) -> Row:
         "cosigned_at": cosigns[-1].at if cosigns else None,
         "returned_comment": returns[-1].text if returns else "",
         "addenda": len(view.addenda),
+    }
+
+
+def _draft_row(view: NoteView, values: NoteValues, names: Mapping[str, str]) -> Row:
+    """A draft as the drafts list shows it: labelled unsigned, with its author."""
+    note = view.note
+    totals = {INSTRUMENTS[k]: instrument_total(values.computed, k) for k in INSTRUMENTS}
+    typed = ", ".join(f"{name} {t:g}" for name, t in totals.items() if t is not None)
+    return {
+        "date": note.session_date,
+        "note_id": note.note_id,
+        "form": note.form,
+        "version": note.version,
+        "status": UNSIGNED,
+        "author": names.get(note.author, note.author),
+        "saved_at": note.updated_at or note.created_at,
+        "scores": typed,
+        "flags": "; ".join(str(f.get("message", "")) for f in values.flags),
+        # only present when process notes were asked for (the author's own edition)
+        "process_note": note.answers.get("process_note", "") if view.is_process_note else "",
     }
 
 

@@ -1,5 +1,8 @@
 """The clinic overview notebook for a supervisor: their patients with phase and latest scores,
 notes waiting for their co-signature, and open flags.
+
+Scores, phases and open flags come from the signed record only; unsigned drafts are only counted
+(and their flags are never open flags of the record).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ _PATIENT_COLUMNS = {
     "last_score_date": "Last scored",
     "awaiting_cosign": "Awaiting co-sign",
     "open_flags": "Open flags",
+    "unsigned_drafts": "Unsigned drafts",
 }
 _PENDING_COLUMNS = {
     "chart_code": "Chart code",
@@ -75,6 +79,7 @@ def _patient_row(data: PatientData, pending: int) -> Row:
     row["last_score_date"] = data.scores[-1]["date"] if data.scores else None
     row["awaiting_cosign"] = pending
     row["open_flags"] = len(data.open_flags)
+    row["unsigned_drafts"] = len(data.drafts)
     return row
 
 

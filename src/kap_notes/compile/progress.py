@@ -1,10 +1,14 @@
 """The per-patient progress notebook: header and course summary, outcome chart, score, dosing,
-vitals, adverse-event, intention and flag sections, every note with its signatures, and a last
-cell that loads the live data as DataFrames.
+vitals, adverse-event, intention and flag sections, every signed note with its signatures, the
+unsigned drafts apart, and a last cell that loads the live data as DataFrames.
+
+Everything above the drafts is compiled from the signed record; a draft appears only in
+"Unsigned drafts", labelled unsigned, with its author.
 
 Layout (cell ids are ``<position>-<slug>``, so they depend only on the layout):
 header · summary · for each section: heading + pre-rendered code cell · notes heading · one
-markdown cell per note (date order) · live-data heading · live-data code cell.
+markdown cell per signed note (date order) · unsigned drafts · live-data heading · live-data
+code cell.
 """
 
 from __future__ import annotations
@@ -12,14 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 from kap_notes.compile.cells import Notebook, NotebookBuilder, md
-from kap_notes.compile.data import INSTRUMENTS, PatientData
+from kap_notes.compile.data import INSTRUMENTS, PatientData, Row
 from kap_notes.compile.sections import SECTIONS, shown
 from kap_notes.model.times import clinic_time_zone, format_timestamp
 from kap_notes.records.chart import NoteView
 from kap_notes.records.display import signer_label
 
 #: Bump when the layout changes: stored notebooks are rebuilt on the next compile.
-LAYOUT_VERSION = "3"
+LAYOUT_VERSION = "4"
 NOTICE = (
     "Compiled from the signed record. Thresholds shown are instrument definitions or clinic "
     "settings; flags mark items for review and are not clinical advice."
@@ -35,9 +39,13 @@ def build_progress(data: PatientData, *, fingerprint: str, include_process: bool
         book.markdown(f"{slug}-title", f"## {title}")
         source = f'from kap_notes import api\n\napi.show("{data.patient_id}", "{slug}")'
         book.code(slug, source, render(data))
-    book.markdown("notes-title", f"## Notes in date order ({len(data.views)})")
-    for view in data.views:
+    signed = [v for v in data.views if v.note.signature is not None]
+    book.markdown("notes-title", f"## Signed notes in date order ({len(signed)})")
+    for view in signed:
         book.markdown(f"note-{view.note.note_id}", _note(view, data))
+    book.markdown("drafts-title", _drafts_title(data))
+    for row in data.drafts:
+        book.markdown(f"draft-{row['note_id']}", _draft(row, data))
     book.markdown(
         "live-title",
         "## Live data\nWith the vault unlocked, run the cell below to load this patient's "
@@ -71,7 +79,7 @@ def _header(data: PatientData) -> str:
 
 
 def _summary(data: PatientData) -> str:
-    dates = [v.note.session_date for v in data.views if v.note.session_date]
+    dates = [v.note.session_date for v in data.signed_views if v.note.session_date]
     counts = ", ".join(f"{form} {count}" for form, count in data.counts.items()) or "none"
     lines = [
         "## Course summary",
@@ -97,6 +105,38 @@ def _summary(data: PatientData) -> str:
                 f"{band} on {md(last['date'])} |"
             )
     lines.append(f"| Open flags for review | {len(data.open_flags)} |")
+    lines.append(f"| Unsigned drafts (not in this summary) | {len(data.drafts)} |")
+    return "\n".join(lines)
+
+
+def _drafts_title(data: PatientData) -> str:
+    lines = [
+        f"## Unsigned drafts ({len(data.drafts)})",
+        "",
+        "*Not part of the signed record: nothing above counts them. Their values and flags are "
+        "as typed so far and are not open flags of the record; only a draft's author can sign "
+        "or discard it.*",
+    ]
+    return "\n".join(lines if data.drafts else [*lines, "", "No unsigned drafts."])
+
+
+def _draft(row: Row, data: PatientData) -> str:
+    """One unsigned draft, labelled unsigned, with its author."""
+    saved = format_timestamp(row["saved_at"], clinic_time_zone(data.settings))
+    lines = [
+        f"### UNSIGNED DRAFT · {md(row['date'] or 'undated')} · {md(row['form'])}",
+        "",
+        f"Note `{row['note_id']}` version {row['version']}, by {md(row['author'])}, last saved "
+        f"{md(saved)}. Not signed.",
+    ]
+    if row["scores"]:
+        lines.append(f"- Scores as typed (unsigned): {md(row['scores'])}")
+    if row["flags"]:
+        lines.append(
+            f"- Flags as typed (unsigned, not open flags of the record): {md(row['flags'])}"
+        )
+    if row.get("process_note"):
+        lines.append(f"- Process note: {md(row['process_note'])}")
     return "\n".join(lines)
 
 
