@@ -15,7 +15,7 @@ import pytest
 from kap_notes.compile.compiled import load_patient_data
 from kap_notes.export import export_note_pdf
 from kap_notes.records.derived import BASELINE_RULE, baseline
-from kap_notes.service import lifecycle, operations
+from kap_notes.service import lifecycle, operations, review
 from kap_notes.service.notes import list_notes
 from kap_notes.service.synthetic import synthetic_course
 from kap_notes.vault.session import Session
@@ -139,3 +139,18 @@ def test_one_baseline_rule_for_the_integration_note_and_the_notebook(
     assert ids["preparation"] in integration.source_notes
     data = load_patient_data(tess, patient)
     assert data.baselines["phq9"] == found[0]
+
+
+def test_note_get_shows_cosign_addendum_and_reviews(clinic: Clinic) -> None:
+    """Observation 7: a co-signed note with an addendum is shown as such, with both."""
+    tess, sam = clinic.unlock("tess"), clinic.unlock("sam")
+    profile, steps = _course()
+    patient = operations.run(tess, "add_patient", {"data": profile})["patient_id"]
+    prep = _save(tess, patient, "preparation", steps[0].answers, sign=True)
+    lifecycle.add_addendum(tess, prep, "Synthetic addendum text", passphrase=PASSPHRASES["tess"])
+    review.cosign(sam, prep, passphrase=PASSPHRASES["sam"])
+    got = operations.run(tess, "get_note", {"note_id": prep})
+    assert got["status"] == "cosigned"
+    assert [a["text"] for a in got["addenda"]] == ["Synthetic addendum text"]
+    assert [(r["decision"], r["by"]) for r in got["reviews"]] == [("cosign", sam.user_id)]
+    assert got["signature_valid"] is True
