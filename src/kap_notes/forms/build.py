@@ -15,6 +15,7 @@ from kap_notes.forms.definition import (
     Item,
     Migration,
     Option,
+    OutcomeRule,
     Preset,
     PresetRow,
     Rule,
@@ -52,6 +53,7 @@ def build_definition(doc: Mapping[str, Any], source: str) -> FormDefinition:
             SigningRequirement(s["group"], s["message"]) for s in doc.get("signing_requires", ())
         ),
         score=_score(doc["score"]) if "score" in doc else None,
+        outcome=_outcome(doc["outcome"], doc["title"]) if "outcome" in doc else None,
         migrations=tuple(
             Migration(
                 from_version=m["from_version"],
@@ -135,4 +137,15 @@ def _score(raw: Mapping[str, Any]) -> ScoreSpec:
         bands=tuple(Band(b["code"], b["label"], b["min"], b["max"]) for b in raw.get("bands", ())),
         derived={name: d["expr"] for name, d in derived.items()},
         derived_labels={name: d["label"] for name, d in derived.items()},
+    )
+
+
+def _outcome(raw: Mapping[str, Any], title: str) -> OutcomeRule:
+    return OutcomeRule(
+        label=raw.get("label", title),
+        response_drop_percent=raw.get("response_drop_percent"),
+        remission_below=raw.get("remission_below"),
+        reliable_change_points=raw.get("reliable_change_points"),
+        meaningful_change_points=raw.get("meaningful_change_points"),
+        source=raw.get("source", ""),
     )

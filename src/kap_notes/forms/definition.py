@@ -194,6 +194,22 @@ class ScoreSpec:
 
 
 @dataclass(frozen=True)
+class OutcomeRule:
+    """How an instrument's change over a course is read (published rules only; None = no rule).
+
+    Response and remission are depression-scale rules; change thresholds in points are for
+    scales such as PCL-5. Every threshold is measured against the baseline.
+    """
+
+    label: str
+    response_drop_percent: float | None = None
+    remission_below: float | None = None
+    reliable_change_points: float | None = None
+    meaningful_change_points: float | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Migration:
     """Declarative answer migration from one template version to the next."""
 
@@ -223,6 +239,8 @@ class FormDefinition:
     flag_rules: tuple[FlagRule, ...] = ()
     signing_requires: tuple[SigningRequirement, ...] = ()
     score: ScoreSpec | None = None
+    #: Instruments charted over a course: their change rule (see :class:`OutcomeRule`).
+    outcome: OutcomeRule | None = None
     migrations: tuple[Migration, ...] = ()
     instruments: Mapping[str, FormDefinition] = field(default_factory=dict)
     source: str = "<memory>"
