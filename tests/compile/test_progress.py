@@ -56,8 +56,8 @@ def test_scores_table_holds_the_totals_of_the_course_answers(recorded: Course12)
     baseline = _total(steps[0]["phq9"], "phq9", 9)
     for row in table:
         total = int(row["PHQ-9"])
-        assert row["Response (>= 50% drop)"] == ("Yes" if total <= baseline / 2 else "No")
-        assert row["Remission (PHQ-9 < 5)"] == ("Yes" if total < 5 else "No")
+        assert row["PHQ-9 response (≥ 50 % drop)"] == ("Yes" if total <= baseline / 2 else "No")
+        assert row["PHQ-9 remission (< 5)"] == ("Yes" if total < 5 else "No")
 
 
 def test_dosing_table_holds_dose_per_kg_and_events(recorded: Course12) -> None:

@@ -10,9 +10,9 @@ from PIL import Image
 
 from kap_notes.export import export_note_pdf, export_record_pdf
 from kap_notes.export.charts import outcome_chart_png
-from kap_notes.export.document import outcome_rows
 from kap_notes.model.patient import InvalidInput
 from kap_notes.records.chart import chart
+from kap_notes.records.outcomes import outcome_series
 from tests.export.conftest import (
     ADDENDUM,
     PROCESS_TEXT,
@@ -121,7 +121,7 @@ def test_note_pdf_shows_its_cosign_and_addendum(recorded: Recorded) -> None:
 
 
 def test_record_pdf_contains_the_outcome_chart(recorded: Recorded) -> None:
-    expected = outcome_chart_png(outcome_rows(chart(recorded.tess, recorded.patient_id)))
+    expected = outcome_chart_png(outcome_series(chart(recorded.tess, recorded.patient_id).notes))
     assert expected is not None
     width, height = Image.open(io.BytesIO(expected)).size
     result = export_record_pdf(recorded.tess, recorded.patient_id)

@@ -20,13 +20,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from kap_notes.compile.data import (
-    INSTRUMENTS,
-    PHQ9_REMISSION_BELOW,
-    RESPONSE_DROP,
-    PatientData,
-    Row,
-)
+from kap_notes.compile.data import PatientData, Row
+from kap_notes.records.outcomes import Series
 
 DPI = 80
 
@@ -54,47 +49,63 @@ def _date(value: Any) -> dt.date:
 
 
 def outcome_chart(data: PatientData) -> bytes | None:
-    """PHQ-9, GAD-7 and PCL-5 totals over time with baseline, response and remission marked."""
+    """The charted instruments' totals over time with baseline and each published rule marked
+    (:mod:`kap_notes.records.outcomes`: the PDF charts the same series)."""
     with fixed_style():
-        return _outcome_chart(data)
+        figure = outcome_figure(data.outcomes)
+        return None if figure is None else png_bytes(figure)
 
 
-def _outcome_chart(data: PatientData) -> bytes | None:
-    shown = [k for k in INSTRUMENTS if any(r[k] is not None for r in data.scores)]
-    if not shown:
+#: How each kind of guide line is drawn (records.outcomes.Guide.kind).
+_GUIDE_STYLE = {
+    "baseline": {"linestyle": "--", "color": "#7f7f7f"},
+    "response": {"linestyle": ":", "color": "#2e7d32"},
+    "reliable": {"linestyle": ":", "color": "#6a1b9a"},
+    "meaningful": {"linestyle": "-.", "color": "#2e7d32"},
+}
+_MET = {
+    "response": "Meets response",
+    "reliable": "Reliable change",
+    "meaningful": "Meaningful change",
+}
+
+
+def outcome_figure(series: Sequence[Series]) -> Figure | None:
+    """One panel per series: totals, the series' guides (legend = their labels), points that
+    meet a rule, and remission shaded; None when nothing was scored."""
+    if not series:
         return None
-    height = 2.4 * len(shown)
+    height = 2.4 * len(series)
     figure = Figure(figsize=(8, height), dpi=DPI)
     # Fixed margins instead of a constrained layout: same picture, a third of the render time.
     figure.subplots_adjust(
-        left=0.08, right=0.98, top=1 - 0.15 / height, bottom=0.75 / height, hspace=0.12 * len(shown)
+        left=0.08,
+        right=0.98,
+        top=1 - 0.15 / height,
+        bottom=0.75 / height,
+        hspace=0.12 * len(series),
     )
-    axes = figure.subplots(len(shown), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, key in zip(axes, shown, strict=True):
-        rows = [r for r in data.scores if r[key] is not None]
-        dates, totals = [_date(r["date"]) for r in rows], [r[key] for r in rows]
-        ax.plot(dates, totals, marker="o", color="#1f4e79", label=f"{INSTRUMENTS[key]} total")
-        baseline = data.baselines[key]
-        if baseline:
-            threshold = baseline * (1 - RESPONSE_DROP)
-            ax.axhline(baseline, linestyle="--", color="#7f7f7f", label=f"Baseline {baseline:g}")
-            ax.axhline(
-                threshold,
-                linestyle=":",
-                color="#2e7d32",
-                label=f"Response: ≥ 50% drop (≤ {threshold:g})",
-            )
-            met = [(d, t) for d, t in zip(dates, totals, strict=True) if t <= threshold]
+    axes = figure.subplots(len(series), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, one in zip(axes, series, strict=True):
+        dates, totals = [_date(p.date) for p in one.points], [p.total for p in one.points]
+        ax.plot(dates, totals, marker="o", color="#1f4e79", label=f"{one.label} total")
+        for guide in one.guides():
+            if guide.kind == "remission":
+                ax.axhspan(0, guide.value, color="#c8e6c9", alpha=0.5, label=guide.label)
+            else:
+                ax.axhline(guide.value, label=guide.label, **_GUIDE_STYLE[guide.kind])
+        for kind, label in _MET.items():
+            met = one.meeting(kind)
             if met:
-                ax.plot(*zip(*met, strict=True), "D", color="#2e7d32", label="Meets response")
-        if key == "phq9":
-            ax.axhspan(0, PHQ9_REMISSION_BELOW, color="#c8e6c9", alpha=0.5, label="Remission (< 5)")
-        ax.set_ylabel(INSTRUMENTS[key])
+                color = _GUIDE_STYLE[kind]["color"]
+                days = [_date(p.date) for p in met]
+                ax.plot(days, [p.total for p in met], "D", color=color, label=label)
+        ax.set_ylabel(one.label)
         ax.set_ylim(bottom=0)
         ax.legend(loc="upper right", fontsize="small")
         ax.grid(alpha=0.3)
     axes[-1].tick_params(axis="x", labelrotation=30)
-    return png_bytes(figure)
+    return figure
 
 
 def vitals_charts(data: PatientData) -> list[tuple[Row, bytes]]:

@@ -28,14 +28,14 @@ from kap_notes.model.patient import Patient
 from kap_notes.records.chart import NoteView
 from kap_notes.records.derived import baseline
 from kap_notes.records.display import signer_label
+from kap_notes.records.outcomes import Series, instrument_labels, outcome_series, screener_risk
 
 Row = dict[str, Any]
-#: Instruments charted and tabulated, with their display names.
-INSTRUMENTS = {"phq9": "PHQ-9", "gad7": "GAD-7", "pcl5": "PCL-5"}
+#: Instruments charted and tabulated, with their display names: the one list of
+#: :data:`kap_notes.records.outcomes.CHARTED_INSTRUMENTS` (the PDF charts the same).
+INSTRUMENTS = instrument_labels()
 #: Course convention (DOMAIN.md): an induction of about six dosing sessions, then maintenance.
 INDUCTION_SESSIONS = 6
-RESPONSE_DROP = 0.5  # instrument definition: response = at least 50% drop from baseline
-PHQ9_REMISSION_BELOW = 5  # instrument definition: remission = PHQ-9 total below 5
 #: How a draft is labelled wherever it is listed.
 UNSIGNED = "unsigned draft"
 
@@ -75,6 +75,11 @@ class PatientData:
         notes = [v.note for v in self.signed_views]
         found = {key: baseline(key, notes) for key in INSTRUMENTS}
         return {key: hit[0] if hit is not None else None for key, hit in found.items()}
+
+    @property
+    def outcomes(self) -> list[Series]:
+        """The charted instruments over the signed record (:mod:`records.outcomes`)."""
+        return outcome_series(self.views)
 
     @property
     def phase(self) -> str:
@@ -169,7 +174,8 @@ def _draft_row(view: NoteView, values: NoteValues, names: Mapping[str, str]) -> 
 
 def _add_scores(data: PatientData, view: NoteView, values: NoteValues) -> None:
     totals = {key: instrument_total(values.computed, key) for key in INSTRUMENTS}
-    if all(t is None for t in totals.values()):
+    risk = screener_risk(values.computed)
+    if all(t is None for t in totals.values()) and risk is None:
         return
     phq9_answers = view.note.answers.get("phq9")
     item9 = as_number(phq9_answers.get("phq9_9")) if isinstance(phq9_answers, Mapping) else None
@@ -179,19 +185,24 @@ def _add_scores(data: PatientData, view: NoteView, values: NoteValues) -> None:
         row[key] = totals[key]
         row[f"{key}_band"] = instrument_band(values.computed, key)
     row["phq9_item9"] = item9
+    row["cssrs_risk"] = risk
     data.scores.append(row)
 
 
+#: What each instrument's rule says per score row (``<instrument>_<kind>``; None = no rule).
+OUTCOME_KINDS = ("change", "change_pct", "response", "remission", "reliable", "meaningful")
+
+
 def _mark_outcomes(data: PatientData) -> None:
-    """Change from baseline, response (>= 50% drop) and PHQ-9 remission (< 5) per score row."""
-    baseline = data.baselines["phq9"]
+    """Each score row's change from baseline and what the instrument's published rule says
+    (:mod:`records.outcomes`); ``phq9_change_pct``/``response``/``remission`` are PHQ-9's."""
+    points = {(s.instrument, p.note_id): p for s in data.outcomes for p in s.points}
     for row in data.scores:
-        total = row["phq9"]
-        known = total is not None and baseline not in (None, 0)
-        change = round((total - baseline) / baseline * 100) if known else None
-        row["phq9_change_pct"] = change
-        row["response"] = None if change is None else change <= -RESPONSE_DROP * 100
-        row["remission"] = None if total is None else total < PHQ9_REMISSION_BELOW
+        for key in INSTRUMENTS:
+            point = points.get((key, row["note_id"]))
+            for kind in OUTCOME_KINDS:
+                row[f"{key}_{kind}"] = getattr(point, kind) if point is not None else None
+        row["response"], row["remission"] = row["phq9_response"], row["phq9_remission"]
 
 
 def _minutes(start: Any, at: Any) -> float | None:
@@ -215,6 +226,7 @@ def _add_dosing(data: PatientData, view: NoteView, values: NoteValues) -> None:
                 "measured_at": row.get("measured_at"),
                 "minutes": _minutes(answers.get("start_time"), row.get("measured_at")),
                 **{k: as_number(row.get(k)) for k in _VITALS},
+                "source": display("dosing", "vitals_source", row.get("vitals_source")),
             }
         )
     peak = max(vitals, key=lambda r: as_number(r.get("systolic")) or 0, default=None)

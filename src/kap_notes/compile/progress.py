@@ -23,7 +23,7 @@ from kap_notes.records.chart import NoteView
 from kap_notes.records.display import signer_label
 
 #: Bump when the layout changes: stored notebooks are rebuilt on the next compile.
-LAYOUT_VERSION = "4"
+LAYOUT_VERSION = "5"
 NOTICE = (
     "Compiled from the signed record. Thresholds shown are instrument definitions or clinic "
     "settings; flags mark items for review and are not clinical advice."

@@ -14,25 +14,23 @@ import pandas as pd
 
 from kap_notes.compile import charts
 from kap_notes.compile.cells import Output, display_output, png_output, table_output, text_output
-from kap_notes.compile.data import PatientData, Row
-from kap_notes.records.display import display_plain
+from kap_notes.compile.data import INSTRUMENTS, PatientData, Row
+from kap_notes.records.derived import BASELINE_RULE
+from kap_notes.records.display import display_plain, form_answer
+from kap_notes.records.outcomes import Series
 
 Renderer = Callable[[PatientData], list[Output]]
 
-_SCORE_COLUMNS = {
+_VITALS_COLUMNS = {
     "date": "Date",
-    "form": "Note",
-    "status": "Status",
-    "phq9": "PHQ-9",
-    "phq9_band": "PHQ-9 band",
-    "phq9_item9": "PHQ-9 item 9",
-    "phq9_change_pct": "Change from baseline (%)",
-    "response": "Response (>= 50% drop)",
-    "remission": "Remission (PHQ-9 < 5)",
-    "gad7": "GAD-7",
-    "gad7_band": "GAD-7 band",
-    "pcl5": "PCL-5",
-    "pcl5_band": "PCL-5 band",
+    "timepoint": "Time point",
+    "measured_at": "Measured at",
+    "systolic": "Systolic (mmHg)",
+    "diastolic": "Diastolic (mmHg)",
+    "heart_rate": "Heart rate (/min)",
+    "spo2": "SpO2 (%)",
+    "resp_rate": "Respiratory rate (/min)",
+    "source": "Source",
 }
 _DOSING_COLUMNS = {
     "date": "Date",
@@ -78,14 +76,55 @@ def display_table(rows: list[Row], columns: Mapping[str, str]) -> pd.DataFrame:
 
 def outcomes(data: PatientData) -> list[Output]:
     png = charts.outcome_chart(data)
+    names = list(INSTRUMENTS.values())
     if png is None:
-        return [text_output("No PHQ-9, GAD-7 or PCL-5 scores recorded yet.")]
-    caption = "Outcome chart: PHQ-9, GAD-7 and PCL-5 totals with baseline and response marked"
-    return [png_output(png, caption)]
+        return [text_output(f"No {', '.join(names[:-1])} or {names[-1]} scores recorded yet.")]
+    lines = [f"Outcome chart: {', '.join(s.label for s in data.outcomes)} totals."]
+    lines += [f"{s.label}: {_rule_text(s)}" for s in data.outcomes]
+    return [png_output(png, "\n".join([*lines, BASELINE_RULE]))]
+
+
+def _rule_text(series: Series) -> str:
+    """The published rule drawn for one instrument, in words (or that none is drawn)."""
+    drawn = [g.label for g in series.guides() if g.kind != "baseline"]
+    rule = "; ".join(drawn) if drawn else "no response or change rule drawn"
+    return f"{rule}{f' ({series.rule.source})' if series.rule.source else ''}"
+
+
+def score_columns(data: PatientData) -> dict[str, str]:
+    """The scores table's columns: each scored instrument's total and band, then what its
+    published rule says (:mod:`records.outcomes`), then the C-SSRS risk level when screened."""
+    columns = {"date": "Date", "form": "Note", "status": "Status"}
+    rules = {s.instrument: s.rule for s in data.outcomes}
+    for key, name in INSTRUMENTS.items():
+        if key not in rules:
+            continue
+        rule = rules[key]
+        columns |= {key: name, f"{key}_band": f"{name} band"}
+        if key == "phq9":
+            columns["phq9_item9"] = "PHQ-9 item 9"
+        if rule.response_drop_percent or rule.remission_below is not None:
+            columns[f"{key}_change_pct"] = f"{name} change from baseline (%)"
+        if rule.response_drop_percent:
+            drop = shown(rule.response_drop_percent)
+            columns[f"{key}_response"] = f"{name} response (≥ {drop} % drop)"
+        if rule.remission_below is not None:
+            columns[f"{key}_remission"] = f"{name} remission (< {shown(rule.remission_below)})"
+        if rule.reliable_change_points or rule.meaningful_change_points:
+            columns[f"{key}_change"] = f"{name} change from baseline (points)"
+        if rule.reliable_change_points:
+            points = shown(rule.reliable_change_points)
+            columns[f"{key}_reliable"] = f"{name} reliable change (≥ {points} points)"
+        if rule.meaningful_change_points:
+            points = shown(rule.meaningful_change_points)
+            columns[f"{key}_meaningful"] = f"{name} meaningful change (≥ {points} points)"
+    if any(r.get("cssrs_risk") for r in data.scores):
+        columns["cssrs_risk"] = "C-SSRS risk level"
+    return columns
 
 
 def scores(data: PatientData) -> list[Output]:
-    return [table_output(display_table(data.scores, _SCORE_COLUMNS))]
+    return [table_output(display_table(data.scores, score_columns(data)))]
 
 
 def dosing(data: PatientData) -> list[Output]:
@@ -93,10 +132,16 @@ def dosing(data: PatientData) -> list[Output]:
 
 
 def vitals(data: PatientData) -> list[Output]:
-    rendered = charts.vitals_charts(data)
-    if not rendered:
+    """Every reading (BP, heart rate, SpO2, respiratory rate) as a table, then BP and heart
+    rate charted per session."""
+    if not data.vitals:
         return [text_output("No vitals recorded yet.")]
-    return [
+    readings = [
+        {**r, "measured_at": form_answer("dosing", "measured_at", r["measured_at"])}
+        for r in data.vitals
+    ]
+    rendered = charts.vitals_charts(data)
+    return [table_output(display_table(readings, _VITALS_COLUMNS))] + [
         png_output(png, f"Vitals {row['date']} ({row['route']}, {shown(row['dose_mg'])} mg)")
         for row, png in rendered
     ]

@@ -18,6 +18,7 @@ from kap_notes.model.times import DEFAULT_ZONE, format_timestamp
 from kap_notes.records.chart import Chart, NoteView
 from kap_notes.records.derived import definition_of, derived_values
 from kap_notes.records.display import signer_label
+from kap_notes.records.outcomes import in_signed_record
 
 NameOf = Callable[[str], str]
 """A user id → that user as shown beside signatures (``Session.user_label``)."""
@@ -125,11 +126,12 @@ def notes_in(chart: Chart) -> list[Note]:
 
 
 def outcome_rows(chart: Chart) -> list[dict[str, Any]]:
-    """Every scored instrument across the record: date, instrument, total, band, range."""
+    """Every scored instrument across the signed record (signed notes no revision superseded;
+    drafts are shown as drafts, never in this summary): date, instrument, total, band, range."""
     notes = notes_in(chart)
     rows = []
     for view in chart.notes:
-        if view.status == "superseded":
+        if not in_signed_record(view):
             continue
         computed, _ = note_results(view.note, notes)
         for score in instrument_scores(definition_of(view.note), computed):

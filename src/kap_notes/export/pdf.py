@@ -23,6 +23,7 @@ from kap_notes.export.render import render_pdf
 from kap_notes.model.patient import InvalidInput
 from kap_notes.model.times import clinic_time_zone, format_timestamp
 from kap_notes.records.chart import Chart, chart
+from kap_notes.records.outcomes import outcome_series
 from kap_notes.vault.audit import utc_now
 from kap_notes.vault.errors import UnknownRecord
 from kap_notes.vault.session import Session
@@ -78,7 +79,7 @@ def record_pdf(session: Session, chart_: Chart, *, include_process: bool = False
         "include_process": include_process,
         "contents": contents(notes),
         "notes": notes,
-        "outcome_chart": outcome_chart_png(outcomes),
+        "outcome_chart": outcome_chart_png(outcome_series(chart_.notes)),
         "outcomes": outcome_table(outcomes),
     }
     return render_pdf("record", data)
