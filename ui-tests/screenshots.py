@@ -34,7 +34,7 @@ def form_shot(page: Page, lab: LabServer) -> None:
     patient = lab.op("list_patients")[0]
     form = form_in(page, click_tile(page, "Dosing"))
     pick_patient(page, form, f"{patient['chart_code']} · {patient['name']}")
-    expect(form.root.get_by_text("Dosing session (v1.0.0)")).to_be_visible(timeout=60_000)
+    expect(form.root.get_by_text("Dosing session (v1.1.0)")).to_be_visible(timeout=60_000)
     form.text("Session date and time", "2026-03-02 10:00")
     form.text("Dosing session number", "3")
     form.choose("Phase", "Induction")

@@ -39,7 +39,7 @@ def test_auto_lock_keeps_typed_input(lab: LabServer, page: Page, shots: Shots) -
     before = {n["note_id"] for n in lab.op("list_notes", patient_id=patient["patient_id"])}
     form = form_in(page, click_tile(page, "Dosing"))
     pick_patient(page, form, f"{patient['chart_code']} · {patient['name']}")
-    expect(form.root.get_by_text("Dosing session (v1.0.0)")).to_be_visible(timeout=60_000)
+    expect(form.root.get_by_text("Dosing session (v1.1.0)")).to_be_visible(timeout=60_000)
     form.text("Experience", TYPED)
     shots("typed")
 

@@ -98,7 +98,7 @@ def run_workflow(
     form = form_in(page, click_tile(page, "Dosing"))
     form.type_described("New patient", f"Synthetic {canary}")
     form.button("Create patient").click()
-    expect(form.root.get_by_text("Dosing session (v1.0.0)")).to_be_visible(timeout=60_000)
+    expect(form.root.get_by_text("Dosing session (v1.1.0)")).to_be_visible(timeout=60_000)
 
     # When the canary goes into every free-text field, the addendum included
     typed = fill_with_canary(form, canary)

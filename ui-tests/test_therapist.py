@@ -92,7 +92,7 @@ def test_therapist_unlocks_fills_signs_and_addends_a_dosing_note(
 
     # And picks a patient whose preparation note has a weight
     pick_patient(page, form, f"{patient['chart_code']} · {patient['name']}")
-    expect(form.root.get_by_text("Dosing session (v1.0.0)")).to_be_visible(timeout=60_000)
+    expect(form.root.get_by_text("Dosing session (v1.1.0)")).to_be_visible(timeout=60_000)
     fill_dosing_form(form)
     shots("filled")
 

@@ -140,7 +140,7 @@ def test_the_same_draft_saved_from_two_servers_gets_a_conflict(pg_clinic: Clinic
 
     # When: theo tries to save over it, tess saves her edit on one server, then her other edit
     # of the same version on the other.
-    with pytest.raises(NotAuthorised, match="only its author saves over it"):
+    with pytest.raises(NotAuthorised, match="only its author saves it"):
         lifecycle.save_draft(
             theo,
             patient,
