@@ -582,6 +582,21 @@ class Session:
                 "wrote (rolled back or replaced): tell the clinic admin"
             )
 
+    def _check_sealed(self, row: RecordRow, content: Mapping[str, Any]) -> None:
+        """A version that carries a signature must be the one a signing entry sealed (the last).
+
+        Without this an author able to write the database could store a signed-looking version
+        under an ordinary update and overwrite it later: "signed" would no longer mean final.
+        """
+        if content.get("signature") is None:
+            return
+        fact = self.policy.records[row.record_id]
+        if not fact.sealed or row.version != len(fact.digests):
+            raise IntegrityError(
+                f"record {row.record_id} version {row.version} carries a signature but was not "
+                "written by a signing entry: the vault was tampered with; tell the clinic admin"
+            )
+
     def _open(
         self, row: RecordRow, sealed: dict[tuple[str, int], bytes] | None = None
     ) -> StoredRecord:
@@ -599,6 +614,7 @@ class Session:
             )
         except OpenError as exc:
             raise RecordUnreadable(row.record_id) from exc
+        self._check_sealed(row, content)
         space = self.policy.patients.get(row.patient_id)
         patient_id = space.parent if space is not None and space.parent else row.patient_id
         return StoredRecord(row.record_id, patient_id, row.version, header.epoch, content)
