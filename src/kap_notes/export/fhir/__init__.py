@@ -8,12 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from kap_notes.export.document import user_names
 from kap_notes.export.fhir.bundle import patient_bundle, patient_resource
-from kap_notes.export.fhir.common import local_zone
 from kap_notes.export.fhir.observation import total_observation
 from kap_notes.export.fhir.questionnaire import questionnaire
 from kap_notes.export.fhir.response import questionnaire_response
+from kap_notes.model import times
 from kap_notes.records.chart import chart
 from kap_notes.vault.session import Session
 
@@ -36,13 +35,14 @@ def export_fhir_bundle(
 ) -> dict[str, Any]:
     """A patient's record as a FHIR R4 Bundle dict. Audited as an export.
 
-    Session times are wall-clock times in ``zone`` (default: this machine's zone).
+    Session times are wall-clock times in ``zone`` (default: the clinic's time zone setting);
+    clinicians are named as beside their signatures (display name and credentials).
     """
     record = chart(session, patient_id, include_process=include_process)
     bundle = patient_bundle(
         record,
-        user_names(session.policy.users.get),
-        zone=zone or local_zone(),
+        session.user_label,
+        zone=zone or times.zone(times.clinic_time_zone(session.clinic_settings()[0])),
         key_of=session.signing_key_of,
     )
     session.log("export", patient_id, None)
