@@ -12,11 +12,15 @@ from kap_notes.cli.context import Context
 
 
 def cmd_review_queue(ctx: Context) -> int:
+    from kap_notes.model.times import clinic_time_zone, format_timestamp  # noqa: PLC0415
     from kap_notes.service import review  # noqa: PLC0415
 
-    queue = review.review_queue(ctx.session())
+    session = ctx.session()
+    queue = review.review_queue(session)
+    zone = clinic_time_zone(session.clinic_settings()[0])
     human = "\n".join(
-        f"{q.session_date or '-':10}  {q.form:12} signed {q.signed_at[:16]}  {q.note_id}"
+        f"{q.session_date or '-':10}  {q.form:12} signed {format_timestamp(q.signed_at, zone)}  "
+        f"{q.note_id} by {session.user_label(q.author)}"
         for q in queue
     )
     ctx.emit([asdict(q) for q in queue], human or "nothing waiting for your co-signature")
