@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 from kap_notes.compile.compiled import compile_patient, load_patient_data
 from kap_notes.export import export_note_pdf
 from kap_notes.export.fhir import export_fhir_bundle
+from kap_notes.records.chart import chart
 from kap_notes.records.display import number_text
+from kap_notes.records.outcomes import series_for
 from kap_notes.service import lifecycle, operations
 from kap_notes.service import settings as clinic_settings
 from kap_notes.service.synthetic import synthetic_course
@@ -98,6 +100,7 @@ def _views(world: World) -> dict[str, dict[str, Any]]:
         for r in bundle["entry"]
         if r["resource"]["resourceType"] == "QuestionnaireResponse"
     }
+    points = {p.note_id: p for p in series_for("phq9", chart(tess, world.patient).notes).points}
     seen: dict[str, dict[str, Any]] = {}
     for note_id in world.signed:
         details = lifecycle.note_details(tess, note_id).as_dict()
@@ -127,6 +130,10 @@ def _views(world: World) -> dict[str, dict[str, Any]]:
                 assert row.get(key) == total, (note_id, key)
         for flag in flags:
             assert _compact(str(flag["message"])) in pdf_text, (note_id, flag)
+        if computed.get("phq9_change_percent") is not None and note_id in points:
+            # The course summary (notebook and PDF charts) shows the note's own frozen change.
+            assert points[note_id].change_pct == round(computed["phq9_change_percent"])
+            assert points[note_id].response == computed["phq9_response"]
         shown = sorted(str(f["message"]) for f in data.flags if f["note_id"] == note_id)
         assert shown == sorted(str(f["message"]) for f in flags), note_id
         seen[note_id] = {"computed": computed, "flags": flags}

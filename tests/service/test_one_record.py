@@ -14,7 +14,9 @@ import pytest
 
 from kap_notes.compile.compiled import load_patient_data
 from kap_notes.export import export_note_pdf
+from kap_notes.records.chart import chart
 from kap_notes.records.derived import BASELINE_RULE, baseline
+from kap_notes.records.outcomes import series_for
 from kap_notes.service import lifecycle, operations, review
 from kap_notes.service.notes import list_notes
 from kap_notes.service.synthetic import synthetic_course
@@ -154,3 +156,18 @@ def test_note_get_shows_cosign_addendum_and_reviews(clinic: Clinic) -> None:
     assert [a["text"] for a in got["addenda"]] == ["Synthetic addendum text"]
     assert [(r["decision"], r["by"]) for r in got["reviews"]] == [("cosign", sam.user_id)]
     assert got["signature_valid"] is True
+
+
+def test_course_summary_keeps_a_notes_frozen_change_when_an_earlier_note_is_signed_later(
+    signed_course: tuple[Session, str, dict[str, str], list[Any]],
+) -> None:
+    tess, patient, ids, steps = signed_course
+    frozen = lifecycle.note_details(tess, ids["integration"]).derived.computed
+    # A preparation dated before the whole course, with another PHQ-9, is signed afterwards:
+    # the course baseline moves, the integration note's own signed change does not.
+    _save(tess, patient, "preparation", _later_preparation(steps, -2, 70.0, "3"), sign=True)
+    series = series_for("phq9", chart(tess, patient).notes)
+    assert series.baseline == 27  # the new first signed PHQ-9 (nine items of 3)
+    point = next(p for p in series.points if p.note_id == ids["integration"])
+    assert point.change_pct == round(frozen["phq9_change_percent"])
+    assert point.response == frozen["phq9_response"]

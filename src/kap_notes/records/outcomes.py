@@ -159,7 +159,7 @@ def series_for(instrument: str, views: Iterable[NoteView]) -> Series:
     for view in current:
         total = instrument_totals(view.note).get(instrument)
         if total is not None:
-            points.append(_point(view.note, total, base, rule))
+            points.append(_point(instrument, view.note, total, base, rule))
     spec = get_template(instrument).score
     return Series(
         instrument,
@@ -180,17 +180,31 @@ def outcome_series(views: Iterable[NoteView]) -> list[Series]:
     return [s for s in found if s.points]
 
 
-def _point(note: Note, total: float, base: float | None, rule: OutcomeRule) -> Point:
+def _point(
+    instrument: str, note: Note, total: float, base: float | None, rule: OutcomeRule
+) -> Point:
     change = None if base is None else total - base
     drop_pct = None if change is None or not base else -change / base * 100
     remission = None if rule.remission_below is None else total < rule.remission_below
+    change_pct = None if drop_pct is None else round(-drop_pct)
+    response = _at_least(drop_pct, rule.response_drop_percent)
+    # A note that froze its own change from baseline at signing is shown with those values, so
+    # the note and the course summary never disagree (the course baseline may move later).
+    frozen = note.extra.get("computed") if note.signature is not None else None
+    if isinstance(frozen, Mapping):
+        own_pct = frozen.get(f"{instrument}_change_percent")
+        if isinstance(own_pct, int | float) and not isinstance(own_pct, bool):
+            change_pct = round(own_pct)
+        own_response = frozen.get(f"{instrument}_response")
+        if isinstance(own_response, bool):
+            response = own_response
     return Point(
         date=note.session_date or "",
         note_id=note.note_id,
         total=total,
         change=change,
-        change_pct=None if drop_pct is None else round(-drop_pct),
-        response=_at_least(drop_pct, rule.response_drop_percent),
+        change_pct=change_pct,
+        response=response,
         remission=remission,
         reliable=_at_least(None if change is None else -change, rule.reliable_change_points),
         meaningful=_at_least(None if change is None else -change, rule.meaningful_change_points),
