@@ -14,9 +14,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from kap_notes.service.backend import NotConfirmed
+from kap_notes.errors import NotConfirmed
+from kap_notes.errors import UnknownConfirmation as UnknownConfirmation  # noqa: PLC0414 - re-exported
 from kap_notes.vault.audit import utc_now
-from kap_notes.vault.errors import VaultError
 
 #: How long a kernel's request waits for the user (then "not confirmed").
 CONFIRM_SECONDS = 300.0
@@ -24,10 +24,6 @@ CONFIRM_SECONDS = 300.0
 MAX_ATTEMPTS = 3
 #: Pending confirmations per user (a runaway kernel cannot flood the dialog).
 MAX_PENDING = 10
-
-
-class UnknownConfirmation(VaultError):
-    """No such confirmation is waiting (already answered, cancelled, expired or not yours)."""
 
 
 @dataclass

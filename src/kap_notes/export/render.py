@@ -14,13 +14,10 @@ from typing import Any
 
 import typst
 
+from kap_notes.errors import ExportError
 from kap_notes.forms.loader import shipped_templates
 
 __all__ = ["ExportError", "render_pdf", "report_folder"]
-
-
-class ExportError(RuntimeError):
-    """A report could not be produced; the message says why."""
 
 
 @lru_cache(maxsize=1)

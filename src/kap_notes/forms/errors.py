@@ -1,11 +1,9 @@
-"""Errors raised while loading templates (never for bad answers: those are ValidationIssues)."""
+"""Errors raised while loading templates (never for bad answers: those are ValidationIssues).
+
+:class:`TemplateError` lives in :mod:`kap_notes.errors`, the one exception tree."""
 
 from __future__ import annotations
 
+from kap_notes.errors import TemplateError
 
-class TemplateError(ValueError):
-    """A template file is invalid; every problem names the file, the linkId and what is wrong."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+__all__ = ["TemplateError"]

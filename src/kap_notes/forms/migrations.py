@@ -9,14 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kap_notes.errors import MigrationError as MigrationError  # noqa: PLC0414 - re-exported
 from kap_notes.forms.definition import Migration
 from kap_notes.forms.registry import TemplateRegistry, version_key
 
 Step = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-class MigrationError(LookupError):
-    """No chain of migrations leads from one version to the other."""
 
 
 class MigrationRegistry:

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from kap_notes.errors import InvalidInput as InvalidInput  # noqa: PLC0414 - re-exported
+
 #: The one sex code list (FHIR administrative gender): registration, the preparation form
 #: (``codeList: sex``) and FHIR export all use it.
 SEX_CODES: dict[str, str] = {
@@ -28,14 +30,6 @@ def sex_code(value: Any) -> str:
 
 
 _CHART_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-class InvalidInput(ValueError):
-    """Input a clinician can fix; ``problems`` lists each one in plain words."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problems))
 
 
 def new_chart_code() -> str:

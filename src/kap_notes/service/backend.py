@@ -14,17 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from kap_notes.errors import NotConfirmed as NotConfirmed  # noqa: PLC0414 - re-exported
 from kap_notes.service import operations
-from kap_notes.vault.errors import VaultError
 from kap_notes.vault.session import Session
 
 #: Given what is being confirmed (see :func:`~kap_notes.service.operations.describe`), the
 #: passphrase, or None when the user cancels.
 Askpass = Callable[[dict[str, Any]], "str | None"]
-
-
-class NotConfirmed(VaultError):
-    """The user cancelled (or never confirmed) an operation that needs their passphrase."""
 
 
 class Transport(Protocol):

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from kap_notes.errors import NotSignable as NotSignable  # noqa: PLC0414 - re-exported
 from kap_notes.forms import ClinicSettings, ValidationIssue, get_template
 from kap_notes.model.note import NOTE_KIND, Note
 from kap_notes.model.patient import InvalidInput
@@ -18,23 +19,13 @@ from kap_notes.records.chart import ADDENDUM_KIND, PROCESS_CLASS, NoteView, buil
 from kap_notes.records.derived import Derived, assess_as_of, derived_values, frozen_content
 from kap_notes.service.notes import NoteRef, get_note, list_notes
 from kap_notes.vault.audit import utc_now
-from kap_notes.vault.errors import NotAuthorised, SignedRecordImmutable, VaultError
+from kap_notes.vault.errors import NotAuthorised, SignedRecordImmutable
 from kap_notes.vault.ids import new_id
 from kap_notes.vault.session import Session
 from kap_notes.vault.signing import sign_content
 
 #: The content of a discarded draft's last version (a tombstone: no answers).
 DISCARDED_KIND = "discarded_note"
-
-
-class NotSignable(VaultError):
-    """The note has problems that must be fixed before it can be signed."""
-
-    def __init__(self, issues: list[ValidationIssue]) -> None:
-        self.issues = issues
-        listing = "; ".join(i.message for i in issues[:8])
-        more = f" (and {len(issues) - 8} more)" if len(issues) > 8 else ""
-        super().__init__(f"cannot sign yet: {listing}{more}")
 
 
 @dataclass(frozen=True)
