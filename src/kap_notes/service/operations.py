@@ -13,7 +13,8 @@ from typing import Any
 
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.patient import InvalidInput
-from kap_notes.records import chart
+from kap_notes.model.times import clinic_time_zone
+from kap_notes.records import chart, myday, preview, worklist
 from kap_notes.records.derived import context_for
 from kap_notes.service import lifecycle, patients, review
 from kap_notes.service import settings as clinic_settings
@@ -189,6 +190,53 @@ def _export_record_pdf(session: Session, patient_id: str) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------- the KAP panel and review (issue 11)
+def _find_patients(session: Session, query: str = "") -> list[dict[str, Any]]:
+    """Readable patients whose name, chart code or date of birth contain every word of query."""
+    return [asdict(h) for h in worklist.find_patients(session, str(query or ""))]
+
+
+def _patient_notes(session: Session, patient_id: str) -> dict[str, Any]:
+    """A patient's notes with status, dates, author and the actions that fit the user."""
+    return asdict(worklist.patient_notes(session, patient_id, _clinic(session)))
+
+
+def _my_day(session: Session) -> dict[str, Any]:
+    """What waits for the unlocked user (drafts, returned notes, integrations due, ...)."""
+    return asdict(myday.my_day(session, _clinic(session)))
+
+
+def _note_preview(session: Session, note_id: str) -> dict[str, Any]:
+    """A note as readable HTML (the one renderer), titled with whose note it is."""
+    settings, version = session.clinic_settings()
+    note = lifecycle.note_details(session, note_id, settings, version).as_dict()
+    profile = session.get_record(note["patient_id"]).content
+    patient = f"{profile.get('name') or ''} · {profile.get('chart_code') or ''}"
+    linked = note["answers"].get("linked_dosing_note_id")
+    labels: dict[str, str] = {}
+    if isinstance(linked, str) and linked:
+        try:
+            dosing = get_note(session, linked)
+            labels[linked] = f"Dosing session {dosing.session_date or ''}".strip()
+        except (VaultError, InvalidInput):
+            pass
+    zone = clinic_time_zone(settings)
+    html = preview.note_preview_html(note, zone, patient, labels)
+    return {"note_id": note_id, "status": note["status"], "html": html}
+
+
+def _revise_note(session: Session, note_id: str) -> dict[str, Any]:
+    """Start the revision of the user's returned note (or answer the one already started)."""
+    note = get_note(session, note_id)
+    views = chart.chart(session, note.patient_id, include_process=True).notes
+    view = next(v for v in views if v.note.note_id == note_id)
+    if view.superseded_by:
+        return {"note_id": view.superseded_by, "started": False}
+    if note.author != session.user_id or view.status != "returned":
+        raise InvalidInput(["only the author revises a note, once it has been returned"])
+    return {**asdict(lifecycle.revise_note(session, note_id)), "started": True}
+
+
 def _clinic_settings(session: Session) -> dict[str, Any]:
     """The flag thresholds in force (clinic settings; flags are for review, never advice)."""
     return _clinic(session).as_mapping()
@@ -339,6 +387,11 @@ OPERATIONS: dict[str, Operation] = {
     "patient_frames": _patient_frames,
     "render_section": _render_section,
     "render_overview_section": _render_overview_section,
+    "find_patients": _find_patients,
+    "patient_notes": _patient_notes,
+    "my_day": _my_day,
+    "note_preview": _note_preview,
+    "revise_note": _revise_note,
     "access_requests": _access_requests,
     "approve_access": _approve_access,
     "deny_access": _deny_access,
