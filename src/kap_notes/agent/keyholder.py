@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from kap_notes.vault.crypto import MINIMUM_KDF, KdfParams
 from kap_notes.vault.errors import VaultError, VaultLocked, WrongPassphrase
 from kap_notes.vault.session import Session
 from kap_notes.vault.vault import Vault
+
+log = logging.getLogger(__name__)
 
 
 class KeyHolder:
@@ -60,7 +63,7 @@ class KeyHolder:
         notices = _notices_of(session)
         with self._mutex:
             if self._session is not None:
-                self._session.lock()
+                _release(self._session)
             self._session = session
             self._notices = notices
             self._failed_attempts = vault.failed_attempts
@@ -72,8 +75,7 @@ class KeyHolder:
         self.confirmations.cancel_all("the vault was locked before you confirmed: nothing signed")
         with self._mutex:
             if self._session is not None:
-                self._session.lock()
-                self._session.vault.close()
+                _release(self._session)
             self._session = None
             self._notices, self._failed_attempts = [], 0
         return self.status()
@@ -135,11 +137,18 @@ class KeyHolder:
         return {k: len(found[k]) for k in ("requests", "proposed_supervisors")}
 
     # -------------------------------------------------------------------- operations
+    def _still(self, session: Session) -> Session:
+        """``session`` if it is still the unlocked one (call holding the mutex): a lock or
+        another unlock between :meth:`session` and taking the mutex closed its store."""
+        if self._session is not session:
+            raise VaultLocked("the vault was locked: unlock it in JupyterLab (nothing was lost)")
+        return session
+
     def with_session(self, work: Callable[[Session], Any]) -> Any:
         """Run ``work(session)`` as the unlocked user (serialised with every other use)."""
         session = self.session()
         with self._mutex:
-            return work(session)
+            return work(self._still(session))
 
     def run(self, op: str, kwargs: dict[str, Any]) -> Any:
         """Run one service operation as the unlocked user (serialised)."""
@@ -147,7 +156,7 @@ class KeyHolder:
             return self.status()
         session = self.session()
         with self._mutex:
-            return operations.run(session, op, kwargs)
+            return operations.run(self._still(session), op, kwargs)
 
     # ----------------------------------------------------------------- confirmations
     def request_confirmation(self, op: str, kwargs: dict[str, Any]) -> Pending:
@@ -156,7 +165,7 @@ class KeyHolder:
             raise ValueError("a parked operation never carries a passphrase")
         session = self.session()
         with self._mutex:
-            summary = operations.describe(session, op, kwargs)
+            summary = operations.describe(self._still(session), op, kwargs)
             summary["user"] = session.user_row.name
             return self.confirmations.park(session.user_id, op, kwargs, summary)
 
@@ -177,7 +186,7 @@ class KeyHolder:
         kwargs = {**pending.kwargs, "passphrase": passphrase}
         try:
             with self._mutex:
-                result = operations.run(session, pending.op, kwargs)
+                result = operations.run(self._still(session), pending.op, kwargs)
         except WrongPassphrase:
             if self.confirmations.retry(pending):
                 left = MAX_ATTEMPTS - pending.attempts
@@ -199,6 +208,20 @@ class KeyHolder:
             confirmation_id, user_id, "cancelled in JupyterLab: nothing was signed"
         )
         return self.pending()
+
+
+def _release(session: Session) -> None:
+    """Drop a session's keys and close its store (every thread's connection). Reads audited
+    while the disk was full are written first if there is room again; otherwise the server
+    log says how many could not be."""
+    waiting = session.deferred_audit
+    if waiting:
+        try:
+            session.flush_audit()
+        except Exception as exc:  # locking must always drop the keys
+            log.warning("kap-notes: %d read(s) could not be audited: %s", waiting, exc)
+    session.lock()
+    session.vault.close()
 
 
 def _notices_of(session: Session) -> list[str]:

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import socket
+import stat
 import struct
 from pathlib import Path
 
@@ -16,6 +18,60 @@ from kap_notes.model.patient import InvalidInput
 from kap_notes.service.operations import CONFIRMED, error_payload, is_domain_error
 
 log = logging.getLogger(__name__)
+
+#: The agent socket of the Jupyter server with this process id (in the runtime dir).
+SOCKET_NAME = re.compile(r"kap-notes-agent-(\d+)\.sock")
+
+
+def socket_name(pid: int) -> str:
+    return f"kap-notes-agent-{pid}.sock"
+
+
+def _server_gone(path: Path, pid: int) -> bool:
+    """Whether the server that made ``path`` is gone: its process ended, or the pid now belongs
+    to another user's process, or nothing listens on the socket any more (the pid was reused)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return True  # another user's process: not the server that made our socket
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        try:
+            probe.connect(str(path))
+        except (ConnectionRefusedError, FileNotFoundError):
+            return True
+        except OSError:
+            return False
+    return False
+
+
+def remove_stale_sockets(directory: Path) -> list[Path]:
+    """Delete ``kap-notes-agent-<pid>.sock`` files of this user left by servers that were
+    killed; returns what was removed. Sockets of running servers stay."""
+    removed: list[Path] = []
+    try:
+        entries = list(directory.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        match = SOCKET_NAME.fullmatch(path.name)
+        if match is None or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if not (info.st_uid == os.getuid() and stat.S_ISSOCK(info.st_mode)):
+            continue
+        if _server_gone(path, int(match.group(1))):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    if removed:
+        log.info("kap-notes: removed %d stale agent socket(s) in %s", len(removed), directory)
+    return removed
 
 
 def _peer_uid(writer: asyncio.StreamWriter) -> int | None:
@@ -37,6 +93,7 @@ class AgentServer:
 
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_sockets(self.path.parent)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
         old_mask = os.umask(0o177)

@@ -19,7 +19,7 @@ from traitlets import Bool, Float, Unicode, default
 
 from kap_notes.agent import ENV_VAR
 from kap_notes.agent.keyholder import KeyHolder
-from kap_notes.agent.server import AgentServer
+from kap_notes.agent.server import AgentServer, socket_name
 from kap_notes.server.contents import KapContentsManager
 from kap_notes.server.export_guard import setup_export_guard
 from kap_notes.server.handlers import setup_handlers
@@ -30,7 +30,7 @@ _SOCKET_PATH_LIMIT = 100
 
 def agent_socket_path() -> Path:
     """A private path for the agent socket (runtime dir, or a 0700 temp dir if that is too long)."""
-    path = Path(jupyter_runtime_dir()) / f"kap-notes-agent-{os.getpid()}.sock"
+    path = Path(jupyter_runtime_dir()) / socket_name(os.getpid())
     if len(str(path)) > _SOCKET_PATH_LIMIT:
         path = Path(tempfile.mkdtemp(prefix="kap-")) / "agent.sock"
     return path

@@ -26,17 +26,19 @@ Same shape and the same opaque blobs (``bytea``) as the SQLite backend. Design:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
-from psycopg import conninfo
+from psycopg import conninfo, errors
 
+from kap_notes.vault import faults
 from kap_notes.vault.audit import WRITE_ACTIONS
 from kap_notes.vault.errors import StaleVersion, VaultError, VaultNotFound
 from kap_notes.vault.store import (
@@ -55,6 +57,7 @@ _MIGRATION_LOCK = 0x6B61_706E  # "kapn": serialises schema migrations of one dat
 _LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 _SECURE_SSLMODES = {"require", "verify-ca", "verify-full"}
 _LOCK_TIMEOUT_S = 60
+_T = TypeVar("_T")
 
 #: Ordered schema steps. Never edit a released step: append a new one.
 MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
@@ -139,6 +142,13 @@ def _close_connections(conns: list[tuple[int, psycopg.Connection[Any]]]) -> None
     conns.clear()
 
 
+def _rollback(db: psycopg.Connection[Any]) -> None:
+    """End a failed transaction (nothing to do on a broken connection: the server did)."""
+    if not db.broken and not db.closed:
+        with contextlib.suppress(psycopg.Error):
+            db.execute("ROLLBACK")
+
+
 class PostgresStore(Store):
     """A vault in one PostgreSQL database. Refuses to fall back to anything else."""
 
@@ -154,6 +164,9 @@ class PostgresStore(Store):
         self._finalizer = weakref.finalize(self, _close_connections, self._conns)
         try:
             self._migrate(create=create)
+        except psycopg.Error as exc:
+            self.close()
+            raise self._fault(exc, writing=create) or exc from exc
         except BaseException:
             self.close()
             raise
@@ -175,8 +188,7 @@ class PostgresStore(Store):
         try:
             conn = psycopg.connect(conninfo.make_conninfo("", **params), autocommit=True)
         except psycopg.OperationalError as exc:
-            reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
-            raise VaultError(f"cannot reach the vault database {self.location}: {reason}") from exc
+            raise faults.unreachable(self.location, writing=self._depth == 2) from exc
         with self._conns_lock:
             self._conns.append((os.getpid(), conn))
         return conn
@@ -220,47 +232,79 @@ class PostgresStore(Store):
         """True once ``Vault.init`` has stored the vault's identity here."""
         return self.get_meta("vault_id") is not None
 
+    def _fault(
+        self, exc: psycopg.Error, *, writing: bool, committing: bool = False
+    ) -> VaultError | None:
+        """The storage fault ``exc`` is (disk full, busy, read-only, unreachable), or None."""
+        if isinstance(exc, errors.DiskFull):
+            return faults.disk_full(self.location, writing=writing)
+        if isinstance(exc, errors.LockNotAvailable):
+            return faults.busy(_LOCK_TIMEOUT_S, writing=writing)
+        if isinstance(exc, errors.ReadOnlySqlTransaction) and writing:
+            return faults.database_read_only(self.location, writing=writing)
+        if isinstance(exc, psycopg.OperationalError):
+            if committing:
+                return faults.lost_while_saving(self.location)
+            return faults.unreachable(self.location, writing=writing)
+        return None
+
+    def _begin(self, statements: Sequence[str], *, writing: bool) -> psycopg.Connection[Any]:
+        """Open a transaction. A connection that died while idle (the server restarted) is
+        replaced once: nothing was sent on it yet."""
+        for attempt in (0, 1):
+            db = self._db
+            try:
+                for statement in statements:
+                    db.execute(statement)
+            except psycopg.Error as exc:
+                _rollback(db)
+                if attempt == 0 and db.broken and isinstance(exc, psycopg.OperationalError):
+                    continue
+                raise self._fault(exc, writing=writing) or exc from exc
+            return db
+        raise AssertionError("unreachable")  # pragma: no cover
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        db = self._db
-        try:
-            with db.transaction():
+        db = self._begin(
+            (
+                "BEGIN ISOLATION LEVEL READ COMMITTED",
                 # like SQLite's busy timeout; and a writer that hangs cannot hold the lock forever
-                db.execute(f"SET LOCAL lock_timeout = '{_LOCK_TIMEOUT_S}s'")
-                db.execute(f"SET LOCAL idle_in_transaction_session_timeout = '{_LOCK_TIMEOUT_S}s'")
-                db.execute("SELECT one FROM write_lock WHERE one FOR UPDATE")
-                self._local.depth = 2
-                try:
-                    yield
-                finally:
-                    self._local.depth = 0
-        except psycopg.errors.LockNotAvailable as exc:
-            raise VaultError(
-                f"the vault is busy: another save held it for over {_LOCK_TIMEOUT_S} seconds; "
-                "nothing was saved, try again"
-            ) from exc
-        except psycopg.OperationalError as exc:
-            raise VaultError(
-                f"the connection to the vault database {self.location} was lost during a save; "
-                "reopen the record to see whether it was stored"
-            ) from exc
+                f"SET LOCAL lock_timeout = '{_LOCK_TIMEOUT_S}s'",
+                f"SET LOCAL idle_in_transaction_session_timeout = '{_LOCK_TIMEOUT_S}s'",
+                "SELECT one FROM write_lock WHERE one FOR UPDATE",
+            ),
+            writing=True,
+        )
+        self._local.depth = 2
+        committing = False
+        try:
+            yield
+            committing = True
+            db.execute("COMMIT")
+        except psycopg.Error as exc:
+            _rollback(db)
+            raise self._fault(exc, writing=True, committing=committing) or exc from exc
+        except BaseException:
+            _rollback(db)
+            raise
+        finally:
+            self._local.depth = 0
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         if self._depth:
             yield
             return
-        db = self._db
-        db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        db = self._begin(("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",), writing=False)
         self._local.depth = 1
         try:
             yield
         except BaseException:
-            if not db.broken:
-                db.execute("ROLLBACK")
+            _rollback(db)
             raise
         else:
-            db.execute("COMMIT")
+            self._read(lambda db: db.execute("COMMIT"))
         finally:
             self._local.depth = 0
 
@@ -275,23 +319,25 @@ class PostgresStore(Store):
         return self._db.execute(sql, params)
 
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        with self._reading():
-            return self._db.execute(sql, params).fetchall()
+        return self._read(lambda db: db.execute(sql, params).fetchall())
 
     def _row(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
-        with self._reading():
-            return self._db.execute(sql, params).fetchone()
+        return self._read(lambda db: db.execute(sql, params).fetchone())
 
-    @contextmanager
-    def _reading(self) -> Iterator[None]:
-        try:
-            yield
-        except psycopg.OperationalError as exc:
-            if self._depth == 2:
-                raise  # the write transaction reports it
-            raise VaultError(
-                f"the connection to the vault database {self.location} was lost; try again"
-            ) from exc
+    def _read(self, run: Callable[[psycopg.Connection[Any]], _T]) -> _T:
+        """``run`` on this thread's connection; outside any transaction a connection that died
+        while idle is replaced once (a read can simply be repeated)."""
+        for attempt in (0, 1):
+            db = self._db
+            try:
+                return run(db)
+            except psycopg.Error as exc:
+                if self._depth == 2:
+                    raise  # the write transaction reports it
+                if attempt == 0 and self._depth == 0 and db.broken:
+                    continue
+                raise self._fault(exc, writing=False) or exc from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     # meta -----------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kap_notes.errors import StorageFull
 from kap_notes.model.people import Role, User, person_label
 from kap_notes.vault import attempts, audit, clinic, crypto, keys, trust
 from kap_notes.vault.crypto import KeyPair, OpenError
@@ -44,6 +45,11 @@ if TYPE_CHECKING:
 
 #: A record whose current version holds this key (non-null) is signed and frozen.
 SIGNATURE_KEY = "signature"
+
+#: Audit actions that may wait in memory while the vault's disk is full (reading must go on), and
+#: how many may wait: they are written, with their own times, before the next write.
+DEFERRABLE_ACTIONS = frozenset({"read"})
+MAX_DEFERRED_AUDIT = 1000
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,8 @@ class Session:
         self._keys: KeyPair | None = key_pair
         self._patient_keys: dict[tuple[str, int], bytes] = {}
         self._stale = False
+        #: (action, patient, record, time) of reads made while the disk was full.
+        self._deferred: list[tuple[str, str | None, str | None, str]] = []
 
     # -------------------------------------------------------------------------- identity
     @property
@@ -197,13 +205,17 @@ class Session:
     @contextmanager
     def writing(self) -> Iterator[None]:
         """A write transaction that starts from the newest verified policy."""
+        written = len(self._deferred)
         with self.store.transaction():
             self.sync()
             try:
+                for action, patient, record, stamp in self._deferred[:written]:
+                    self.audit(action, patient, record, ts=stamp)
                 yield
             except BaseException:
                 self._stale = True  # entries applied in memory were rolled back
                 raise
+        del self._deferred[:written]
 
     # ----------------------------------------------------------------------------- audit
     def sign_bytes(self, message: bytes) -> bytes:
@@ -219,11 +231,12 @@ class Session:
         blob_sha256: str | None = None,
         *,
         data: Mapping[str, Any] | None = None,
+        ts: str | None = None,
     ) -> AuditRow:
         """Append an entry signed by this user and apply it to the policy. Inside
         :meth:`writing`; an act the rules refuse raises :class:`NotAuthorised` (rolled back)."""
         event = audit.AuditEvent(self.user_id, action, patient, record, version, blob_sha256, data)
-        row = self.store.append_audit(event.builder(self.sign_bytes))
+        row = self.store.append_audit(event.builder(self.sign_bytes, ts))
         try:
             self.policy.apply(row)
         except Unauthorised as exc:
@@ -232,10 +245,33 @@ class Session:
         return row
 
     def log(self, action: str, patient: str | None = None, record: str | None = None) -> None:
-        """Append an audit entry in a transaction of its own (reads, exports)."""
+        """Append an audit entry in a transaction of its own (reads, exports).
+
+        While the vault's disk is full a read is still allowed: its entry waits in this session
+        (with the time of the read) and is written before the next write, in chain order, so the
+        chain still verifies. Anything else (exports), or too many waiting reads, raises
+        :class:`~kap_notes.errors.StorageFull`.
+        """
         self.key_pair  # noqa: B018 - a locked session may not log
-        with self.writing():
-            self.audit(action, patient, record)
+        stamp = audit.utc_now()
+        try:
+            with self.writing():
+                self.audit(action, patient, record, ts=stamp)
+        except StorageFull:
+            if action not in DEFERRABLE_ACTIONS or len(self._deferred) >= MAX_DEFERRED_AUDIT:
+                raise
+            self._deferred.append((action, patient, record, stamp))
+
+    @property
+    def deferred_audit(self) -> int:
+        """How many audit entries wait for disk space (see :meth:`log`)."""
+        return len(self._deferred)
+
+    def flush_audit(self) -> None:
+        """Write the entries waiting for disk space now (raises while the disk is still full)."""
+        if self._deferred:
+            with self.writing():
+                pass
 
     # -------------------------------------------------------------------- clinic settings
     def clinic_settings(self, version: int | None = None) -> tuple[ClinicSettings, int]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from kap_notes.vault import faults
 from kap_notes.vault.audit import WRITE_ACTIONS
 from kap_notes.vault.errors import StaleVersion, VaultError
 from kap_notes.vault.store import (
@@ -57,19 +60,109 @@ CREATE INDEX IF NOT EXISTS audit_by_record ON audit (record, seq);
 """
 
 
+Fault = Callable[[sqlite3.Error], Exception | None]
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor that raises storage faults (disk full, read-only, I/O) as kap-notes errors."""
+
+    def _fault(self, exc: sqlite3.Error) -> Exception:
+        fault: Fault | None = getattr(self.connection, "fault", None)
+        found = fault(exc) if fault is not None else None
+        return exc if found is None else found
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        try:
+            super().execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise self._fault(exc) from exc
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.Error as exc:
+            raise self._fault(exc) from exc
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as exc:
+            raise self._fault(exc) from exc
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as exc:
+            raise self._fault(exc) from exc
+
+
+class _Connection(sqlite3.Connection):
+    """``execute`` returns a :class:`_Cursor`; ``fault`` translates storage errors."""
+
+    fault: Fault | None = None
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        return self.cursor(_Cursor).execute(sql, parameters)
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    """Roll back after an error; SQLite may already have (disk full, I/O error)."""
+    if db.in_transaction:
+        with contextlib.suppress(Exception):
+            db.execute("ROLLBACK")
+
+
+def _alive(thread: weakref.ref[threading.Thread]) -> bool:
+    found = thread()
+    return found is not None and found.is_alive()
+
+
+def _close_all(conns: list[tuple[weakref.ref[threading.Thread], sqlite3.Connection]]) -> None:
+    for _thread, conn in conns:
+        conn.close()
+    conns.clear()
+
+
 class SqliteStore(Store):
-    """A vault stored in ``DIR/vault.sqlite``. Refuses to fall back to anything else."""
+    """A vault stored in ``DIR/vault.sqlite``. Refuses to fall back to anything else.
+
+    Each thread gets its own connection; the store keeps every one, so :meth:`close` (from any
+    thread) closes them all, and a connection whose thread ended is closed when the next one
+    opens. Disk full, read-only, I/O and busy errors are raised as
+    :class:`~kap_notes.errors.StorageFull` / :class:`~kap_notes.errors.StorageUnavailable`.
+    """
 
     def __init__(self, directory: Path, *, create: bool = False) -> None:
         self.path = Path(directory) / DB_NAME
         if not create and not self.path.exists():
             raise VaultError(f"no vault database at {self.path}")
         self._local = threading.local()
-        if create:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.parent.chmod(0o700)
-        self._db.executescript(_SCHEMA)
-        self.path.chmod(0o600)
+        self._conns: list[tuple[weakref.ref[threading.Thread], sqlite3.Connection]] = []
+        self._conns_lock = threading.Lock()
+        self._generation = 0
+        self._finalizer = weakref.finalize(self, _close_all, self._conns)
+        try:
+            if create:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.parent.chmod(0o700)
+            self._db.executescript(_SCHEMA)
+            if self.path.stat().st_mode & 0o777 != 0o600:
+                self.path.chmod(0o600)
+        except OSError as exc:
+            self.close()
+            raise faults.os_fault(exc, self.path.parent, writing=create) or exc from exc
+        except BaseException:
+            self.close()
+            raise
+
+    def _fault(self, exc: sqlite3.Error) -> Exception | None:
+        return faults.sqlite_fault(
+            exc,
+            self.path.parent,
+            writing=self._in_tx,
+            busy_seconds=_BUSY_TIMEOUT_MS // 1000,
+        )
 
     @property
     def _in_tx(self) -> bool:
@@ -83,28 +176,63 @@ class SqliteStore(Store):
     @property
     def _db(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=_BUSY_TIMEOUT_MS / 1000)
+        if conn is None or getattr(self._local, "generation", -1) != self._generation:
+            generation = self._generation
+            conn = self._connect()
+            self._local.conn, self._local.generation = conn, generation
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                timeout=_BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,  # so that close() can close every thread's connection
+                factory=_Connection,
+            )
+        except sqlite3.Error as exc:
+            raise self._fault(exc) or exc from exc
+        store = weakref.ref(self)  # a connection must not keep its store alive
+
+        def fault(exc: sqlite3.Error) -> Exception | None:
+            found = store()
+            return None if found is None else found._fault(exc)
+
+        conn.fault = fault
+        try:
             conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA secure_delete=ON")
             conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
+        except BaseException:
+            conn.close()
+            raise
+        with self._conns_lock:
+            live = [(t, c) for t, c in self._conns if _alive(t)]
+            ended = [c for t, c in self._conns if not _alive(t)]
+            self._conns[:] = [*live, (weakref.ref(threading.current_thread()), conn)]
+        for old in ended:  # their threads are gone: nobody is using them
+            old.close()
         return conn
+
+    def open_connections(self) -> int:
+        """How many connections this store holds open (for tests and benchmarks)."""
+        with self._conns_lock:
+            return len(self._conns)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
         self._in_tx = True
         try:
+            db.execute("BEGIN IMMEDIATE")
             yield
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        else:
             db.execute("COMMIT")
+        except BaseException:
+            _rollback(db)
+            raise
         finally:
             self._in_tx = False
 
@@ -117,14 +245,20 @@ class SqliteStore(Store):
         db.execute("BEGIN")
         try:
             yield
-        finally:
-            db.execute("COMMIT")
+        except BaseException:
+            _rollback(db)
+            raise
+        db.execute("COMMIT")
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        """Close every thread's connection (a later use opens new ones)."""
+        with self._conns_lock:
+            self._generation += 1
+            conns = list(self._conns)
+            self._conns.clear()
+        for _thread, conn in conns:
             conn.close()
-            self._local.conn = None
+        self._local.conn = None
 
     def _write(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
         if not self._in_tx:

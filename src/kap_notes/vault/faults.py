@@ -1,0 +1,145 @@
+"""Storage faults in words a clinician can act on.
+
+A full disk is :class:`~kap_notes.errors.StorageFull` (HTTP 507); a read-only disk, a disk I/O
+error, a database file that cannot be opened, a busy or unreachable database is
+:class:`~kap_notes.errors.StorageUnavailable` (503). Each message says what happened, what became
+of the save (nothing was saved; what was typed is still in the form) and what to do next. The
+SQLite backend translates ``sqlite3`` errors here; the PostgreSQL backend its own.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+from pathlib import Path
+
+from kap_notes.errors import StorageError, StorageFull, StorageUnavailable
+
+# SQLite primary result codes (stable; ``sqlite3`` names them only from Python 3.11).
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
+
+#: What happened to the user's work when a save failed before it was stored.
+NOT_SAVED = "nothing was saved; what you typed is still in the form"
+#: ... and when a read failed.
+NOT_CHANGED = "nothing was changed"
+
+
+def outcome(*, writing: bool) -> str:
+    return NOT_SAVED if writing else NOT_CHANGED
+
+
+def disk_full(where: str, *, writing: bool = True) -> StorageFull:
+    return StorageFull(
+        f"The vault's disk is full: {outcome(writing=writing)}. Ask your clinic's admin to free "
+        f"space on the disk holding {where}, then try again"
+    )
+
+
+def read_only(where: str, *, writing: bool = True) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"The vault's disk is read-only (the system may have protected it after a disk error): "
+        f"{outcome(writing=writing)}. Ask your clinic's admin to check the disk holding {where}"
+    )
+
+
+def io_error(where: str, *, writing: bool = True) -> StorageUnavailable:
+    saved = (
+        "this save may not have been stored; what you typed is still in the form (reopen the "
+        "note to check once the disk is fixed)"
+        if writing
+        else NOT_CHANGED
+    )
+    return StorageUnavailable(
+        f"The vault's disk reported an error: {saved}. Ask your clinic's admin to check the "
+        f"disk holding {where}"
+    )
+
+
+def cannot_open(where: str, *, writing: bool = True) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"The vault's database file cannot be opened: {outcome(writing=writing)}. Ask your "
+        f"clinic's admin to check that {where} is mounted and readable"
+    )
+
+
+def damaged(where: str, *, writing: bool = True) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"The vault's database file is damaged: {outcome(writing=writing)}. Ask your clinic's "
+        f"admin to restore {where} from the latest backup"
+    )
+
+
+def busy(seconds: int, *, writing: bool = True) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"The vault is busy: another save held it for over {seconds} seconds; "
+        f"{outcome(writing=writing)}. Try again"
+    )
+
+
+def _is_read_only(directory: Path) -> bool:
+    try:
+        return bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def sqlite_fault(
+    exc: sqlite3.Error, directory: Path, *, writing: bool, busy_seconds: int
+) -> StorageError | None:
+    """The storage fault ``exc`` is, or None for anything else (a bug, a constraint)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    primary = int(code) & 0xFF
+    where = str(directory)
+    if primary == _FULL:
+        return disk_full(where, writing=writing)
+    if primary in (_READONLY, _IOERR, _CANTOPEN):
+        if _is_read_only(directory):
+            return read_only(where, writing=writing)
+        if primary == _IOERR:
+            return io_error(where, writing=writing)
+        if primary == _READONLY:
+            return read_only(where, writing=writing)
+        return cannot_open(where, writing=writing)
+    if primary in (_CORRUPT, _NOTADB):
+        return damaged(where, writing=writing)
+    if primary in (_BUSY, _LOCKED):
+        return busy(busy_seconds, writing=writing)
+    return None
+
+
+def os_fault(exc: OSError, directory: Path, *, writing: bool) -> StorageError | None:
+    """The storage fault a file-system ``OSError`` is, or None."""
+    where = str(directory)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return disk_full(where, writing=writing)
+    if exc.errno == errno.EROFS:
+        return read_only(where, writing=writing)
+    if exc.errno == errno.EIO:
+        return io_error(where, writing=writing)
+    return None
+
+
+def unreachable(where: str, *, writing: bool = True) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"The vault's database cannot be reached ({where}): {outcome(writing=writing)}. Try "
+        "again in a minute; if it keeps happening, ask your clinic's admin to check the "
+        "database server"
+    )
+
+
+def lost_while_saving(where: str) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"The connection to the vault's database ({where}) was lost while saving: the save may "
+        "or may not have been stored; what you typed is still in the form. Reopen the note to "
+        "check, then save again if needed"
+    )
+
+
+def database_read_only(where: str, *, writing: bool = True) -> StorageUnavailable:
+    return StorageUnavailable(
+        f"The vault's database ({where}) accepts no changes now (a read-only or standby "
+        f"server): {outcome(writing=writing)}. Ask your clinic's admin to check the database"
+    )
