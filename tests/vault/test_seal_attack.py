@@ -32,9 +32,7 @@ def test_a_signed_version_written_as_an_update_is_refused(clinic: Clinic) -> Non
     # The policy accepts an update of her own unsealed draft ...
     tess.put_record(patient, signed, record_id=draft.note_id, expected_version=1, action="update")
     # ... but no reader believes a signature the log never sealed.
-    with pytest.raises(
-        IntegrityError, match="carries a signature but was not written"
-    ):
+    with pytest.raises(IntegrityError, match="carries a signature but was not written"):
         tess.get_record(draft.note_id)
     sam = clinic.unlock("sam")
     with pytest.raises(IntegrityError):
