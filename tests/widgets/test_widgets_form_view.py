@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import ipywidgets as widgets
@@ -11,6 +11,7 @@ import pytest
 
 from kap_notes.forms import ClinicSettings, ValidationIssue, get_template
 from kap_notes.widgets import FormController, FormView, ItemWidget
+from kap_notes.widgets.choices import CheckboxGroup
 from kap_notes.widgets.fields import FieldWidget
 from kap_notes.widgets.lifecycle import CONFIRM_HINT
 from kap_notes.widgets.sections import InstrumentWidget, RowsWidget, Section
@@ -38,10 +39,14 @@ def type_into(section: Section, link_id: str, value: Any) -> None:
     control = field(section, link_id)
     if isinstance(control, widgets.DatePicker) and isinstance(value, str):
         value = date.fromisoformat(value)
+    elif isinstance(control, widgets.NaiveDatetimePicker) and isinstance(value, str):
+        value = datetime.fromisoformat(value)
     elif isinstance(control, (widgets.Text, widgets.Textarea)) and not isinstance(value, str):
         value = str(value)
-    elif isinstance(control, widgets.SelectMultiple):
-        value = tuple(value)
+    elif isinstance(control, CheckboxGroup):
+        for code, box in zip(control.codes, control.boxes, strict=True):
+            box.value = code in value  # ticked one by one, as a clinician does
+        return
     control.value = value
 
 
@@ -208,7 +213,8 @@ def test_autosave_saves_only_when_changed() -> None:
     assert view.autosave_tick() is None
     type_into(view.body, "hopes", "Synthetic hope")
     view.autosave_tick()
-    assert controller.drafts == [{"hopes": "Synthetic hope"}]
+    started = view.value["session_datetime"]  # a new note starts at "now" (see test_pickers)
+    assert controller.drafts == [{"session_datetime": started, "hopes": "Synthetic hope"}]
     assert view.autosave_tick() is None
 
 

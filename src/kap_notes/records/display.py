@@ -82,12 +82,17 @@ def display_answer(item: Item, raw: Any, *, with_unit: bool = True) -> str:
             for k, v in raw.items()
         )
     unit = f" {item.unit}" if item.unit and with_unit else ""
-    if isinstance(raw, int | float):
-        return number_text(raw) + unit
-    number = parse_number(raw) if item.type in ("integer", "decimal") else None
+    number = raw if isinstance(raw, int | float) else None
+    if number is None and item.type in ("integer", "decimal"):
+        number = parse_number(raw)
     if number is not None:
-        return number_text(number) + unit
+        return number_text(number) + (_singular(unit) if number == 1 else unit)
     return str(raw)
+
+
+def _singular(unit: str) -> str:
+    """``1 day``, not ``1 days`` (units of time counted in whole numbers)."""
+    return unit[:-1] if unit.strip() in ("days", "weeks", "months", "years", "hours") else unit
 
 
 def _child(item: Item, link_id: str) -> Item | None:

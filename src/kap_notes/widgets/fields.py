@@ -1,92 +1,33 @@
-"""One widget per answerable item type; numbers and date-times typed as text and kept exactly."""
+"""One widget per answerable item type: numbers typed as text and kept exactly, dates and times
+picked (with "Today" / "Now"), multi-choice as checkboxes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import ipywidgets as widgets
 
 from kap_notes.forms import Item
-from kap_notes.forms.values import is_answered, parse_date, parse_number
+from kap_notes.forms.values import parse_number
 from kap_notes.records.display import display_answer
+from kap_notes.widgets.base import ChangeCallback, FieldWidget, ItemWidget
+from kap_notes.widgets.choices import MultiChoiceField, NoteChoiceField, checkbox_group
+from kap_notes.widgets.pickers import DateField, DateTimeField, date_picker, datetime_picker
 from kap_notes.widgets.shared import shared
-from kap_notes.widgets.style import heading_html, help_html, label_html, message_list
+from kap_notes.widgets.style import heading_html, help_html, label_html
 
-ChangeCallback = Callable[[], None]
-
-
-class ItemWidget:
-    """Base of every item's widget: a container with a visible label and an inline message area."""
-
-    def __init__(self, item: Item, body: list[Any]) -> None:
-        self.item = item
-        self._messages: Any = None
-        self._shown: tuple[list[str], str] = ([], "error")
-        self._visible = True
-        self.container = widgets.VBox(body)
-
-    def get(self) -> Any:
-        """The answer (None when unanswered)."""
-        return None
-
-    def set(self, value: Any) -> None:
-        """Show `value`; None clears."""
-
-    def observe(self, callback: ChangeCallback) -> None:
-        """Call `callback` whenever the clinician changes the answer."""
-
-    def set_disabled(self, disabled: bool) -> None:
-        """Read-only (signed note) or editable."""
-
-    def set_visible(self, visible: bool) -> None:
-        if visible != self._visible:
-            self._visible = visible
-            self.container.layout.display = None if visible else "none"
-
-    @property
-    def messages(self) -> list[str]:
-        """The inline messages currently shown."""
-        return list(self._shown[0])
-
-    def show_messages(self, messages: list[str], kind: str = "error") -> None:
-        """Inline validation messages under the field (created on first use)."""
-        if (messages, kind) == self._shown:
-            return
-        self._shown = (list(messages), kind)
-        if self._messages is None:
-            if not messages:
-                return
-            self._messages = widgets.HTML()
-            self.container.children = (*self.container.children, self._messages)
-        self._messages.value = message_list(messages, kind)
-
-
-class FieldWidget(ItemWidget):
-    """A labelled input whose ipywidget holds the answer."""
-
-    def __init__(self, item: Item, control: Any) -> None:
-        self.control = control
-        self.label = widgets.HTML(
-            label_html(item.text, required=item.required, unit=item.unit),
-            layout=shared("label_layout"),
-            style=shared("html_style"),
-        )
-        control.description = ""
-        control.tooltip = item.text
-        row = widgets.HBox([self.label, control], layout=shared("row_layout"))
-        body: list[Any] = [row]
-        if item.help:
-            body.append(widgets.HTML(help_html(item.help)))
-        super().__init__(item, body)
-        self._unparsed: Any = None
-
-    def observe(self, callback: ChangeCallback) -> None:
-        self.control.observe(lambda _change: callback(), names="value")
-
-    def set_disabled(self, disabled: bool) -> None:
-        self.control.disabled = disabled or self.item.read_only
+__all__ = [
+    "FIELD_BUILDERS",
+    "ChangeCallback",
+    "DateField",
+    "DateTimeField",
+    "FieldWidget",
+    "ItemWidget",
+    "MultiChoiceField",
+    "NoteChoiceField",
+    "group_heading",
+]
 
 
 class TextField(FieldWidget):
@@ -117,28 +58,6 @@ class BooleanField(FieldWidget):
     def set(self, value: Any) -> None:
         self._unparsed = None if value is None or isinstance(value, bool) else value
         self.control.value = value if isinstance(value, bool) else None
-
-
-class DateField(FieldWidget):
-    """A date picker; an unreadable stored date is kept as typed until changed."""
-
-    def __init__(self, item: Item, control: Any) -> None:
-        super().__init__(item, control)
-        control.observe(self._forget_unparsed, names="value")
-
-    def _forget_unparsed(self, _change: Any) -> None:
-        self._unparsed = None
-
-    def get(self) -> Any:
-        if self._unparsed is not None:
-            return self._unparsed
-        picked: date | None = self.control.value
-        return picked.isoformat() if picked else None
-
-    def set(self, value: Any) -> None:
-        parsed = parse_date(value) if isinstance(value, str) else None
-        self.control.value = parsed
-        self._unparsed = value if is_answered(value) and parsed is None else None
 
 
 class ChoiceField(FieldWidget):
@@ -176,20 +95,6 @@ class OpenChoiceField(FieldWidget):
         self.control.value = option.display if option else ("" if value is None else str(value))
 
 
-class MultiChoiceField(FieldWidget):
-    """A multi-select list; unknown stored codes are kept."""
-
-    def get(self) -> Any:
-        chosen = list(self.control.value) + list(self._unparsed or [])
-        return chosen or None
-
-    def set(self, value: Any) -> None:
-        values = value if isinstance(value, list) else [] if value is None else [value]
-        known = [self.item.option_for(v) for v in values]
-        self.control.value = tuple(o.code for o in known if o is not None)
-        self._unparsed = [v for v, o in zip(values, known, strict=True) if o is None] or None
-
-
 class DisplayWidget(ItemWidget):
     """Static text (e.g. integration prompts)."""
 
@@ -225,7 +130,7 @@ def _placeholder(item: Item) -> str:
         item.range_min is not None or item.range_max is not None
     ):
         return item.range_text()
-    return {"dateTime": "YYYY-MM-DD HH:MM", "date": "YYYY-MM-DD"}.get(item.type, "")
+    return ""
 
 
 def _text(item: Item) -> ItemWidget:
@@ -262,7 +167,11 @@ def _boolean(item: Item) -> ItemWidget:
 
 
 def _date(item: Item) -> ItemWidget:
-    return DateField(item, widgets.DatePicker(value=None, style=shared("description_style")))
+    return DateField(item, date_picker())
+
+
+def _date_time(item: Item) -> ItemWidget:
+    return DateTimeField(item, datetime_picker())
 
 
 def _choice(item: Item) -> ItemWidget:
@@ -293,16 +202,7 @@ def _open_choice(item: Item) -> ItemWidget:
 
 
 def _multi_choice(item: Item) -> ItemWidget:
-    options = [(o.display, o.code) for o in item.options]
-    return MultiChoiceField(
-        item,
-        widgets.SelectMultiple(
-            options=options,
-            rows=len(options),
-            layout=shared("wide_layout"),
-            style=shared("description_style"),
-        ),
-    )
+    return MultiChoiceField(item, checkbox_group(item))
 
 
 FIELD_BUILDERS: dict[str, Callable[[Item], ItemWidget]] = {
@@ -310,7 +210,7 @@ FIELD_BUILDERS: dict[str, Callable[[Item], ItemWidget]] = {
     "text": _textarea,
     "integer": _text,
     "decimal": _text,
-    "dateTime": _text,
+    "dateTime": _date_time,
     "date": _date,
     "boolean": _boolean,
     "choice": _choice,

@@ -20,20 +20,34 @@ from kap_notes.forms import (
     prune_disabled,
     validate,
 )
+from kap_notes.model.times import clinic_time_zone
+from kap_notes.records.assess import session_date
+from kap_notes.widgets.choices import NoteChoiceField, default_choice
 from kap_notes.widgets.controller import FormController, SaveOutcome
+from kap_notes.widgets.identity import identity_html
 from kap_notes.widgets.lifecycle import Autosave, LifecycleBar, now_text
+from kap_notes.widgets.pickers import clinic_clock, default_now
+from kap_notes.widgets.prefill import REMS_GROUP, Prefill
 from kap_notes.widgets.sections import Key, RowsWidget, Section
 from kap_notes.widgets.style import heading_html, help_html, message_list
 
 LIVE_KINDS = frozenset({"type", "range", "choice", "pattern", "length", "rule", "shape"})
 """Issue kinds shown while typing; "required"/"signing" appear after a Sign attempt."""
+SESSION_TIME_ITEMS = ("session_datetime", "session_date")
+"""Items a new note fills with "now" (rounded to 5 minutes) or today; editable."""
+#: Context keys the service adds for the form itself (not for expressions).
+PATIENT_KEY, CHOICES_KEY = "patient", "note_choices"
 
 
 class FormView:
     """Render `definition` as ipywidgets; `.value` is the ``{linkId: answer}`` dict.
 
-    `context` carries values from outside the note (patient weight, linked dosing date), `settings`
-    the clinic's alert thresholds, `controller` persists drafts, signatures and addenda.
+    `context` carries values from outside the note (patient weight, linked dosing date), and from
+    the service's ``form_context``: ``patient`` (the identity shown read-only above the form) and
+    ``note_choices`` (context key → notes an item may be chosen from, e.g. the signed dosing
+    notes an integration links to). `settings` holds the clinic's alert thresholds and time zone,
+    `controller` persists drafts, signatures and addenda. A new note (no `answers`) starts with
+    the session time set to now, rounded to 5 minutes.
     """
 
     def __init__(
@@ -48,7 +62,11 @@ class FormView:
     ) -> None:
         self.definition = definition
         self.context = dict(context or {})
+        patient = self.context.pop(PATIENT_KEY, None)
+        choices = self.context.pop(CHOICES_KEY, None) or {}
         self.settings = settings or ClinicSettings()
+        self.clock = clinic_clock(clinic_time_zone(self.settings))
+        self.prefill = Prefill(definition)
         self.controller = controller
         self.dirty = False
         self.locked = False
@@ -57,11 +75,19 @@ class FormView:
         self.computed: dict[str, Any] = {}
         self.flags: list[Flag] = []
         self._quiet = True
-        self.body = Section(definition, definition.items, self._changed, self._fill_preset)
+        self.body = Section(
+            definition,
+            definition.items,
+            self._changed,
+            self._fill_preset,
+            clock=self.clock,
+            choices=choices,
+        )
         self.flags_box = widgets.HTML()
         self.summary = widgets.HTML()
         title = widgets.HTML(heading_html(f"{definition.title} (v{definition.version})", 3))
-        parts: list[Any] = [title]
+        self.identity = widgets.HTML(identity_html(patient))
+        parts: list[Any] = [title, self.identity] if patient else [title]
         if definition.note_class == "process":
             parts.append(widgets.HTML(help_html("Process note: kept out of supervisor views")))
         parts += [self.flags_box, *self.body.boxes, self.summary]
@@ -73,6 +99,7 @@ class FormView:
             )
             parts.append(self.lifecycle.container)
         self.widget = widgets.VBox(parts)
+        self.widget.add_class("kap-widgets")
         self._prefill(answers)
         self._quiet = False
         self.refresh()
@@ -96,17 +123,75 @@ class FormView:
 
     def _prefill(self, answers: Mapping[str, Any] | None) -> None:
         values = dict(answers or {})
+        choosers = self._choosers()
         for item, row_group in self.definition.walk():
+            if row_group is not None:
+                continue
             key = item.initial_from_context
-            if row_group is None and key and item.link_id not in values and key in self.context:
+            unset = item.link_id not in values and item.link_id not in choosers
+            if key and unset and key in self.context:
                 values[item.link_id] = self.context[key]
+            if answers is None and item.link_id in SESSION_TIME_ITEMS:
+                values.setdefault(item.link_id, default_now(item, self.clock))
         self.body.set(values)
+        self._auto_links = {link for link in choosers if link not in values}
+        for link in self._auto_links:
+            choosers[link].by_hand = False
+        self._choose_defaults()
+        self._sync_choice_context()
+
+    def _choosers(self) -> dict[str, NoteChoiceField]:
+        return {k: w for k, w in self.body.widgets.items() if isinstance(w, NoteChoiceField)}
+
+    def _choose_defaults(self) -> None:
+        """Linked notes not chosen by hand: the latest on or before this note's date."""
+        day = session_date(self.value)
+        for link, chooser in self._choosers().items():
+            if link in self._auto_links and not chooser.by_hand:
+                chooser.pick(default_choice(list(chooser.choices.values()), day))
+
+    def _sync_choice_context(self) -> None:
+        """The chosen notes' context values (e.g. the dosing date for days since dosing)."""
+        for chooser in self._choosers().values():
+            for entry in chooser.choices.values():
+                for key in entry.get("context", {}):
+                    self.context.pop(key, None)
+            chosen = chooser.chosen()
+            if chosen is not None:
+                self.context.update(chosen.get("context", {}))
+
+    def _prefill_from_note(self) -> None:
+        """Fill the REMS form from the vitals rows, dose and discharge (empty fields only)."""
+        answers = self.value
+        enabled = enabled_keys(self.definition, answers, self.context)
+        if self.locked or (None, None, REMS_GROUP) not in enabled:
+            return
+        proposals = self.prefill.proposals(answers, self.context)
+        if not proposals:
+            return
+        fields = self.body.answerable
+        self._quiet = True
+        try:
+            self.prefill.apply(
+                proposals,
+                lambda link: fields[link].get(),
+                lambda link, value: fields[link].set(value),
+            )
+        finally:
+            self._quiet = False
 
     # -- live refresh ------------------------------------------------------------------------
     def _changed(self) -> None:
         if self._quiet:
             return
         self.dirty = True
+        self._quiet = True
+        try:
+            self._choose_defaults()
+        finally:
+            self._quiet = False
+        self._sync_choice_context()
+        self._prefill_from_note()
         self.refresh()
 
     def refresh(self) -> ValidationResult:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -14,8 +14,10 @@ from kap_notes.widgets.fields import (
     ChangeCallback,
     ComputedWidget,
     ItemWidget,
+    NoteChoiceField,
     group_heading,
 )
+from kap_notes.widgets.pickers import Clock, TimeField, clinic_clock
 from kap_notes.widgets.style import help_html, label_html
 
 Key = tuple[str | None, int | None, str]
@@ -23,7 +25,11 @@ KeySet = set[Key]
 
 
 class Section:
-    """Widgets for a list of items sharing one answer dict (plain groups are flattened into it)."""
+    """Widgets for a list of items sharing one answer dict (plain groups are flattened into it).
+
+    ``clock`` is the clinic's "now" for the pickers' Now buttons; ``choices`` maps a context key
+    (an item's ``initial_from_context``) to the notes that item may be chosen from.
+    """
 
     def __init__(
         self,
@@ -31,10 +37,15 @@ class Section:
         items: tuple[Item, ...],
         on_change: ChangeCallback,
         on_preset: Callable[[RowsWidget], None] | None = None,
+        *,
+        clock: Clock | None = None,
+        choices: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     ) -> None:
         self.definition = definition
         self.on_change = on_change
         self.on_preset = on_preset
+        self.clock = clock or clinic_clock()
+        self.choices = dict(choices or {})
         self.widgets: dict[str, ItemWidget] = {}
         self.answerable: dict[str, ItemWidget] = {}
         self.extra: dict[str, Any] = {}
@@ -42,8 +53,14 @@ class Section:
 
     def build(self, item: Item) -> ItemWidget:
         """The widget for `item` (registered by linkId; answerable ones are observed)."""
-        builder = ComputedWidget if item.is_computed else None
-        built = builder(item) if builder else WIDGET_BUILDERS[item.type](item, self)
+        key = item.initial_from_context
+        built: ItemWidget
+        if item.is_computed:
+            built = ComputedWidget(item)
+        elif key is not None and key in self.choices:
+            built = NoteChoiceField(item, self.choices[key])
+        else:
+            built = WIDGET_BUILDERS[item.type](item, self)
         self.widgets[item.link_id] = built
         if (not item.is_computed and item.type not in ("group", "display")) or item.repeats:
             self.answerable[item.link_id] = built
@@ -104,7 +121,8 @@ class RowWidget:
 
     def __init__(self, owner: RowsWidget) -> None:
         item = owner.item
-        self.section = Section(owner.section.definition, item.items, owner.section.on_change)
+        parent = owner.section
+        self.section = Section(parent.definition, item.items, parent.on_change, clock=parent.clock)
         self.remove = widgets.Button(
             description="Remove row", tooltip=f"Remove this {item.label} row"
         )
@@ -208,7 +226,9 @@ class InstrumentWidget(ItemWidget):
 
     def __init__(self, item: Item, section: Section) -> None:
         self.instrument = section.definition.instrument_for(item)
-        self.section = Section(self.instrument, self.instrument.items, section.on_change)
+        self.section = Section(
+            self.instrument, self.instrument.items, section.on_change, clock=section.clock
+        )
         self.score = widgets.HTML()
         heading = group_heading(item.text)
         intro = (
@@ -257,8 +277,11 @@ def score_text(instrument: FormDefinition, score: Any) -> str:
     return label_html(f"{instrument.title} \u2014 " + "; ".join(parts))
 
 
-def _field(item: Item, _section: Section) -> ItemWidget:
-    return FIELD_BUILDERS[item.type](item)
+def _field(item: Item, section: Section) -> ItemWidget:
+    built = FIELD_BUILDERS[item.type](item)
+    if isinstance(built, TimeField):
+        built.clock = section.clock
+    return built
 
 
 def _group(item: Item, section: Section) -> ItemWidget:

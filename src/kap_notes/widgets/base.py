@@ -1,0 +1,86 @@
+"""The base of every item's widget: a labelled container with inline messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ipywidgets as widgets
+
+from kap_notes.forms import Item
+from kap_notes.widgets.shared import shared
+from kap_notes.widgets.style import help_html, label_html, message_list
+
+ChangeCallback = Callable[[], None]
+
+
+class ItemWidget:
+    """Base of every item's widget: a container with a visible label and an inline message area."""
+
+    def __init__(self, item: Item, body: list[Any]) -> None:
+        self.item = item
+        self._messages: Any = None
+        self._shown: tuple[list[str], str] = ([], "error")
+        self._visible = True
+        self.container = widgets.VBox(body)
+
+    def get(self) -> Any:
+        """The answer (None when unanswered)."""
+        return None
+
+    def set(self, value: Any) -> None:
+        """Show `value`; None clears."""
+
+    def observe(self, callback: ChangeCallback) -> None:
+        """Call `callback` whenever the clinician changes the answer."""
+
+    def set_disabled(self, disabled: bool) -> None:
+        """Read-only (signed note) or editable."""
+
+    def set_visible(self, visible: bool) -> None:
+        if visible != self._visible:
+            self._visible = visible
+            self.container.layout.display = None if visible else "none"
+
+    @property
+    def messages(self) -> list[str]:
+        """The inline messages currently shown."""
+        return list(self._shown[0])
+
+    def show_messages(self, messages: list[str], kind: str = "error") -> None:
+        """Inline validation messages under the field (created on first use)."""
+        if (messages, kind) == self._shown:
+            return
+        self._shown = (list(messages), kind)
+        if self._messages is None:
+            if not messages:
+                return
+            self._messages = widgets.HTML()
+            self.container.children = (*self.container.children, self._messages)
+        self._messages.value = message_list(messages, kind)
+
+
+class FieldWidget(ItemWidget):
+    """A labelled input whose ipywidget holds the answer."""
+
+    def __init__(self, item: Item, control: Any, extras: Sequence[Any] = ()) -> None:
+        self.control = control
+        self.label = widgets.HTML(
+            label_html(item.text, required=item.required, unit=item.unit),
+            layout=shared("label_layout"),
+            style=shared("html_style"),
+        )
+        control.description = ""
+        control.tooltip = item.text
+        row = widgets.HBox([self.label, control, *extras], layout=shared("row_layout"))
+        body: list[Any] = [row]
+        if item.help:
+            body.append(widgets.HTML(help_html(item.help)))
+        super().__init__(item, body)
+        self._unparsed: Any = None
+
+    def observe(self, callback: ChangeCallback) -> None:
+        self.control.observe(lambda _change: callback(), names="value")
+
+    def set_disabled(self, disabled: bool) -> None:
+        self.control.disabled = disabled or self.item.read_only
