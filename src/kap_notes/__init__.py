@@ -1,6 +1,8 @@
 """kap-notes: encrypted session notes for ketamine-assisted psychotherapy clinics.
 
-In a notebook: ``open_form("dosing")``, ``open_review_queue()``, ``open_progress()``.
+In a notebook: ``open_form("dosing")``, ``open_note(note_id)`` (continue a draft, revise a
+returned note, add an addendum), ``open_review_queue()``, ``open_progress()``. JupyterLab's KAP
+tiles and panel show the same forms in a tab of their own (no notebook; ``widgets.host``).
 The entry points load lazily so the command line stays quick to start.
 """
 
@@ -12,10 +14,11 @@ from typing import Any
 # _version.py is written at build time from labextension/package.json (the one version).
 from kap_notes._version import __version__
 
-__all__ = ["__version__", "open_form", "open_progress", "open_review_queue"]
+__all__ = ["__version__", "open_form", "open_note", "open_progress", "open_review_queue"]
 
 _LAZY = {
     "open_form": "kap_notes.widgets.session_form",
+    "open_note": "kap_notes.widgets.session_form",
     "open_review_queue": "kap_notes.widgets.review",
     "open_progress": "kap_notes.widgets.progress",
 }

@@ -11,7 +11,13 @@ from tests.conftest import PASSPHRASES, Clinic
 
 
 def test_public_api_is_explicit() -> None:
-    assert kap_notes.__all__ == ["__version__", "open_form", "open_progress", "open_review_queue"]
+    assert kap_notes.__all__ == [
+        "__version__",
+        "open_form",
+        "open_note",
+        "open_progress",
+        "open_review_queue",
+    ]
     for name in kap_notes.__all__[1:]:
         assert callable(getattr(kap_notes, name))
 

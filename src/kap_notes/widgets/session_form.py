@@ -1,4 +1,5 @@
-"""``open_form("dosing")``: pick or create a patient, then fill, save, sign and add addenda.
+"""``open_form("dosing")``: pick or create a patient, then fill, save, sign and add addenda;
+``open_note(note_id)``: continue a draft, revise a returned note, add an addendum to a signed one.
 
 The form talks to a :class:`~kap_notes.service.backend.Backend`: in a kernel started by JupyterLab
 that is the server's key agent (the kernel never holds a key); in tests and scripts, a session.
@@ -11,6 +12,7 @@ says so. The service checks it too (``expected_author``), so a race cannot slip 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -25,6 +27,15 @@ from kap_notes.widgets.controller import SaveOutcome
 from kap_notes.widgets.form import FormView
 from kap_notes.widgets.patient import PatientPicker
 from kap_notes.widgets.style import tone
+
+#: Seconds between autosaves of a changed form (only when something changed). A reload or a
+#: closed tab loses at most this much typing plus what is still in the focused field (the tab
+#: syncs that after a short pause); measured by ui-tests/test_form_widget.py.
+AUTOSAVE_SECONDS = 3.0
+
+#: How many returned/superseded links ``open_note`` follows before giving up (a revision of a
+#: revision of ...: each step is one return by a supervisor).
+MAX_REVISIONS = 20
 
 
 def _issues(raw: list[dict[str, Any]]) -> tuple[ValidationIssue, ...]:
@@ -74,14 +85,29 @@ class BackendController:
         version: int | None = None,
         signed: bool = False,
         opened_by: dict[str, str] | None = None,
+        on_note: Callable[[str | None], None] | None = None,
     ) -> None:
         self.backend = backend
         self.patient_id = patient_id
         self.form = form
-        self.note_id = note_id
+        self._note_id = note_id
         self.version = version
         self.signed = signed
         self.opened_by = opened_by
+        #: Told the note id whenever it changes (first save, discard): JupyterLab's form tab
+        #: records it so a reload reopens this draft.
+        self.on_note = on_note
+
+    @property
+    def note_id(self) -> str | None:
+        return self._note_id
+
+    @note_id.setter
+    def note_id(self, value: str | None) -> None:
+        changed = value != self._note_id
+        self._note_id = value
+        if changed and self.on_note is not None:
+            self.on_note(value)
 
     def other_user(self) -> SaveOutcome | None:
         """A refusal if the unlocked user is not the one this form was opened by, else None."""
@@ -169,7 +195,7 @@ def _clinic_settings(backend: Backend) -> ClinicSettings | None:
 
 
 class SessionForm:
-    """A patient picker above the form of the chosen patient."""
+    """A patient picker above the form of the chosen patient (or one existing note)."""
 
     def __init__(
         self,
@@ -179,13 +205,19 @@ class SessionForm:
         patient: str | None = None,
         note: str | None = None,
         settings: ClinicSettings | None = None,
+        autosave_seconds: float | None = AUTOSAVE_SECONDS,
+        banner: str | None = None,
     ) -> None:
         self.definition = get_template(form)
         self.backend = backend
         #: Who opened this form: it saves only as them (None while locked: the first action's).
         self.opened_by = current_user(backend)
         self.settings = settings or _clinic_settings(backend)
+        self.autosave_seconds = autosave_seconds
         self.view: FormView | None = None
+        self.controller: BackendController | None = None
+        #: Called with the note id whenever it changes (see :class:`BackendController`).
+        self.note_listeners: list[Callable[[str | None], None]] = []
         self.message = widgets.HTML()
         self.form_box = widgets.VBox()
         self.picker: PatientPicker | None = None
@@ -199,7 +231,31 @@ class SessionForm:
                 if patient not in {pid for _, pid in self.picker.dropdown.options}:
                     raise ValueError(f"patient {patient} is not one you can open")
                 self.picker.value = patient
+        if banner:
+            self.message.value = tone(banner, "info")
         self.widget = widgets.VBox([*parts, self.form_box])
+
+    @property
+    def note_id(self) -> str | None:
+        """The note this form saves to (None until the first save of a new note)."""
+        return self.controller.note_id if self.controller is not None else None
+
+    def flush(self) -> bool:
+        """Save now if something changed since the last save (the tab does this as it closes);
+        True when nothing typed is left unsaved."""
+        if self.view is None:
+            return True
+        outcome = self.view.autosave_tick()
+        return outcome is None or outcome.ok
+
+    def close(self) -> None:
+        """Stop autosaving (the form's tab is gone)."""
+        if self.view is not None:
+            self.view.autosave.cancel()
+
+    def _noted(self, note_id: str | None) -> None:
+        for listener in list(self.note_listeners):
+            listener(note_id)
 
     def _patients(self) -> list[tuple[str, str]]:
         try:
@@ -224,9 +280,21 @@ class SessionForm:
             self.message.value = tone(f"{error}", "error")
             return
         controller = BackendController(
-            self.backend, patient_id, self.definition.name, opened_by=self.opened_by
+            self.backend,
+            patient_id,
+            self.definition.name,
+            opened_by=self.opened_by,
+            on_note=self._noted,
         )
-        self._show(FormView(self.definition, None, context, self.settings, controller))
+        view = FormView(
+            self.definition,
+            None,
+            context,
+            self.settings,
+            controller,
+            autosave_seconds=self.autosave_seconds,
+        )
+        self._show(view, controller)
 
     def _open_note(self, note_id: str) -> None:
         note = self.backend.get_note(note_id)
@@ -240,16 +308,30 @@ class SessionForm:
             version=int(note["version"]),
             signed=signed,
             opened_by=self.opened_by,
+            on_note=self._noted,
         )
         context = self.backend.form_context(note["patient_id"], note["form"], note["answers"])
-        view = FormView(self.definition, note["answers"], context, self.settings, controller)
+        view = FormView(
+            self.definition,
+            note["answers"],
+            context,
+            self.settings,
+            controller,
+            autosave_seconds=self.autosave_seconds,
+        )
         if signed:
             view.mark_signed()
-        self._show(view)
+        self._show(view, controller)
 
-    def _show(self, view: FormView) -> None:
+    def _show(self, view: FormView, controller: BackendController) -> None:
+        """Show ``view``; the form shown before saves what was typed and stops autosaving."""
+        if self.view is not None:
+            self.flush()
+            self.view.autosave.cancel()
         self.view = view
+        self.controller = controller
         self.form_box.children = (view.widget,)
+        self._noted(controller.note_id)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -276,3 +358,31 @@ def open_form(
         note=note,
         settings=settings,
     )
+
+
+def open_note(
+    note_id: str,
+    *,
+    session: Session | None = None,
+    backend: Backend | None = None,
+    settings: ClinicSettings | None = None,
+    askpass: Askpass | None = None,
+) -> SessionForm:
+    """The form of an existing note, ready for what fits it: a draft to continue, a returned
+    note revised (its revision started, or the one already started, opened), a signed note
+    read-only with its addendum box."""
+    backend = backend or default_backend(session, askpass)
+    note = backend.get_note(note_id)
+    banner = None
+    for _ in range(MAX_REVISIONS):
+        if note.get("status") not in ("returned", "superseded"):
+            break
+        comments = [r.get("text") for r in note.get("reviews", []) if r.get("decision") == "return"]
+        revision = backend.call("revise_note", note_id=note_id)
+        note_id = str(revision["note_id"])
+        note = backend.get_note(note_id)
+        if comments and comments[-1]:
+            banner = f"Revision of a returned note. The supervisor asked: {comments[-1]}"
+    else:
+        raise ValueError(f"note {note_id} has too many revisions to follow")
+    return SessionForm(note["form"], backend, note=note_id, settings=settings, banner=banner)

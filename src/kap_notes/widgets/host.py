@@ -1,0 +1,124 @@
+"""The kernel side of JupyterLab's KAP form tab (labextension/src/formwidget.ts).
+
+The tab starts a kernel with no notebook, runs ``serve('{"kind": "form", "form": "dosing"}')``
+silently (no code cell, no output), then opens a comm on :data:`COMM_TARGET`. Over it the kernel
+says which widget to show (``model_id``) and which note the form saves to (``note_id``, once the
+first autosave made one), and answers ``{"action": "flush"}`` by saving what changed, so the tab
+can close and shut its kernel down without losing typing. After a page reload the tab reconnects
+to the same kernel and opens a new comm: the same state is sent again.
+
+One view per kernel: the tab owns its kernel.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol
+
+from comm import get_comm_manager
+
+from kap_notes.widgets.progress import open_progress
+from kap_notes.widgets.review import open_review_queue
+from kap_notes.widgets.session_form import SessionForm, open_form, open_note
+
+#: The comm target the tab opens (``kernel.createComm``); registered by :func:`serve`.
+COMM_TARGET = "kap-notes.form"
+
+
+class Comm(Protocol):
+    """What the host uses of a ``comm.base_comm.BaseComm``."""
+
+    def send(self, data: Any = None) -> None: ...
+
+    def on_msg(self, callback: Any) -> None: ...
+
+
+class FormHost:
+    """The one view served by this kernel and the tab's comm to it."""
+
+    def __init__(self, view: Any, spec: dict[str, Any]) -> None:
+        self.view = view
+        self.spec = spec
+        self.comms: list[Comm] = []
+        if isinstance(view, SessionForm):
+            view.note_listeners.append(lambda _note: self.send())
+
+    def state(self) -> dict[str, Any]:
+        """What the tab needs: the widget to show and, for a form, the note it saves to."""
+        note_id = self.view.note_id if isinstance(self.view, SessionForm) else None
+        return {
+            "model_id": self.view.widget.model_id,
+            "kind": self.spec.get("kind"),
+            "form": getattr(getattr(self.view, "definition", None), "name", None),
+            "note_id": note_id,
+        }
+
+    def attach(self, comm: Comm, _open_msg: dict[str, Any] | None = None) -> None:
+        """A tab (or the same tab after a reload) connected: tell it the state."""
+        self.comms = [comm]
+        comm.on_msg(self._message)
+        self.send()
+
+    def send(self) -> None:
+        for comm in self.comms:
+            comm.send({"state": self.state()})
+
+    def flush(self) -> bool:
+        """Save what changed since the last save; True when nothing is left unsaved."""
+        return self.view.flush() if isinstance(self.view, SessionForm) else True
+
+    def _message(self, msg: dict[str, Any]) -> None:
+        data = msg.get("content", {}).get("data", {}) or {}
+        if data.get("action") == "flush":
+            saved = self.flush()
+            for comm in self.comms:
+                comm.send({"flushed": saved, "state": self.state()})
+
+
+class _Served:
+    """The host of this kernel's one view."""
+
+    host: FormHost | None = None
+
+
+def build(spec: dict[str, Any]) -> Any:
+    """The view a tab asked for: ``kind`` form (``form``, optional ``patient``), note
+    (``note``), progress or review-queue."""
+    kind = spec.get("kind")
+    if kind == "form":
+        return open_form(str(spec["form"]), patient=spec.get("patient") or None)
+    if kind == "note":
+        return open_note(str(spec["note"]))
+    if kind == "progress":
+        return open_progress()
+    if kind == "review-queue":
+        return open_review_queue()
+    raise ValueError(f"unknown KAP view {kind!r}")
+
+
+def serve(spec_json: str, *, register: bool = True) -> FormHost:
+    """Build the view described by ``spec_json`` and wait for the tab's comm (one per kernel)."""
+    spec = json.loads(spec_json)
+    if not isinstance(spec, dict):
+        raise ValueError("a KAP view is described by a JSON object")
+    host = FormHost(build(spec), spec)
+    _Served.host = host
+    if register:
+        _register_target()
+    return host
+
+
+def current() -> FormHost | None:
+    """The host of this kernel's view, if one was served."""
+    return _Served.host
+
+
+def _register_target() -> None:
+    get_comm_manager().register_target(COMM_TARGET, _open)
+
+
+def _open(comm: Comm, msg: dict[str, Any]) -> None:
+    if _Served.host is None:
+        comm.send({"error": "no KAP view in this kernel"})
+        return
+    _Served.host.attach(comm, msg)
