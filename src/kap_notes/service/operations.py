@@ -16,7 +16,7 @@ from kap_notes.model.patient import InvalidInput
 from kap_notes.model.times import clinic_time_zone
 from kap_notes.records import chart, myday, preview, worklist
 from kap_notes.records.derived import context_for
-from kap_notes.service import lifecycle, patients, review
+from kap_notes.service import lifecycle, linking, patients, review
 from kap_notes.service import settings as clinic_settings
 from kap_notes.service.notes import get_note, list_notes
 from kap_notes.vault import access
@@ -67,7 +67,14 @@ def _form_context(
     answers: dict[str, Any] | None = None,
     note_id: str = "",
 ) -> dict[str, Any]:
-    return context_for(form, answers or {}, list_notes(session, patient_id), note_id)
+    """The as-of context, plus ``patient`` (identity shown above the form) and, for forms that
+    link to another note, ``note_choices`` (see service.linking)."""
+    context = context_for(form, answers or {}, list_notes(session, patient_id), note_id)
+    return {**context, **linking.form_extras(session, patient_id, form)}
+
+
+def _dosing_choices(session: Session, patient_id: str) -> list[dict[str, Any]]:
+    return linking.dosing_choices(session, patient_id)
 
 
 def _save_draft(
@@ -375,6 +382,7 @@ OPERATIONS: dict[str, Operation] = {
     "list_notes": _list_notes,
     "get_note": _get_note,
     "form_context": _form_context,
+    "dosing_choices": _dosing_choices,
     "save_draft": _save_draft,
     "discard_draft": _discard_draft,
     "sign_note": _sign_note,
