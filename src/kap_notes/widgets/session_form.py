@@ -12,7 +12,7 @@ says so. The service checks it too (``expected_author``), so a race cannot slip 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as widgets
@@ -265,9 +265,10 @@ class SessionForm:
             return []
         return [(p["patient_id"], f"{p['chart_code']} · {p['name']}") for p in rows]
 
-    def _create(self, label: str) -> dict[str, str]:
-        """Register a patient by name; the answer carries the generated chart code to show."""
-        return dict(self.backend.call("add_patient", data={"name": label}))
+    def _create(self, details: Mapping[str, str]) -> dict[str, str]:
+        """Register a patient (name, date of birth, sex, contact); the answer carries the
+        generated chart code to show."""
+        return dict(self.backend.call("add_patient", data=dict(details)))
 
     def choose(self, patient_id: str | None) -> None:
         """Show a new note of this form for ``patient_id``."""
