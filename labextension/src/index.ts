@@ -36,6 +36,7 @@ import {
 import { connectClinicSettings } from './clinic';
 import { kapIcon } from './icons';
 import { FormLauncher } from './launch';
+import { setUpPanel } from './panel';
 import { requestsCommandLabel } from './requests';
 import { VaultStatusItem } from './statusbar';
 import { ensureUnlocked, unlockVault } from './unlock';
@@ -91,6 +92,8 @@ function activate(
     );
   });
   watchActivity(model);
+  // The KAP panel (left side bar): patients, My day, a patient's notes; the review queue tab.
+  setUpPanel(app, model, () => ensureUnlocked(model));
   // Signing, addenda, co-signing and returning from a kernel are confirmed here, with the
   // passphrase sent to the server directly (it never enters a kernel).
   new ConfirmationWatcher(model);
