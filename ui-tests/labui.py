@@ -1,5 +1,6 @@
 """What a clinician does in JupyterLab, as Playwright steps: the status bar, the unlock dialog,
-launcher tiles, and the ipywidgets of a kap-notes form found by their visible labels."""
+launcher tiles, KAP form tabs (no notebook: ``.kap-FormPanel``), and the ipywidgets of a
+kap-notes form found by their visible labels."""
 
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ def launcher(page: Page) -> Locator:
 
 
 def click_tile(page: Page, title: str) -> Locator:
-    """Click a KAP launcher tile; answers the notebook panel that opens."""
+    """Click a KAP launcher tile; answers the form tab's panel that opens."""
     tile = (
         launcher(page)
         .locator(".jp-LauncherCard")
@@ -113,12 +114,27 @@ def click_tile(page: Page, title: str) -> Locator:
     )
     expect(tile).to_have_count(1, timeout=30_000)
     tile.click()
-    return current_notebook(page)
+    return current_form(page)
 
 
 def current_tab(page: Page) -> Locator:
     """The current document tab of the main area."""
     return page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")
+
+
+def current_form(page: Page) -> Locator:
+    """The KAP form tab showing in the main area (a form, a note, progress, the queue)."""
+    panel = page.locator(".kap-FormPanel:visible")
+    expect(panel).to_have_count(1, timeout=60_000)
+    return panel
+
+
+def run_command(page: Page, command: str, args: dict[str, object] | None = None) -> None:
+    """Run a JupyterLab command (needs ``--LabApp.expose_app_in_browser=True``)."""
+    page.evaluate(
+        "([command, args]) => window.jupyterapp.commands.execute(command, args)",
+        [command, args or {}],
+    )
 
 
 def current_notebook(page: Page) -> Locator:
@@ -194,10 +210,10 @@ class WidgetForm:
 
 
 def form_in(page: Page, panel: Locator) -> WidgetForm:
-    """The widget area of a notebook panel, once the kernel has rendered it."""
-    area = panel.locator(".jp-OutputArea-output .jupyter-widgets").first
-    expect(area).to_be_visible(timeout=WIDGET_TIMEOUT)
-    return WidgetForm(page, panel.locator(".jp-OutputArea-output").first)
+    """The widget area of a form tab (or a notebook's output), once the kernel rendered it."""
+    root = panel.locator(".kap-FormPanel-view, .jp-OutputArea-output").first
+    expect(root.locator(".jupyter-widgets").first).to_be_visible(timeout=WIDGET_TIMEOUT)
+    return WidgetForm(page, root)
 
 
 def pick_patient(page: Page, form: WidgetForm, label: str) -> None:

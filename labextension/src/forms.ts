@@ -1,26 +1,46 @@
 /**
- * What each launcher tile opens, and the notebook it writes.
+ * What each launcher tile, menu item and panel action opens, as data: the KAP view a form tab
+ * asks its kernel for, the kernel code that serves it, what a reload restores, and which
+ * running form kernels no tab owns any more.
  * Pure module (no JupyterLab imports) so it is unit-tested under plain node.
  */
-
-/** The folder (relative to the server root) where form notebooks are created. */
-export const FORMS_DIR = 'kap-forms';
 
 /** The kernelspec the Python package ships; `python3` is the fallback. */
 export const KAP_KERNEL = 'kap-notes';
 export const FALLBACK_KERNEL = 'python3';
 
+/** The session type of a form tab's kernel (no notebook: the path names the tab, not a file). */
+export const FORM_SESSION_TYPE = 'kap-form';
+export const FORM_SESSION_PREFIX = 'kap-form-';
+
+/** The kernel's comm target (kap_notes.widgets.host.COMM_TARGET). */
+export const FORM_COMM_TARGET = 'kap-notes.form';
+
 /** A session form, by its template name in `templates/forms/`. */
 export type SessionForm = 'preparation' | 'intention' | 'dosing' | 'integration';
 
-export interface ILaunchable {
-  /** Value of `metadata.kap_notes.form` and stem of the notebook file name. */
-  readonly form: string;
-  /** Launcher tile label. */
-  readonly title: string;
-  readonly caption: string;
-  /** The one code cell, executed as soon as the notebook opens. */
-  readonly source: string;
+/** What a form tab shows: a new note, an existing note, or one of the two views. */
+export type ViewSpec =
+  | { kind: 'form'; form: SessionForm; patient?: string | null }
+  | { kind: 'note'; note: string }
+  | { kind: 'progress' }
+  | { kind: 'review-queue' };
+
+/** Everything a reload needs to bring a tab back (the layout restorer keeps it; no PHI). */
+export interface IRestoreArgs {
+  /** Names the tab and its kernel session (`kap-form-<key>`). */
+  key: string;
+  spec: ViewSpec;
+  /** The note the form saves to, once its first autosave made one. */
+  noteId: string | null;
+}
+
+/** What the kernel says over the comm (kap_notes.widgets.host.FormHost.state). */
+export interface IHostState {
+  model_id: string;
+  kind: string | null;
+  form: string | null;
+  note_id: string | null;
 }
 
 export const SESSION_FORMS: ReadonlyArray<SessionForm> = [
@@ -41,28 +61,31 @@ export function isSessionForm(value: unknown): value is SessionForm {
   return typeof value === 'string' && (SESSION_FORMS as ReadonlyArray<string>).includes(value);
 }
 
-export function sessionForm(form: SessionForm): ILaunchable {
+export interface ILaunchable {
+  readonly title: string;
+  readonly caption: string;
+  readonly spec: ViewSpec;
+}
+
+export function sessionForm(form: SessionForm, patient?: string | null): ILaunchable {
   const title = SESSION_TITLES[form];
   return {
-    form,
     title,
     caption: `Document a ${title.toLowerCase()} session (opens the ${title} form)`,
-    source: `from kap_notes import open_form\nopen_form(${JSON.stringify(form)})`
+    spec: patient ? { kind: 'form', form, patient } : { kind: 'form', form }
   };
 }
 
 export const PROGRESS: ILaunchable = {
-  form: 'progress',
   title: 'Patient progress',
   caption: "Open a patient's compiled progress notebook (charts, tables, timeline)",
-  source: 'from kap_notes import open_progress\nopen_progress()'
+  spec: { kind: 'progress' }
 };
 
 export const REVIEW_QUEUE: ILaunchable = {
-  form: 'review-queue',
   title: 'Review queue',
   caption: 'Signed notes waiting for your co-signature',
-  source: 'from kap_notes import open_review_queue\nopen_review_queue()'
+  spec: { kind: 'review-queue' }
 };
 
 /** The kernel to start: `kap-notes` when installed, else `python3`, else the server default. */
@@ -76,45 +99,90 @@ export function chooseKernel(available: ReadonlyArray<string>, serverDefault: st
   return serverDefault;
 }
 
-/** A free file name `kap-forms/dosing.ipynb`, `kap-forms/dosing-2.ipynb`, ... given the folder's names. */
-export function freeNotebookPath(form: string, existing: ReadonlyArray<string>): string {
-  const taken = new Set(existing);
-  for (let n = 1; ; n++) {
-    const name = n === 1 ? `${form}.ipynb` : `${form}-${n}.ipynb`;
-    if (!taken.has(name)) {
-      return `${FORMS_DIR}/${name}`;
-    }
-  }
-}
-
-export interface IKernelChoice {
-  name: string;
-  display_name: string;
-  language: string;
+/**
+ * The code a new form kernel runs, silently (no cell, no output): build the view and wait for
+ * the tab's comm. The spec travels as a JSON string literal (valid Python too).
+ */
+export function serveCode(spec: ViewSpec): string {
+  return `import kap_notes.widgets.host as _kap_host\n_kap_host.serve(${JSON.stringify(JSON.stringify(spec))})`;
 }
 
 /**
- * The nbformat 4.5 notebook for a launchable: provenance in `metadata.kap_notes`
- * (`phi: true` marks it for the server's PHI-stripping pre-save hook), one code cell.
+ * What a new kernel serves for a tab brought back by a reload whose kernel is gone (a server
+ * restart): the autosaved note if there is one, else what the tab first asked for.
  */
-export function formNotebook(item: ILaunchable, kernel: IKernelChoice): Record<string, unknown> {
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {
-      kernelspec: kernel,
-      language_info: { name: kernel.language },
-      kap_notes: { form: item.form, phi: true }
-    },
-    cells: [
-      {
-        cell_type: 'code',
-        id: 'kap-form',
-        metadata: { kap_notes: { launcher: true } },
-        execution_count: null,
-        outputs: [],
-        source: item.source
-      }
-    ]
-  };
+export function restoreSpec(args: IRestoreArgs): ViewSpec {
+  return args.noteId ? { kind: 'note', note: args.noteId } : args.spec;
 }
+
+/** The tab's label: the form's title, or the view's. */
+export function viewTitle(spec: ViewSpec, form?: string | null): string {
+  const name = form ?? (spec.kind === 'form' ? spec.form : null);
+  if (isSessionForm(name)) {
+    return SESSION_TITLES[name];
+  }
+  if (spec.kind === 'progress') {
+    return PROGRESS.title;
+  }
+  if (spec.kind === 'review-queue') {
+    return REVIEW_QUEUE.title;
+  }
+  return 'KAP note';
+}
+
+export function sessionPath(key: string): string {
+  return `${FORM_SESSION_PREFIX}${key}`;
+}
+
+/** The restore args a tab reported, checked (a workspace file may hold anything). */
+export function parseRestoreArgs(value: unknown): IRestoreArgs | null {
+  if (typeof value !== 'object' || value === null) {
+    return null;
+  }
+  const raw = value as Record<string, unknown>;
+  const spec = raw.spec as Record<string, unknown> | undefined;
+  if (typeof raw.key !== 'string' || !/^[A-Za-z0-9-]+$/.test(raw.key) || !spec) {
+    return null;
+  }
+  const noteId = typeof raw.noteId === 'string' && raw.noteId ? raw.noteId : null;
+  let parsed: ViewSpec | null = null;
+  if (spec.kind === 'form' && isSessionForm(spec.form)) {
+    const patient = typeof spec.patient === 'string' ? spec.patient : null;
+    parsed = sessionForm(spec.form, patient).spec;
+  } else if (spec.kind === 'note' && typeof spec.note === 'string' && spec.note) {
+    parsed = { kind: 'note', note: spec.note };
+  } else if (spec.kind === 'progress' || spec.kind === 'review-queue') {
+    parsed = { kind: spec.kind };
+  }
+  return parsed ? { key: raw.key, spec: parsed, noteId } : null;
+}
+
+/** A running session as the sessions API lists it (only what the sweep reads). */
+export interface IRunningSession {
+  id: string;
+  path: string;
+  type: string;
+  kernel?: { connections?: number } | null;
+}
+
+/**
+ * Form sessions to shut down: no tab here owns them and no browser is connected to their
+ * kernel (a tab closed by a reload whose layout no longer has it). Live kernels = open forms.
+ */
+export function orphanSessions(
+  sessions: ReadonlyArray<IRunningSession>,
+  ownedPaths: ReadonlySet<string>
+): IRunningSession[] {
+  return sessions.filter(
+    s =>
+      s.type === FORM_SESSION_TYPE &&
+      s.path.startsWith(FORM_SESSION_PREFIX) &&
+      !ownedPaths.has(s.path) &&
+      (s.kernel?.connections ?? 0) === 0
+  );
+}
+
+/** The idle pause (ms) after which the field being typed in is synced to the kernel. */
+export const IDLE_SYNC_MS = 1000;
+/** How long closing a tab waits for the kernel's last save before asking. */
+export const FLUSH_TIMEOUT_MS = 8000;

@@ -1,76 +1,105 @@
 /**
- * Launch a form: write a one-cell notebook into `kap-forms/`, open it with the kap-notes kernel
- * and run the cell, so the form is already showing when the notebook appears.
+ * Open KAP form tabs (./formwidget) and keep them across reloads: a WidgetTracker saved by the
+ * layout restorer with each tab's restore args (key, what it shows, its note once autosaved).
+ * After the layout is restored, form kernels that no tab owns and no browser is connected to are
+ * shut down, so the live form kernels are the open forms.
  */
-import { IDocumentManager } from '@jupyterlab/docmanager';
-import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
-import { Contents, ServiceManager } from '@jupyterlab/services';
+import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
+import { WidgetTracker } from '@jupyterlab/apputils';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { UUID } from '@lumino/coreutils';
 
 import {
   chooseKernel,
-  FORMS_DIR,
-  formNotebook,
-  freeNotebookPath,
-  IKernelChoice,
-  ILaunchable
+  IRestoreArgs,
+  IRunningSession,
+  orphanSessions,
+  parseRestoreArgs,
+  ViewSpec
 } from './forms';
+import { KapFormPanel, KapFormWidget } from './formwidget';
 
-export class FormLauncher {
+export const RESTORE_COMMAND = 'kap-notes:restore-form';
+
+export class FormTabs {
   constructor(
-    private readonly services: ServiceManager.IManager,
-    private readonly docManager: IDocumentManager
-  ) {}
-
-  /** Create, open and run the notebook for `item`; resolves with the opened panel. */
-  async launch(item: ILaunchable): Promise<NotebookPanel> {
-    const existing = await this._ensureFormsDir();
-    const kernel = await this._kernel();
-    const path = freeNotebookPath(item.form, existing);
-    await this.services.contents.save(path, {
-      type: 'notebook',
-      format: 'json',
-      content: formNotebook(item, kernel)
+    private readonly app: JupyterFrontEnd,
+    private readonly rendermime: IRenderMimeRegistry,
+    restorer: ILayoutRestorer | null
+  ) {
+    this.tracker = new WidgetTracker<KapFormWidget>({ namespace: 'kap-notes-form' });
+    app.commands.addCommand(RESTORE_COMMAND, {
+      label: 'Reopen a KAP form',
+      execute: args => {
+        const parsed = parseRestoreArgs(args);
+        return parsed ? this._open(parsed, false) : null;
+      }
     });
-    const widget = this.docManager.openOrReveal(path, 'Notebook', {
-      name: kernel.name
-    });
-    if (!(widget instanceof NotebookPanel)) {
-      throw new Error(`Could not open ${path} as a notebook.`);
+    if (restorer) {
+      void restorer.restore(this.tracker, {
+        command: RESTORE_COMMAND,
+        args: widget => ({ ...widget.content.args }),
+        name: widget => widget.content.key
+      });
     }
-    await widget.context.ready;
-    await widget.sessionContext.ready;
-    await NotebookActions.runAll(widget.content, widget.sessionContext);
+    void app.restored.then(() => this.sweep());
+  }
+
+  readonly tracker: WidgetTracker<KapFormWidget>;
+
+  /** Open a new tab showing `spec`; resolves once the view is on screen. */
+  async open(spec: ViewSpec): Promise<KapFormWidget> {
+    if (spec.kind === 'note') {
+      const open = this.tracker.find(w => {
+        const shown = w.content.args.spec;
+        return (
+          w.content.noteId === spec.note || (shown.kind === 'note' && shown.note === spec.note)
+        );
+      });
+      if (open) {
+        this.app.shell.activateById(open.id);
+        return open;
+      }
+    }
+    const widget = this._open({ key: UUID.uuid4(), spec, noteId: null }, true);
+    await widget.content.ready;
     return widget;
   }
 
-  /** Make sure `kap-forms/` exists; answer the names already in it. */
-  private async _ensureFormsDir(): Promise<string[]> {
-    const contents = this.services.contents;
-    let folder: Contents.IModel;
-    try {
-      folder = await contents.get(FORMS_DIR, { content: true });
-    } catch {
-      // Missing: create it (PUT of a directory model).
-      folder = await contents.save(FORMS_DIR, { type: 'directory' });
-    }
-    if (folder.type !== 'directory') {
-      throw new Error(`"${FORMS_DIR}" exists but is not a folder; rename it and try again.`);
-    }
-    const children = Array.isArray(folder.content) ? (folder.content as Contents.IModel[]) : [];
-    return children.map(child => child.name);
+  /** Shut down form kernels no tab owns (see `orphanSessions`); answers how many. */
+  async sweep(): Promise<number> {
+    const sessions = this.app.serviceManager.sessions;
+    await sessions.refreshRunning();
+    const running = Array.from(sessions.running()) as unknown as IRunningSession[];
+    const owned = new Set<string>();
+    this.tracker.forEach(w => owned.add(w.content.path));
+    const orphans = orphanSessions(running, owned);
+    await Promise.all(orphans.map(s => sessions.shutdown(s.id).catch(() => undefined)));
+    return orphans.length;
   }
 
-  private async _kernel(): Promise<IKernelChoice> {
-    const kernelspecs = this.services.kernelspecs;
+  private _open(args: IRestoreArgs, activate: boolean): KapFormWidget {
+    const content = new KapFormPanel({
+      services: this.app.serviceManager,
+      rendermime: this.rendermime,
+      kernelName: this._kernelName(),
+      args
+    });
+    const widget = new KapFormWidget(content);
+    content.changed.connect(() => void this.tracker.save(widget));
+    void this.tracker.add(widget);
+    this.app.shell.add(widget, 'main', { activate });
+    if (activate) {
+      this.app.shell.activateById(widget.id);
+    }
+    void content.start();
+    return widget;
+  }
+
+  private async _kernelName(): Promise<string> {
+    const kernelspecs = this.app.serviceManager.kernelspecs;
     await kernelspecs.ready;
     const specs = kernelspecs.specs;
-    const available = Object.keys(specs?.kernelspecs ?? {});
-    const name = chooseKernel(available, specs?.default ?? 'python3');
-    const spec = specs?.kernelspecs[name];
-    return {
-      name,
-      display_name: spec?.display_name ?? name,
-      language: spec?.language ?? 'python'
-    };
+    return chooseKernel(Object.keys(specs?.kernelspecs ?? {}), specs?.default ?? 'python3');
   }
 }

@@ -3,32 +3,36 @@ import { describe, it } from 'node:test';
 
 import {
   chooseKernel,
-  formNotebook,
-  freeNotebookPath,
+  FORM_SESSION_TYPE,
   isSessionForm,
+  orphanSessions,
+  parseRestoreArgs,
   PROGRESS,
+  restoreSpec,
   REVIEW_QUEUE,
+  serveCode,
   SESSION_FORMS,
-  sessionForm
+  sessionForm,
+  sessionPath,
+  viewTitle
 } from '../src/forms';
 import { DEFAULT_SETTINGS, settingsPayload } from '../src/settings';
 
 describe('launchables', () => {
-  it('session forms call open_form with their template name', () => {
+  it('session forms ask for a new note of their template, with the patient when given', () => {
     assert.deepEqual(SESSION_FORMS, ['preparation', 'intention', 'dosing', 'integration']);
-    assert.equal(
-      sessionForm('dosing').source,
-      'from kap_notes import open_form\nopen_form("dosing")'
-    );
+    assert.deepEqual(sessionForm('dosing').spec, { kind: 'form', form: 'dosing' });
+    assert.deepEqual(sessionForm('dosing', 'pt_1').spec, {
+      kind: 'form',
+      form: 'dosing',
+      patient: 'pt_1'
+    });
     assert.equal(sessionForm('dosing').title, 'Dosing');
   });
 
-  it('progress and review queue call their own entry points', () => {
-    assert.equal(PROGRESS.source, 'from kap_notes import open_progress\nopen_progress()');
-    assert.equal(
-      REVIEW_QUEUE.source,
-      'from kap_notes import open_review_queue\nopen_review_queue()'
-    );
+  it('progress and review queue are views of their own', () => {
+    assert.deepEqual(PROGRESS.spec, { kind: 'progress' });
+    assert.deepEqual(REVIEW_QUEUE.spec, { kind: 'review-queue' });
   });
 
   it('only known session forms are accepted', () => {
@@ -38,45 +42,81 @@ describe('launchables', () => {
   });
 });
 
+describe('serveCode', () => {
+  it('passes the spec as one JSON string literal (also a Python string literal)', () => {
+    const code = serveCode({ kind: 'form', form: 'dosing', patient: 'pt_"x\\' });
+    const lines = code.split('\n');
+    assert.equal(lines[0], 'import kap_notes.widgets.host as _kap_host');
+    const literal = /^_kap_host\.serve\((.*)\)$/.exec(lines[1]);
+    assert.ok(literal);
+    assert.deepEqual(JSON.parse(JSON.parse(literal[1])), {
+      kind: 'form',
+      form: 'dosing',
+      patient: 'pt_"x\\'
+    });
+  });
+});
+
+describe('restore', () => {
+  it('a tab whose kernel is gone reopens its autosaved note, else what it asked for', () => {
+    const spec = sessionForm('dosing').spec;
+    assert.deepEqual(restoreSpec({ key: 'k', spec, noteId: 'rec_1' }), {
+      kind: 'note',
+      note: 'rec_1'
+    });
+    assert.deepEqual(restoreSpec({ key: 'k', spec, noteId: null }), spec);
+  });
+
+  it('accepts only well-formed restore args', () => {
+    const good = { key: 'ab-12', spec: { kind: 'form', form: 'intention' }, noteId: 'rec_2' };
+    assert.deepEqual(parseRestoreArgs(good), good);
+    assert.deepEqual(parseRestoreArgs({ ...good, noteId: '' }), { ...good, noteId: null });
+    assert.equal(parseRestoreArgs({ ...good, key: '../x' }), null);
+    assert.equal(parseRestoreArgs({ ...good, spec: { kind: 'form', form: 'bogus' } }), null);
+    assert.equal(parseRestoreArgs({ ...good, spec: { kind: 'note' } }), null);
+    assert.equal(parseRestoreArgs(null), null);
+    assert.deepEqual(parseRestoreArgs({ key: 'k', spec: { kind: 'progress', x: 1 } }), {
+      key: 'k',
+      spec: { kind: 'progress' },
+      noteId: null
+    });
+  });
+
+  it('titles the tab by its form', () => {
+    assert.equal(viewTitle(sessionForm('integration').spec), 'Integration');
+    assert.equal(viewTitle({ kind: 'note', note: 'rec_1' }), 'KAP note');
+    assert.equal(viewTitle({ kind: 'note', note: 'rec_1' }, 'dosing'), 'Dosing');
+    assert.equal(viewTitle(REVIEW_QUEUE.spec), 'Review queue');
+  });
+});
+
+describe('orphanSessions', () => {
+  it('shuts down only form kernels no tab owns and no browser is connected to', () => {
+    const form = (key: string, connections: number) => ({
+      id: key,
+      path: sessionPath(key),
+      type: FORM_SESSION_TYPE,
+      kernel: { connections }
+    });
+    const sessions = [
+      form('owned', 0),
+      form('orphan', 0),
+      form('other-tab', 1),
+      { id: 'nb', path: 'x.ipynb', type: 'notebook', kernel: { connections: 0 } }
+    ];
+    const orphans = orphanSessions(sessions, new Set([sessionPath('owned')]));
+    assert.deepEqual(
+      orphans.map(s => s.id),
+      ['orphan']
+    );
+  });
+});
+
 describe('chooseKernel', () => {
   it('prefers kap-notes, then python3, then the server default', () => {
     assert.equal(chooseKernel(['python3', 'kap-notes'], 'python3'), 'kap-notes');
     assert.equal(chooseKernel(['python3'], 'python3'), 'python3');
     assert.equal(chooseKernel(['ir'], 'ir'), 'ir');
-  });
-});
-
-describe('freeNotebookPath', () => {
-  it('never overwrites an existing notebook', () => {
-    assert.equal(freeNotebookPath('dosing', []), 'kap-forms/dosing.ipynb');
-    assert.equal(
-      freeNotebookPath('dosing', ['dosing.ipynb', 'dosing-2.ipynb', 'intention.ipynb']),
-      'kap-forms/dosing-3.ipynb'
-    );
-  });
-});
-
-describe('formNotebook', () => {
-  it('marks the notebook as a PHI form and holds one code cell', () => {
-    const kernel = {
-      name: 'kap-notes',
-      display_name: 'KAP notes',
-      language: 'python'
-    };
-    const nb = formNotebook(sessionForm('intention'), kernel) as {
-      nbformat: number;
-      nbformat_minor: number;
-      metadata: Record<string, unknown>;
-      cells: Array<Record<string, unknown>>;
-    };
-    assert.equal(nb.nbformat, 4);
-    assert.equal(nb.nbformat_minor, 5);
-    assert.deepEqual(nb.metadata.kap_notes, { form: 'intention', phi: true });
-    assert.deepEqual(nb.metadata.kernelspec, kernel);
-    assert.equal(nb.cells.length, 1);
-    assert.equal(nb.cells[0].cell_type, 'code');
-    assert.match(String(nb.cells[0].id), /^[a-zA-Z0-9-_]+$/);
-    assert.deepEqual(nb.cells[0].outputs, []);
   });
 });
 
