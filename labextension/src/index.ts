@@ -3,7 +3,7 @@
  * schema/plugin.json declares), the vault status bar item, activity reports for auto-lock,
  * and the settings editor joined to the clinic settings kept in the vault (./clinic).
  */
-import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import {
   ICommandPalette,
   MainAreaWidget,
@@ -12,6 +12,7 @@ import {
 } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ILauncher } from '@jupyterlab/launcher';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
@@ -35,7 +36,7 @@ import {
 } from './forms';
 import { connectClinicSettings } from './clinic';
 import { kapIcon } from './icons';
-import { FormLauncher } from './launch';
+import { FormTabs } from './launch';
 import { setUpPanel } from './panel';
 import { requestsCommandLabel } from './requests';
 import { VaultStatusItem } from './statusbar';
@@ -49,6 +50,7 @@ export namespace CommandIDs {
   export const unlock = 'kap-notes:unlock';
   export const lock = 'kap-notes:lock';
   export const openForm = 'kap-notes:open-form';
+  export const openNote = 'kap-notes:open-note';
   export const openProgress = 'kap-notes:open-progress';
   export const openReview = 'kap-notes:open-review';
   export const accessRequests = 'kap-notes:access-requests';
@@ -58,22 +60,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'KAP session forms, vault lock and clinic settings for kap-notes.',
   autoStart: true,
-  requires: [IDocumentManager, ISettingRegistry],
-  optional: [ILauncher, ICommandPalette, IStatusBar],
+  requires: [IDocumentManager, ISettingRegistry, IRenderMimeRegistry],
+  optional: [ILauncher, ICommandPalette, IStatusBar, ILayoutRestorer],
   activate
 };
 
 function activate(
   app: JupyterFrontEnd,
-  docManager: IDocumentManager,
+  _docManager: IDocumentManager,
   settingRegistry: ISettingRegistry,
+  rendermime: IRenderMimeRegistry,
   launcher: ILauncher | null,
   palette: ICommandPalette | null,
-  statusBar: IStatusBar | null
+  statusBar: IStatusBar | null,
+  restorer: ILayoutRestorer | null
 ): void {
   const { commands } = app;
   const model = new VaultModel(new KapClient(app.serviceManager.serverSettings));
-  const forms = new FormLauncher(app.serviceManager, docManager);
+  // Forms open in tabs of their own: no notebook, no code, kernels that end with their tab.
+  const forms = new FormTabs(app, rendermime, restorer);
 
   model.changed.connect(() => commands.notifyCommandChanged());
   model.autoLocked.connect((_, status) => {
@@ -108,7 +113,7 @@ function activate(
       if (!(await ensureUnlocked(model))) {
         return;
       }
-      await forms.launch(item);
+      await forms.open(item.spec);
     } catch (error) {
       await showErrorMessage(`Could not open ${item.title}`, error as Error);
     }
@@ -147,7 +152,20 @@ function activate(
         );
         return;
       }
-      await open(sessionForm(args.form));
+      const patient = typeof args.patientId === 'string' ? args.patientId : null;
+      await open(sessionForm(args.form, patient));
+    }
+  });
+
+  commands.addCommand(CommandIDs.openNote, {
+    label: 'Open KAP Note',
+    caption: 'Continue a draft, revise a returned note, or add an addendum to a signed note',
+    execute: async args => {
+      if (typeof args.noteId !== 'string' || !args.noteId) {
+        await showErrorMessage('Open KAP Note', 'Which note? (noteId is missing)');
+        return;
+      }
+      await open({ title: 'KAP note', caption: '', spec: { kind: 'note', note: args.noteId } });
     }
   });
 
