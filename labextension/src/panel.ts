@@ -8,58 +8,32 @@
  * else calls the server's operations directly — no notebook, no kernel, no Python on screen.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { Dialog, MainAreaWidget, Notification, showDialog } from '@jupyterlab/apputils';
+import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
-import { KapApiError } from './api';
+import { button, element, message } from './dom';
 import { kapIcon } from './icons';
-import { button, NoteView, ReviewQueueView } from './queueview';
-import { confirmWithPassphrase } from './reauth';
+import { PatientView } from './patientview';
+import { NoteView, ReviewQueueView } from './queueview';
 import { VaultModel } from './vault';
 import {
-  actionLabel,
-  actionName,
-  base64Bytes,
   dayActionLabel,
   dayCount,
   dayItemCall,
   ICommandCall,
   IDayItem,
-  INoteRow,
+  IDaySection,
   IPatientHit,
-  IPatientNotes,
-  NoteAction,
-  newNoteCall,
   noteLine,
-  openNoteCall,
   parseMyDay,
-  parsePatientNotes,
   parsePatients,
-  patientLine,
-  statusLabel
+  patientLine
 } from './worklist';
 
 export const PANEL_ID = 'kap-notes-panel';
 export const OPEN_PANEL = 'kap-notes:open-panel';
 export const OPEN_QUEUE = 'kap-notes:review-queue';
 const SEARCH_DELAY_MS = 250;
-
-function message(error: unknown): string {
-  return error instanceof KapApiError ? error.message : String(error);
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
-}
 
 /** What the panel asks of JupyterLab. */
 export interface IPanelHost {
@@ -79,7 +53,7 @@ export class KapPanel extends Widget {
     this.id = PANEL_ID;
     this.addClass('kap-Panel');
     this.title.icon = kapIcon;
-    this.title.caption = 'KAP: patients, my day, review queue';
+    this.title.caption = 'KAP: patients, My day, review queue';
     this.node.setAttribute('aria-label', 'KAP panel');
     const heading = element('h2', 'kap-Panel-heading', 'KAP notes');
     this._status = element('p', 'kap-Panel-status');
@@ -99,26 +73,39 @@ export class KapPanel extends Widget {
     this._query.placeholder = 'Name, chart code or date of birth';
     this._query.addEventListener('input', () => this._searchSoon());
     search.append(label, this._query);
-    const refresh = button('Refresh', 'kap-Panel-refresh');
+    const refresh = button('Refresh', 'kap-Panel-refresh', 'Refresh patients and My day');
     refresh.addEventListener('click', () => void this.refresh());
-    this._results = element('section', 'kap-Panel-section kap-Panel-results');
-    this._results.setAttribute('aria-label', 'Patients');
-    this._patient = element('section', 'kap-Panel-section kap-Panel-patient');
-    this._patient.setAttribute('aria-label', 'Patient');
-    this._day = element('section', 'kap-Panel-section kap-Panel-day');
-    this._day.setAttribute('aria-label', 'My day');
+    this._queue = button('Review queue', 'kap-Panel-queue', 'Open the review queue');
+    this._queue.addEventListener('click', () => void host.openQueue());
+    const bar = element('div', 'kap-Panel-tools');
+    bar.append(refresh, this._queue);
     this._unlock = button('Unlock the vault', 'jp-mod-accept');
     this._unlock.addEventListener('click', () => void host.unlock());
-    this._queue = button('Open the review queue', 'kap-Panel-queue');
-    this._queue.addEventListener('click', () => void host.openQueue());
+    this._results = element('section', 'kap-Panel-section kap-Panel-results');
+    this._results.setAttribute('aria-label', 'Patients');
+    this._day = element('section', 'kap-Panel-section kap-Panel-day');
+    this._day.setAttribute('aria-label', 'My day');
+    const patientNode = element('section', 'kap-Panel-section kap-Panel-patient');
+    patientNode.setAttribute('aria-label', 'Patient');
+    this._patient = new PatientView(
+      model,
+      {
+        run: call => host.run(call),
+        openNote: noteId => host.openNote(noteId),
+        openPath: path => host.openPath(path),
+        closed: () => this._showHome(true),
+        changed: () => void this.refresh(),
+        say: text => (this._status.textContent = text)
+      },
+      patientNode
+    );
     this.node.append(
       heading,
       this._status,
       this._unlock,
       search,
-      refresh,
-      this._queue,
-      this._patient,
+      bar,
+      patientNode,
       this._results,
       this._day
     );
@@ -138,22 +125,27 @@ export class KapPanel extends Widget {
       return;
     }
     this._status.textContent = '';
+    const open = this._patient.patientId;
     await Promise.all([
       this.loadDay(),
       this.search(),
-      this._open ? this.openPatient(this._open) : Promise.resolve()
+      open ? this._patient.open(open) : Promise.resolve()
     ]);
   }
 
-  /** Patients whose name, chart code or date of birth contain the words typed. */
+  /** Patients whose name, chart code or date of birth contain the words typed (only the
+   * answer to the latest search is shown). */
   async search(): Promise<void> {
     if (!this.model.unlocked) {
       return;
     }
     const query = this._query.value.trim();
+    const asked = ++this._searches;
     try {
       const found = parsePatients(await this.model.client.operation('find_patients', { query }));
-      this._renderResults(found, query);
+      if (asked === this._searches) {
+        this._renderResults(found, query);
+      }
     } catch (error) {
       this._results.replaceChildren(element('p', 'kap-Panel-error', message(error)));
     }
@@ -172,36 +164,33 @@ export class KapPanel extends Widget {
     }
   }
 
-  /** Show one patient's notes in the panel. */
+  /** Show one patient's notes in the panel (in place of the patient list and My day). */
   async openPatient(patientId: string): Promise<void> {
-    this._open = patientId;
-    try {
-      const found = parsePatientNotes(
-        await this.model.client.operation('patient_notes', { patient_id: patientId })
-      );
-      if (found === null) {
-        throw new Error('the server sent an unexpected answer to patient_notes');
-      }
-      this._renderPatient(found);
-    } catch (error) {
-      this._patient.replaceChildren(element('p', 'kap-Panel-error', message(error)));
-    }
+    this._showHome(false);
+    await this._patient.open(patientId);
   }
 
   protected override onAfterShow(): void {
     void this.refresh();
   }
 
+  private _showHome(shown: boolean): void {
+    this._results.hidden = !shown;
+    this._day.hidden = !shown;
+  }
+
   private _onVaultChanged(): void {
-    const unlocked = this.model.unlocked;
-    this._unlock.hidden = unlocked;
-    if (unlocked === this._wasUnlocked) {
+    const status = this.model.status;
+    const user = status?.unlocked ? status.user : null;
+    this._unlock.hidden = user !== null;
+    if (user === this._user) {
       return;
     }
-    this._wasUnlocked = unlocked;
-    this._open = null;
-    this._patient.replaceChildren();
-    if (unlocked) {
+    this._user = user;
+    this._patient.close();
+    this._query.value = '';
+    this._showHome(true);
+    if (user !== null) {
       void this.refresh();
     } else {
       this._showLocked();
@@ -213,7 +202,7 @@ export class KapPanel extends Widget {
     this._queue.hidden = true;
     this._results.replaceChildren();
     this._day.replaceChildren();
-    this._patient.replaceChildren();
+    this._patient.close();
   }
 
   private _searchSoon(): void {
@@ -230,10 +219,8 @@ export class KapPanel extends Widget {
     const title = query ? `Patients matching “${query}”` : 'Your patients';
     const heading = element('h3', 'kap-Panel-subheading', title);
     if (found.length === 0) {
-      this._results.replaceChildren(
-        heading,
-        element('p', 'kap-Panel-empty', query ? 'No patient matches.' : 'No patients yet.')
-      );
+      const none = query ? 'No patient matches.' : 'No patients yet.';
+      this._results.replaceChildren(heading, element('p', 'kap-Panel-empty', none));
       return;
     }
     const list = element('ul', 'kap-Panel-list');
@@ -241,14 +228,10 @@ export class KapPanel extends Widget {
       const item = element('li', 'kap-Panel-item');
       const open = element('button', 'kap-Panel-patientButton');
       open.type = 'button';
-      open.append(
-        element('span', 'kap-Panel-name', patientLine(patient)),
-        element(
-          'span',
-          'kap-Panel-meta',
-          patient.therapist ? `Therapist: ${patient.therapist}` : ''
-        )
-      );
+      open.append(element('span', 'kap-Panel-name', patientLine(patient)));
+      if (patient.therapist) {
+        open.append(element('span', 'kap-Panel-meta', `Therapist: ${patient.therapist}`));
+      }
       open.addEventListener('click', () => void this.openPatient(patient.patient_id));
       item.append(open);
       list.append(item);
@@ -256,247 +239,56 @@ export class KapPanel extends Widget {
     this._results.replaceChildren(heading, list);
   }
 
-  private _renderDay(
-    sections: { key: string; title: string; items: IDayItem[] }[],
-    total: number,
-    today: string
-  ): void {
-    const heading = element('h3', 'kap-Panel-subheading', `My day (${today})`);
-    const parts: HTMLElement[] = [heading];
+  private _renderDay(sections: IDaySection[], total: number, today: string): void {
+    const parts: HTMLElement[] = [element('h3', 'kap-Panel-subheading', `My day (${today})`)];
     if (total === 0) {
       parts.push(element('p', 'kap-Panel-empty', 'Nothing waits for you.'));
     }
-    for (const section of sections) {
-      if (section.items.length === 0) {
-        continue;
-      }
+    for (const section of sections.filter(s => s.items.length > 0)) {
       const block = element('div', `kap-Day-section kap-Day-${section.key}`);
-      block.append(element('h4', 'kap-Day-title', `${section.title} (${section.items.length})`));
       const list = element('ul', 'kap-Panel-list');
-      for (const item of section.items) {
-        list.append(this._dayItem(item));
-      }
-      block.append(list);
+      list.append(...section.items.map(item => this._dayItem(item)));
+      block.append(
+        element('h4', 'kap-Day-title', `${section.title} (${section.items.length})`),
+        list
+      );
       parts.push(block);
     }
     this._day.replaceChildren(...parts);
   }
 
   private _dayItem(item: IDayItem): HTMLElement {
-    const li = element(
-      'li',
-      `kap-Panel-item kap-Day-item${item.overdue ? ' kap-mod-overdue' : ''}`
-    );
+    const overdue = item.overdue ? ' kap-mod-overdue' : '';
+    const li = element('li', `kap-Panel-item kap-Day-item${overdue}`);
     const who = `${item.patient_name} · ${item.chart_code}`;
     const text = element('div', 'kap-Day-text');
     text.append(
-      element('span', 'kap-Panel-name', `${who}`),
+      element('span', 'kap-Panel-name', who),
       element('span', 'kap-Panel-meta', noteLine(item)),
       element('span', 'kap-Panel-detail', item.detail)
     );
-    const act = button(dayActionLabel(item), 'kap-Day-action');
-    act.setAttribute('aria-label', `${dayActionLabel(item)}: ${who}, ${noteLine(item)}`);
+    const label = dayActionLabel(item);
+    const act = button(label, 'kap-Day-action', `${label}: ${who}, ${noteLine(item)}`);
     act.addEventListener('click', () => {
       const call = dayItemCall(item);
       void (call === 'queue' ? this.host.openQueue(item.note_id) : this.host.run(call));
     });
-    const patient = button('Notes', 'kap-Day-patient');
-    patient.setAttribute('aria-label', `Notes of ${who}`);
-    patient.addEventListener('click', () => void this.openPatient(item.patient_id));
-    li.append(text, act, patient);
+    const notes = button('Notes', 'kap-Day-patient', `Notes of ${who}`);
+    notes.addEventListener('click', () => void this.openPatient(item.patient_id));
+    li.append(text, act, notes);
     return li;
-  }
-
-  private _renderPatient(found: IPatientNotes): void {
-    const patient = found.patient;
-    const close = button('Back', 'kap-Panel-back');
-    close.setAttribute('aria-label', 'Close this patient');
-    close.addEventListener('click', () => {
-      this._open = null;
-      this._patient.replaceChildren();
-    });
-    const heading = element('h3', 'kap-Panel-subheading', patient.name || patient.chart_code);
-    const facts = element(
-      'p',
-      'kap-Panel-meta',
-      [
-        patient.chart_code,
-        patient.date_of_birth && `born ${patient.date_of_birth}`,
-        patient.therapist
-      ]
-        .filter(Boolean)
-        .join(' · ')
-    );
-    const tools = element('div', 'kap-Panel-tools');
-    for (const form of found.new_notes) {
-      const start = button(`New ${form.title.toLowerCase()}`, 'kap-Panel-new');
-      start.addEventListener(
-        'click',
-        () => void this.host.run(newNoteCall(form.form, patient.patient_id))
-      );
-      tools.append(start);
-    }
-    if (found.actions.includes('progress')) {
-      const progress = button('Progress notebook');
-      progress.addEventListener('click', () => void this._progress(patient));
-      tools.append(progress);
-    }
-    if (found.actions.includes('export')) {
-      const pdf = button('Export PDF');
-      pdf.addEventListener('click', () => void this._export(patient));
-      tools.append(pdf);
-    }
-    const list = element('ul', 'kap-Panel-list kap-Panel-notes');
-    list.setAttribute('aria-label', `Notes of ${patient.name}`);
-    for (const row of found.notes) {
-      list.append(this._noteItem(row, patient));
-    }
-    const empty =
-      found.notes.length === 0 ? [element('p', 'kap-Panel-empty', 'No notes yet.')] : [];
-    this._patient.replaceChildren(close, heading, facts, tools, ...empty, list);
-  }
-
-  private _noteItem(row: INoteRow, patient: IPatientHit): HTMLElement {
-    const li = element('li', 'kap-Panel-item kap-Note');
-    li.dataset.noteId = row.note_id;
-    const line = element('div', 'kap-Note-line');
-    line.append(
-      element('span', 'kap-Panel-name', noteLine(row)),
-      element('span', `kap-Status kap-Status-${row.status}`, statusLabel(row.status))
-    );
-    const meta = [`by ${row.author_label}`];
-    meta.push(row.signed ? `signed ${row.signed}` : `saved ${row.updated}`);
-    if (row.addenda > 0) {
-      meta.push(row.addenda === 1 ? '1 addendum' : `${row.addenda} addenda`);
-    }
-    li.append(line, element('span', 'kap-Panel-meta', meta.join(' · ')));
-    if (row.returned_comment) {
-      li.append(element('span', 'kap-Panel-detail', `Returned: ${row.returned_comment}`));
-    }
-    const buttons = element('div', 'kap-Note-actions');
-    for (const action of row.actions) {
-      const act = button(actionLabel(action), `kap-Note-${action}`);
-      act.setAttribute('aria-label', actionName(action, row));
-      act.addEventListener('click', () => void this._act(action, row, patient));
-      buttons.append(act);
-    }
-    li.append(buttons);
-    return li;
-  }
-
-  private async _act(action: NoteAction, row: INoteRow, patient: IPatientHit): Promise<void> {
-    try {
-      switch (action) {
-        case 'continue':
-        case 'revise':
-          await this.host.run(openNoteCall(row.note_id));
-          return;
-        case 'view':
-          this.host.openNote(row.note_id);
-          return;
-        case 'discard':
-          await this._discard(row);
-          break;
-        case 'addendum':
-          await this._addendum(row, patient);
-          break;
-      }
-      await this.refresh();
-    } catch (error) {
-      Notification.error(`Not done: ${message(error)}`, { autoClose: 8000 });
-    }
-  }
-
-  private async _discard(row: INoteRow): Promise<void> {
-    const result = await showDialog({
-      title: 'Discard this draft?',
-      body: `${noteLine(row)} (draft). It leaves every list; this cannot be undone from here.`,
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Discard draft' })]
-    });
-    if (result.button.accept) {
-      await this.model.client.operation('discard_draft', {
-        note_id: row.note_id,
-        version: row.version
-      });
-      Notification.info('Draft discarded.', { autoClose: 4000 });
-    }
-  }
-
-  private async _addendum(row: INoteRow, patient: IPatientHit): Promise<void> {
-    const request = {
-      action: 'addend' as const,
-      chart_code: patient.chart_code,
-      form: row.form,
-      session_date: row.session_date,
-      text: { label: 'Addendum', value: '' }
-    };
-    const done = await confirmWithPassphrase(this.model, request, (passphrase, text) =>
-      this.model.client.operation('add_addendum', { note_id: row.note_id, text, passphrase })
-    );
-    if (done) {
-      Notification.success('Addendum signed and added.', { autoClose: 5000 });
-    }
-  }
-
-  private async _progress(patient: IPatientHit): Promise<void> {
-    try {
-      this._status.textContent = `Compiling the progress notebook of ${patient.chart_code}…`;
-      const answer = (await this.model.client.operation('compile_patient', {
-        patient_id: patient.patient_id
-      })) as { path?: unknown };
-      this._status.textContent = '';
-      if (typeof answer.path === 'string') {
-        await this.host.openPath(answer.path);
-      }
-    } catch (error) {
-      this._status.textContent = `Could not compile: ${message(error)}`;
-    }
-  }
-
-  private async _export(patient: IPatientHit): Promise<void> {
-    try {
-      this._status.textContent = `Exporting the record of ${patient.chart_code}…`;
-      const answer = (await this.model.client.operation('export_record_pdf', {
-        patient_id: patient.patient_id
-      })) as { filename?: unknown; passphrase?: unknown; pdf_base64?: unknown };
-      this._status.textContent = '';
-      if (typeof answer.pdf_base64 !== 'string' || typeof answer.passphrase !== 'string') {
-        throw new Error('the server sent an unexpected answer to export_record_pdf');
-      }
-      const name = typeof answer.filename === 'string' ? answer.filename : 'record.pdf';
-      const blob = new Blob([base64Bytes(answer.pdf_base64) as BlobPart], {
-        type: 'application/pdf'
-      });
-      const link = document.createElement('a');
-      link.href = URL.createObjectURL(blob);
-      link.download = name;
-      link.click();
-      window.setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
-      const body = element('div', 'kap-Export');
-      body.append(
-        element('p', '', `${name} is protected with this passphrase (shown once):`),
-        element('p', 'kap-Export-passphrase', answer.passphrase)
-      );
-      await showDialog({
-        title: 'PDF exported',
-        body: new Widget({ node: body }),
-        buttons: [Dialog.okButton({ label: 'Done' })]
-      });
-    } catch (error) {
-      this._status.textContent = `Could not export: ${message(error)}`;
-    }
   }
 
   private _status: HTMLElement;
   private _query: HTMLInputElement;
   private _results: HTMLElement;
-  private _patient: HTMLElement;
   private _day: HTMLElement;
+  private _patient: PatientView;
   private _unlock: HTMLButtonElement;
   private _queue: HTMLButtonElement;
-  private _open: string | null = null;
-  private _wasUnlocked: boolean | null = null;
+  private _user: string | null | undefined = undefined;
   private _timer: number | null = null;
+  private _searches = 0;
 }
 
 /** Add the panel to the left side bar and its commands (open the panel, the review queue). */

@@ -8,7 +8,7 @@
 import { Notification, Sanitizer } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
-import { KapApiError } from './api';
+import { button, element, message } from './dom';
 import { confirmWithPassphrase } from './reauth';
 import { VaultModel } from './vault';
 import {
@@ -21,29 +21,6 @@ import {
 } from './worklist';
 
 const sanitizer = new Sanitizer();
-
-function message(error: unknown): string {
-  return error instanceof KapApiError ? error.message : String(error);
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
-}
-
-export function button(label: string, className = ''): HTMLButtonElement {
-  const node = element('button', `jp-Button jp-mod-styled kap-Button ${className}`.trim(), label);
-  node.type = 'button';
-  return node;
-}
 
 /** Fill `target` with a note's preview (sanitised HTML of the `note_preview` operation). */
 export async function showPreview(
@@ -180,9 +157,7 @@ export class ReviewQueueView extends Widget {
     for (const item of shown) {
       const row = element('tr', item.note_id === this._selected ? 'kap-mod-selected' : '');
       row.dataset.noteId = item.note_id;
-      for (const cell of queueCells(item)) {
-        row.append(element('td', '', cell));
-      }
+      queueCells(item).forEach((cell, i) => row.append(element('td', `kap-Queue-col${i}`, cell)));
       const cell = element('td', '');
       const preview = button('Preview');
       preview.setAttribute('aria-label', `Preview ${item.title} of ${item.patient_name}`);

@@ -210,7 +210,7 @@ def my_day(session: Session, settings: ClinicSettings, now: dt.datetime | None =
         )
     if session.role == Role.SUPERVISOR:
         for q in queue_items(session, records, time_zone):
-            detail = f"{q.title} by {q.therapist}, signed {q.signed}"
+            detail = f"By {q.therapist}, signed {q.signed}"
             found.append(
                 DayItem(
                     "cosign",
