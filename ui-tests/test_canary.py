@@ -1,6 +1,7 @@
 """Canary: a unique string typed into every free-text field of a dosing form in the browser must not
 reach any file the run wrote — after saving, signing, an addendum, compiling the patient, PDF and
-FHIR exports, a server restart and opening the notebooks again.
+FHIR exports, a reload and a server restart with the form tab restored, and opening the notebook
+again.
 
 Scanned: everything under the run's base dir (server root, Jupyter config/data/runtime, IPython
 dir, HOME, TMPDIR, the vault and the server logs), and the real HOME's Jupyter and IPython dirs.
@@ -26,6 +27,7 @@ from labui import (
     WidgetForm,
     click_tile,
     confirm_with_passphrase,
+    current_form,
     form_in,
     open_lab,
     open_path,
@@ -113,12 +115,14 @@ def run_workflow(
     form.button("Add addendum").click()
     confirm_with_passphrase(page, DEMO_PASSPHRASES["tess"])
     expect(form.root.get_by_text(re.compile(r"^Addendum added"))).to_be_visible(timeout=30_000)
-    page.keyboard.press("Escape")
-    page.keyboard.press("Control+s")  # save the launcher notebook (PHI must be stripped)
-    expect(page.locator("#jp-main-dock-panel .lm-mod-current.jp-mod-dirty")).to_have_count(
-        0, timeout=30_000
-    )
+    # (a form tab is no document: nothing to save, no notebook written)
+    expect(page.locator("#jp-main-dock-panel .jp-mod-dirty")).to_have_count(0)
     shots("signed-and-saved")
+
+    # And a reload brings the tab back (its restore args go to the workspace file: no PHI)
+    page.reload()
+    form = form_in(page, current_form(page))
+    expect(form.root.get_by_text(re.compile(r"^Signed: read-only"))).to_be_visible(timeout=30_000)
 
     # Then the vault has it in every field (so the canary really went through the whole path)
     patient = next(p for p in lab.op("list_patients") if canary in p["name"])
@@ -161,13 +165,15 @@ def run_workflow(
     fhir = outside / "bundle.json"
     lab.cli("export", "fhir", patient["patient_id"], "--out", str(fhir), user="tess")
 
-    # And the server restarts on the same dirs; the notebooks open again
+    # And the server restarts on the same dirs; once unlocked the form tab opens the note again
     lab.restart()
     open_lab(page, lab.lab_url())
     expect(status_item(page)).to_have_text("KAP: locked")
+    expect(current_form(page)).to_contain_text("vault is locked", timeout=60_000)
     unlock(page, "tess", DEMO_PASSPHRASES["tess"])
-    open_path(page, lab.url, lab.token, "kap-forms/dosing.ipynb")
-    shots("form-notebook-reopened")
+    form = form_in(page, current_form(page))
+    expect(form.root.get_by_text(re.compile(r"^Signed: read-only"))).to_be_visible(timeout=60_000)
+    shots("form-tab-reopened")
     notebook = open_path(page, lab.url, lab.token, compiled["path"])
     expect(notebook.locator(".jp-RenderedMarkdown").first).to_contain_text(canary, timeout=60_000)
     shots("progress-reopened")

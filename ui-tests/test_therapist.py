@@ -84,9 +84,9 @@ def test_therapist_unlocks_fills_signs_and_addends_a_dosing_note(
     assert lab.api("status")["user"] == "tess"
     shots("unlocked")
 
-    # When she clicks the Dosing tile, a notebook opens with the form running
+    # When she clicks the Dosing tile, a tab opens with the form (no notebook)
     panel = click_tile(page, "Dosing")
-    expect(current_tab(page)).to_have_text("dosing.ipynb")
+    expect(current_tab(page)).to_have_text("Dosing")
     form = form_in(page, panel)
     shots("dosing-tile-opened")
 

@@ -108,15 +108,32 @@ export class KapFormPanel extends Panel {
     return this._session?.kernel?.id ?? null;
   }
 
+  /** Whether the last start failed (e.g. restored while the vault was locked). */
+  get failed(): boolean {
+    return this._failed;
+  }
+
   /** Start (or reconnect to) this tab's kernel and show its view. */
   async start(): Promise<void> {
+    this._failed = false;
     try {
       await this._start();
       this._ready.resolve();
     } catch (error) {
-      this._showStatus(`Could not open this form: ${(error as Error).message}`, true);
+      this._failed = true;
+      this._showStatus(`Could not open this form. ${(error as Error).message}`, true);
       this._ready.reject(error);
+      this._ready.promise.catch(() => undefined); // reported on screen
     }
+  }
+
+  /** Try again after a failed start (the tab calls this once the vault is unlocked). */
+  async retry(): Promise<void> {
+    if (!this._failed || this.isDisposed) {
+      return;
+    }
+    this._ready = new PromiseDelegate<void>();
+    await this.start();
   }
 
   /**
@@ -159,6 +176,10 @@ export class KapFormPanel extends Panel {
   }
 
   private async _start(): Promise<void> {
+    this._manager?.dispose();
+    this._manager = null;
+    this._session?.dispose(); // a connection from a failed start (the kernel keeps running)
+    this._session = null;
     const sessions = this._services.sessions;
     const existing = await sessions.findByPath(this.path);
     this._showStatus(existing ? 'Reconnecting…' : 'Opening…');
@@ -312,6 +333,7 @@ export class KapFormPanel extends Panel {
   private _form: string | null = null;
   private _flushed: PromiseDelegate<boolean> | null = null;
   private _finished = false;
+  private _failed = false;
   private _idleTimer = 0;
   private _ready = new PromiseDelegate<void>();
   private _changed = new Signal<this, void>(this);

@@ -79,6 +79,7 @@ function activate(
   const model = new VaultModel(new KapClient(app.serviceManager.serverSettings));
   // Forms open in tabs of their own: no notebook, no code, kernels that end with their tab.
   const forms = new FormTabs(app, rendermime, restorer);
+  model.changed.connect(() => model.unlocked && forms.retryFailed());
 
   model.changed.connect(() => commands.notifyCommandChanged());
   model.autoLocked.connect((_, status) => {

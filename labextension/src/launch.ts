@@ -66,6 +66,11 @@ export class FormTabs {
     return widget;
   }
 
+  /** Tabs that could not open (restored while locked) try again; call once unlocked. */
+  retryFailed(): void {
+    this.tracker.forEach(widget => void widget.content.retry());
+  }
+
   /** Shut down form kernels no tab owns (see `orphanSessions`); answers how many. */
   async sweep(): Promise<number> {
     const sessions = this.app.serviceManager.sessions;

@@ -15,6 +15,7 @@ import pytest
 
 import kap_notes
 from kap_notes.service import review
+from kap_notes.service.backend import Backend, LocalTransport
 from kap_notes.service.demo import record_course
 from kap_notes.service.notes import get_note, list_notes
 from kap_notes.service.synthetic import synthetic_course
@@ -106,19 +107,11 @@ def test_open_note_on_a_signed_note_offers_only_the_addendum(clinic: Clinic) -> 
     assert form.view.lifecycle.save_button.disabled
 
 
-def test_host_tells_the_tab_the_widget_and_note_and_flushes_on_request(
-    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_host_tells_the_tab_the_widget_and_note_and_flushes_on_request(clinic: Clinic) -> None:
     tess = clinic.unlock("tess")
     patient = _patient(tess)
-    monkeypatch.setattr(
-        host,
-        "open_form",
-        lambda form, patient=None: kap_notes.open_form(form, patient=patient, session=tess),
-    )
-    served = host.serve(
-        json.dumps({"kind": "form", "form": "intention", "patient": patient}), register=False
-    )
+    spec = json.dumps({"kind": "form", "form": "intention", "patient": patient})
+    served = host.serve(spec, backend=Backend(LocalTransport(tess)), register=False)
     assert host.current() is served
     form = served.view
     assert isinstance(form, SessionForm)
@@ -149,9 +142,14 @@ def test_host_tells_the_tab_the_widget_and_note_and_flushes_on_request(
     assert reloaded.sent[0]["state"]["model_id"] == form.widget.model_id
 
 
-def test_host_refuses_unknown_views() -> None:
+def test_host_refuses_unknown_views_and_waits_for_an_unlock(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
     with pytest.raises(ValueError, match="unknown KAP view"):
-        host.build({"kind": "notebook"})
+        host.build({"kind": "notebook"}, Backend(LocalTransport(tess)))
+    locked = Backend(LocalTransport(tess))
+    tess.lock()
+    with pytest.raises(PermissionError, match="locked"):
+        host.serve('{"kind": "progress"}', backend=locked, register=False)
 
 
 def _patient(tess: Session) -> str:

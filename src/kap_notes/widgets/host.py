@@ -17,12 +17,17 @@ from typing import Any, Protocol
 
 from comm import get_comm_manager
 
+from kap_notes.agent.client import default_backend
+from kap_notes.service.backend import Backend
 from kap_notes.widgets.progress import open_progress
 from kap_notes.widgets.review import open_review_queue
 from kap_notes.widgets.session_form import SessionForm, open_form, open_note
 
 #: The comm target the tab opens (``kernel.createComm``); registered by :func:`serve`.
 COMM_TARGET = "kap-notes.form"
+
+#: Why a tab could not open its view (the tab shows it and tries again once unlocked).
+LOCKED = "The KAP vault is locked: unlock it and this form opens."
 
 
 class Comm(Protocol):
@@ -81,27 +86,32 @@ class _Served:
     host: FormHost | None = None
 
 
-def build(spec: dict[str, Any]) -> Any:
+def build(spec: dict[str, Any], backend: Backend) -> Any:
     """The view a tab asked for: ``kind`` form (``form``, optional ``patient``), note
     (``note``), progress or review-queue."""
     kind = spec.get("kind")
     if kind == "form":
-        return open_form(str(spec["form"]), patient=spec.get("patient") or None)
+        return open_form(str(spec["form"]), patient=spec.get("patient") or None, backend=backend)
     if kind == "note":
-        return open_note(str(spec["note"]))
+        return open_note(str(spec["note"]), backend=backend)
     if kind == "progress":
-        return open_progress()
+        return open_progress(backend=backend)
     if kind == "review-queue":
-        return open_review_queue()
+        return open_review_queue(backend=backend)
     raise ValueError(f"unknown KAP view {kind!r}")
 
 
-def serve(spec_json: str, *, register: bool = True) -> FormHost:
-    """Build the view described by ``spec_json`` and wait for the tab's comm (one per kernel)."""
+def serve(spec_json: str, *, backend: Backend | None = None, register: bool = True) -> FormHost:
+    """Build the view described by ``spec_json`` and wait for the tab's comm (one per kernel).
+
+    Raises ``PermissionError(LOCKED)`` while the vault is locked (nothing to show yet)."""
     spec = json.loads(spec_json)
     if not isinstance(spec, dict):
         raise ValueError("a KAP view is described by a JSON object")
-    host = FormHost(build(spec), spec)
+    backend = backend or default_backend()
+    if backend.locked():
+        raise PermissionError(LOCKED)
+    host = FormHost(build(spec, backend), spec)
     _Served.host = host
     if register:
         _register_target()
