@@ -13,6 +13,7 @@ from labui import (
     click_tile,
     confirm_with_passphrase,
     form_in,
+    launcher,
     open_lab,
     open_path,
     status_item,
@@ -79,15 +80,16 @@ def test_supervisor_opens_progress_cosigns_and_exports(
     queue_before = lab.op("review_queue")
     assert queue_before, "the demo clinic has signed notes waiting for sam"
     oldest = queue_before[0]
-    queue = form_in(page, click_tile(page, "Review queue"))
-    waiting = queue.root.get_by_text(re.compile(r"^\d+ note\(s\) waiting$"))
-    expect(waiting).to_have_text(f"{len(queue_before)} note(s) waiting", timeout=60_000)
+    launcher(page).locator(".jp-LauncherCard", has_text="Review queue").click()
+    rows = page.locator(".kap-Queue table tbody tr")  # the queue tab: no kernel
+    expect(rows).to_have_count(len(queue_before), timeout=60_000)
+    rows.first.get_by_role("button", name=re.compile(r"^Preview ")).click()
     shots("review-queue")
-    queue.button("Co-sign", 0).click()
+    page.locator(".kap-Queue").get_by_role("button", name=re.compile(r"^Co-sign ")).click()
     confirm_with_passphrase(page, DEMO_PASSPHRASES["sam"], re.compile(r"^Co-sign the .+ note of "))
 
     # Then the queue shrinks by that note, and the chart shows it co-signed
-    expect(waiting).to_have_text(f"{len(queue_before) - 1} note(s) waiting", timeout=60_000)
+    expect(rows).to_have_count(len(queue_before) - 1, timeout=60_000)
     shots("cosigned")
     assert [q["note_id"] for q in lab.op("review_queue")] == [
         q["note_id"] for q in queue_before[1:]

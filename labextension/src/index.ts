@@ -181,7 +181,8 @@ function activate(
     label: args => (args.isLauncher ? REVIEW_QUEUE.title : 'Open Review Queue'),
     caption: REVIEW_QUEUE.caption,
     icon: args => (args.isLauncher ? kapIcon : undefined),
-    execute: () => open(REVIEW_QUEUE)
+    // The queue tab of the KAP panel (./panel): no kernel, preview beside the rows.
+    execute: () => commands.execute('kap-notes:review-queue')
   });
 
   commands.addCommand(CommandIDs.accessRequests, {

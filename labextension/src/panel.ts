@@ -295,7 +295,7 @@ export class KapPanel extends Widget {
 export function setUpPanel(
   app: JupyterFrontEnd,
   model: VaultModel,
-  unlock: () => Promise<unknown>
+  unlock: () => Promise<boolean>
 ): KapPanel {
   let queue: MainAreaWidget<ReviewQueueView> | null = null;
   const notes = new Map<string, MainAreaWidget<NoteView>>();
@@ -354,8 +354,11 @@ export function setUpPanel(
   app.commands.addCommand(OPEN_QUEUE, {
     label: 'Review Queue',
     caption: 'Signed notes waiting for your co-signature (patient, therapist, preview)',
-    isEnabled: () => model.unlocked,
-    execute: () => host.openQueue()
+    execute: async () => {
+      if (await unlock()) {
+        await host.openQueue();
+      }
+    }
   });
   return panel;
 }

@@ -338,7 +338,7 @@ export function openNoteCall(noteId: string): ICommandCall {
 }
 
 export function newNoteCall(form: string, patientId: string): ICommandCall {
-  return { id: OPEN_FORM_COMMAND, args: { form, patient: patientId } };
+  return { id: OPEN_FORM_COMMAND, args: { form, patientId } };
 }
 
 /** What a My day item opens: its note, a new integration, or the queue (supervisors). */

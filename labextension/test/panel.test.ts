@@ -147,7 +147,7 @@ describe('what a click runs', () => {
     });
     assert.deepEqual(newNoteCall('integration', 'pt_1'), {
       id: 'kap-notes:open-form',
-      args: { form: 'integration', patient: 'pt_1' }
+      args: { form: 'integration', patientId: 'pt_1' }
     });
   });
 
