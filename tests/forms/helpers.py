@@ -80,7 +80,6 @@ def rems_answers() -> dict[str, Any]:
 def preparation_answers() -> dict[str, Any]:
     return {
         "session_datetime": "2024-02-20 10:00",
-        "chart_code": "SYN-7F3K",
         "indication": ["trd"],
         "icd10_code": "F33.2",
         "hx_psychosis": False,

@@ -102,14 +102,7 @@ def test_pcl5_is_repeated_at_integration_with_change_from_the_signed_baseline() 
     assert integration.find("pcl5_change_points") is not None
     rng = random.Random(5)
     prep = synthetic.preparation(
-        dt.date(2024, 1, 2),
-        rng,
-        chart_code="KAP-S00005",
-        name="Synthetic Person",
-        dob="1980-01-01",
-        weight=70,
-        phq_total=18,
-        ptsd=True,
+        dt.date(2024, 1, 2), rng, weight=70, phq_total=18, ptsd=True
     ) | {"pcl5": pcl5(3)}
     later = synthetic.integration(
         dt.date(2024, 2, 1), rng, phq_total=9, next_day=None, next_step="continue"
@@ -137,13 +130,15 @@ def test_pcl5_is_repeated_at_integration_with_change_from_the_signed_baseline() 
 
 
 def test_one_sex_code_list_for_registration_the_form_and_fhir() -> None:
-    sex = get_template("preparation").find("sex")
+    # since 1.2.0 the preparation form no longer asks for sex: it lives in the patient record
+    assert get_template("preparation").find("sex") is None
+    sex = get_template("preparation", "1.1.0").find("sex")
     assert sex is not None
     assert [(o.code, o.display) for o in sex.options] == list(SEX_CODES.items())
     assert tuple(o.code for o in sex.options) == SEXES
     # the template names the shared list instead of repeating (and drifting from) it
     assert "{'linkId': 'sex', 'text': 'Sex', 'type': 'choice', 'codeList': 'sex'}" in str(
-        shipped_yaml("forms/preparation.yaml")["items"]
+        shipped_yaml("forms/previous/preparation-1.1.0.yaml")["items"]
     )
 
 
@@ -153,8 +148,8 @@ def test_old_sex_codes_stay_readable() -> None:
     assert old_sex is not None
     assert {o.code for o in old_sex.options} >= {"intersex", "not_stated"}
     # ... and migrates to the shared codes
-    assert migrate({"sex": "not_stated"}, "preparation", "1.0.0")["sex"] == "unknown"
-    assert migrate({"sex": "intersex"}, "preparation", "1.0.0")["sex"] == "other"
+    assert migrate({"sex": "not_stated"}, "preparation", "1.0.0", "1.1.0")["sex"] == "unknown"
+    assert migrate({"sex": "intersex"}, "preparation", "1.0.0", "1.1.0")["sex"] == "other"
     # stored patient records and registration input with old codes read as the shared codes
     assert Patient.from_record({"name": "S", "sex": "not_stated"}).sex == "unknown"
     assert Patient.from_record({"name": "S", "sex": "intersex"}).sex == "other"
@@ -185,9 +180,12 @@ def test_unknown_code_list_or_setting_in_a_clinic_template_is_refused(tmp_path: 
 
 
 def test_previous_template_versions_stay_loaded() -> None:
-    for name in ("dosing", "integration", "preparation", "qids_sr16", "meq30"):
+    for name in ("dosing", "integration", "qids_sr16", "meq30"):
         assert get_template(name).version == "1.1.0"
         assert get_template(name, "1.0.0").version == "1.0.0"
+    assert get_template("preparation").version == "1.2.0"
+    for version in ("1.0.0", "1.1.0"):
+        assert get_template("preparation", version).version == version
 
 
 def test_an_embedded_qids_with_a_contradicting_total_cannot_be_signed(tmp_path: Path) -> None:

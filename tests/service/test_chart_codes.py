@@ -5,6 +5,7 @@ Real vaults on both backends (PostgreSQL when KAP_NOTES_TEST_POSTGRES is set), r
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -232,8 +233,10 @@ def test_the_form_shows_the_generated_chart_code(unlock: Any) -> None:
     tess = unlock("tess")
     form = SessionForm("dosing", Backend(LocalTransport(tess)))
     assert form.picker is not None
-    # When the clinician types a name and creates the patient
+    # When the clinician types the demographics and creates the patient
     form.picker.new_label.value = "Synthetic Picker"
+    form.picker.date_of_birth.value = dt.date(1981, 2, 3)
+    form.picker.sex.value = "other"
     patient_id = form.picker.create()
     # Then the picker selects it and shows the chart code the service generated
     (stored,) = patients.list_patients(tess)
@@ -241,6 +244,11 @@ def test_the_form_shows_the_generated_chart_code(unlock: Any) -> None:
     assert GENERATED.fullmatch(stored.chart_code)
     assert f"chart code {stored.chart_code}" in form.picker.status.value
     assert (f"{stored.chart_code} · Synthetic Picker", patient_id) in form.picker.dropdown.options
+    # And the record holds the demographics typed once
+    assert (stored.date_of_birth, patients.show_patient(tess, patient_id).sex) == (
+        "1981-02-03",
+        "other",
+    )
 
 
 def _notebook_model() -> dict[str, Any]:

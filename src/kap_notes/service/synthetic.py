@@ -116,24 +116,13 @@ def _vitals(
 
 
 def preparation(
-    day: dt.date,
-    rng: random.Random,
-    *,
-    chart_code: str,
-    name: str,
-    dob: str,
-    weight: float,
-    phq_total: int,
-    ptsd: bool,
+    day: dt.date, rng: random.Random, *, weight: float, phq_total: int, ptsd: bool
 ) -> dict[str, Any]:
+    """A preparation note (template 1.2.0: the patient's identity lives in the patient record)."""
     answers: dict[str, Any] = {
         "session_datetime": _at(day, 10),
         "session_number": 1,
         "clinicians_present": "Synthetic team",
-        "chart_code": chart_code,
-        "patient_name": name,
-        "date_of_birth": dob,
-        "sex": "unknown",
         "indication": ["trd", "ptsd"] if ptsd else ["trd"],
         "icd10_code": "F33.2",
         "hx_psychosis": False,
@@ -353,16 +342,7 @@ def synthetic_course(
     course.steps.append(
         Step(
             "preparation",
-            preparation(
-                start,
-                rng,
-                chart_code=chart_code,
-                name=name,
-                dob=dob,
-                weight=weight,
-                phq_total=phq,
-                ptsd=ptsd,
-            ),
+            preparation(start, rng, weight=weight, phq_total=phq, ptsd=ptsd),
         )
     )
     course.steps.append(Step("intention", intention(start + dt.timedelta(days=7), rng)))
