@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from pathlib import Path
 
 from kap_notes.cli.context import Context
-from kap_notes.model.patient import InvalidInput
 
 # Service and vault modules load inside the commands, so that the command line starts quickly.
 
@@ -69,40 +67,34 @@ def cmd_demo(ctx: Context) -> int:
         ]
         ctx.emit(data, "\n".join(lines))
         return 0
-    url = f"http://127.0.0.1:{ctx.args.port}/lab"
     lines += [
         "",
-        f"Starting JupyterLab at {url} (Ctrl-C to stop).",
-        "Unlock from the KAP item in the status bar, then use the KAP launcher tiles.",
+        f"Starting JupyterLab on 127.0.0.1 (port {ctx.args.port}, or the next free one)...",
     ]
     ctx.emit(data, "\n".join(lines))
     sys.stdout.flush()
-    return _exec_lab(root, vault, ctx.args.port)
+    return _run_lab(root, vault, ctx.args.port)
 
 
-def _exec_lab(root: Path, vault: Path, port: int) -> int:
-    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which(
-        "jupyter"
-    )
-    if jupyter is None:
-        raise InvalidInput(["jupyter is not installed in this environment (run make demo)"])
+def _run_lab(root: Path, vault: Path, port: int) -> int:
+    from kap_notes.cli.demolab import run_lab  # noqa: PLC0415
+
     env = {**os.environ, "KAP_NOTES_VAULT": str(vault), "KAP_NOTES_FAST_KDF": "1"}
-    args = [
-        jupyter,
-        "lab",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        "--no-browser",
-        f"--ServerApp.root_dir={root / 'notebooks'}",
-        *(["--allow-root"] if os.geteuid() == 0 else []),
-    ]
-    os.execve(jupyter, args, env)  # noqa: S606 - replaces this process with JupyterLab
-    return 0  # pragma: no cover
+    return run_lab(root, env, port)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("demo", help="create a demo clinic with synthetic patients")
     p.add_argument("dir", help="demo folder (vault/ and notebooks/ inside; reused if present)")
-    p.add_argument("--lab", action="store_true", help="then start JupyterLab on 127.0.0.1")
-    p.add_argument("--port", type=int, default=8888, help="JupyterLab port (default 8888)")
+    p.add_argument(
+        "--lab",
+        action="store_true",
+        help="then start JupyterLab on 127.0.0.1 and print a link that logs straight in",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=8888,
+        help="JupyterLab port (default 8888; the next free one if busy)",
+    )
     p.set_defaults(func=cmd_demo)
