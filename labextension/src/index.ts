@@ -45,6 +45,8 @@ import { VaultModel, watchActivity } from './vault';
 
 const PLUGIN_ID = 'kap-notes:plugin';
 const CATEGORY = 'KAP notes';
+/** Before JupyterLab's Notebook (0), Console (20) and Other (100) launcher sections. */
+const KAP_CATEGORY_RANK = -10;
 
 export namespace CommandIDs {
   export const unlock = 'kap-notes:unlock';
@@ -208,6 +210,7 @@ function activate(
         command: CommandIDs.openForm,
         args: { form, isLauncher: true },
         category: CATEGORY,
+        categoryRank: KAP_CATEGORY_RANK,
         rank: rank++
       });
     }
@@ -216,6 +219,7 @@ function activate(
         command,
         args: { isLauncher: true },
         category: CATEGORY,
+        categoryRank: KAP_CATEGORY_RANK,
         rank: rank++
       });
     }
