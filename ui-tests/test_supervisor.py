@@ -81,7 +81,7 @@ def test_supervisor_opens_progress_cosigns_and_exports(
     assert queue_before, "the demo clinic has signed notes waiting for sam"
     oldest = queue_before[0]
     launcher(page).locator(".jp-LauncherCard", has_text="Review queue").click()
-    rows = page.locator(".kap-Queue table tbody tr")  # the queue tab: no kernel
+    rows = page.locator(".kap-Queue table.kap-Queue-table > tbody > tr")  # the queue tab
     expect(rows).to_have_count(len(queue_before), timeout=60_000)
     rows.first.get_by_role("button", name=re.compile(r"^Preview ")).click()
     shots("review-queue")
