@@ -35,6 +35,7 @@ import {
   sessionForm
 } from './forms';
 import { connectClinicSettings } from './clinic';
+import { setUpExportMenu } from './exportmenu';
 import { kapIcon } from './icons';
 import { FormTabs } from './launch';
 import { setUpPanel } from './panel';
@@ -100,6 +101,8 @@ function activate(
     );
   });
   watchActivity(model);
+  // File → Save and Export As → "KAP PDF (encrypted)", working on progress notebooks too.
+  setUpExportMenu(app, new KapClient(app.serviceManager.serverSettings));
   // The KAP panel (left side bar): patients, My day, a patient's notes; the review queue tab.
   setUpPanel(app, model, () => ensureUnlocked(model));
   // Signing, addenda, co-signing and returning from a kernel are confirmed here, with the

@@ -59,8 +59,13 @@ def protected(**settings: object) -> KapPdfExporter:
 
 
 def test_without_a_passphrase_the_exporter_refuses(notebook: nbformat.NotebookNode) -> None:
-    with pytest.raises(ExportError, match="always encrypted"):
+    with pytest.raises(ExportError, match="always encrypted") as refused:
         KapPdfExporter().from_notebook_node(notebook)
+    assert "KAP PDF (encrypted) on a progress notebook" in str(refused.value)  # what works
+
+
+def test_menus_name_it_kap_pdf() -> None:
+    assert KapPdfExporter.export_from_notebook == "KAP PDF (encrypted)"
 
 
 def test_notebook_becomes_pdf(notebook: nbformat.NotebookNode) -> None:

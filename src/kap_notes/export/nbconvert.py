@@ -1,5 +1,8 @@
 """An nbconvert exporter (``--to kap_pdf``): a compiled progress notebook → PDF via typst, in
-memory. Registered under ``nbconvert.exporters`` so JupyterLab's "Save and Export As" lists it.
+memory. Registered under ``nbconvert.exporters`` so JupyterLab's "Save and Export As" lists it; its
+friendly name is :data:`FRIENDLY_NAME` (JupyterLab would show the entry point, ``Kap_pdf``: the
+labextension replaces that item with "KAP PDF (encrypted)", which on a progress notebook exports
+the patient's record with a one-time passphrase).
 
 The PDF is always AES-256 protected with ``KapPdfExporter.passphrase``. The download path has
 no way to show a one-time passphrase, so without a configured passphrase the exporter refuses
@@ -19,13 +22,16 @@ from kap_notes.export.notebook import notebook_document
 from kap_notes.export.protect import protect_pdf
 from kap_notes.export.render import ExportError, render_pdf
 
-__all__ = ["KapPdfExporter"]
+__all__ = ["FRIENDLY_NAME", "KapPdfExporter"]
+
+#: What menus call this exporter.
+FRIENDLY_NAME = "KAP PDF (encrypted)"
 
 
 class KapPdfExporter(Exporter):
     """Render a notebook (markdown and pre-rendered outputs) to PDF with the kap-notes layout."""
 
-    export_from_notebook = "PDF, encrypted (kap-notes)"
+    export_from_notebook = FRIENDLY_NAME
     output_mimetype = "application/pdf"
 
     passphrase = Unicode(
@@ -47,8 +53,10 @@ class KapPdfExporter(Exporter):
         """PDF bytes of ``nb`` and the resources nbconvert passes along."""
         if not self.passphrase:
             raise ExportError(
-                "kap-notes PDFs are always encrypted: set c.KapPdfExporter.passphrase, or use "
-                "Export PDF in the Patient progress view (it shows a one-time passphrase)"
+                f"{FRIENDLY_NAME}: kap-notes PDFs are always encrypted and no export passphrase "
+                "is set (c.KapPdfExporter.passphrase). In JupyterLab use File → Save and Export "
+                f"Notebook As → {FRIENDLY_NAME} on a progress notebook, or Export PDF in the "
+                "Patient progress view: both show a one-time passphrase"
             )
         notebook, resources = super().from_notebook_node(nb, resources, **kw)
         name = str(resources.get("metadata", {}).get("name") or "Progress notebook")

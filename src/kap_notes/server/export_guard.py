@@ -55,7 +55,7 @@ MOVE_REFUSED = (
 EXPORT_REFUSED = (
     "Notebooks in kap-vault/ hold patient data and can't be downloaded or exported as {format}; "
     "export an encrypted PDF instead (Export PDF in the Patient progress view, or "
-    'Save and Export As "PDF, encrypted (kap-notes)")'
+    'Save and Export Notebook As "KAP PDF (encrypted)")'
 )
 OPEN_AS_NOTEBOOK = (
     "Notebooks in kap-vault/ hold patient data and open only as notebooks (not as files or "
@@ -175,8 +175,9 @@ class GuardedNbconvertFileHandler(_JsonRefusals, NbconvertFileHandler):
         if not getattr(exporter, "passphrase", None):
             raise VaultRefusal(
                 "kap-notes PDFs are always encrypted and this server has no export passphrase "
-                "(c.KapPdfExporter.passphrase): use Export PDF in the Patient progress view, "
-                "which shows a one-time passphrase",
+                "(c.KapPdfExporter.passphrase): use File → Save and Export Notebook As → KAP PDF "
+                "(encrypted) in JupyterLab, or Export PDF in the Patient progress view; both "
+                "show a one-time passphrase",
                 422,
             )
         name = str(model["name"])
