@@ -26,7 +26,7 @@ from kap_notes.widgets.choices import NoteChoiceField, default_choice
 from kap_notes.widgets.controller import FormController, SaveOutcome
 from kap_notes.widgets.identity import identity_html
 from kap_notes.widgets.lifecycle import Autosave, LifecycleBar, now_text
-from kap_notes.widgets.pickers import clinic_clock, default_now
+from kap_notes.widgets.pickers import Clock, clinic_clock, default_now
 from kap_notes.widgets.prefill import REMS_GROUP, Prefill
 from kap_notes.widgets.sections import Key, RowsWidget, Section
 from kap_notes.widgets.style import heading_html, help_html, message_list
@@ -59,13 +59,14 @@ class FormView:
         controller: FormController | None = None,
         *,
         autosave_seconds: float | None = 60,
+        clock: Clock | None = None,
     ) -> None:
         self.definition = definition
         self.context = dict(context or {})
         patient = self.context.pop(PATIENT_KEY, None)
         choices = self.context.pop(CHOICES_KEY, None) or {}
         self.settings = settings or ClinicSettings()
-        self.clock = clinic_clock(clinic_time_zone(self.settings))
+        self.clock = clock or clinic_clock(clinic_time_zone(self.settings))
         self.prefill = Prefill(definition)
         self.controller = controller
         self.dirty = False
