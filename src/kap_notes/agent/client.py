@@ -6,41 +6,33 @@ import os
 import socket
 from typing import Any
 
+from kap_notes import errors
 from kap_notes.agent import ENV_VAR, protocol
 from kap_notes.agent.confirm import CONFIRM_SECONDS
+from kap_notes.errors import InvalidInput, VaultLocked
 from kap_notes.forms import ValidationIssue
-from kap_notes.model.patient import InvalidInput
-from kap_notes.service.backend import Askpass, Backend, LocalTransport, NotConfirmed
-from kap_notes.service.lifecycle import NotSignable
+from kap_notes.service.backend import Askpass, Backend, LocalTransport
 from kap_notes.service.operations import CONFIRMED
-from kap_notes.vault import errors
-from kap_notes.vault.errors import VaultError, VaultLocked
 from kap_notes.vault.session import Session
 
 
 def remote_error(payload: dict[str, Any]) -> Exception:
-    """Rebuild the exception the server raised (domain errors only; anything else generic)."""
-    kind, message = str(payload.get("type")), str(payload.get("message"))
-    if kind == "InvalidInput":
-        return InvalidInput(list(payload.get("problems") or [message]))
-    if kind == "NotSignable":
-        issues = [
+    """Rebuild the exception the server raised, by its stable ``code`` (see
+    :mod:`kap_notes.errors`); a :class:`NotSignable`'s issues become validation issues again."""
+    exc = errors.from_payload(payload)
+    if isinstance(exc, errors.NotSignable):
+        exc.issues = [
             ValidationIssue(
-                str(i["linkId"]),
-                str(i["message"]),
+                str(i.get("linkId", "")),
+                str(i.get("message", "")),
                 row=i.get("row"),
                 group=i.get("group"),
                 kind=str(i.get("kind", "invalid")),
             )
-            for i in payload.get("issues") or []
+            for i in exc.issues or []
+            if isinstance(i, dict)
         ]
-        return NotSignable(issues)
-    if kind == "NotConfirmed":
-        return NotConfirmed(message)
-    cls = getattr(errors, kind, None)
-    if isinstance(cls, type) and issubclass(cls, VaultError) and cls is not errors.RecordUnreadable:
-        return cls(message)
-    return VaultError(message)
+    return exc
 
 
 class AgentTransport:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from kap_notes.agent import protocol
 from kap_notes.agent.keyholder import KeyHolder
-from kap_notes.model.patient import InvalidInput
+from kap_notes.errors import InvalidInput
+from kap_notes.service import requests
 from kap_notes.service.operations import CONFIRMED, error_payload, is_domain_error
 
 log = logging.getLogger(__name__)
@@ -127,10 +128,16 @@ class AgentServer:
 
     async def _reply(self, line: bytes, reader: asyncio.StreamReader) -> dict[str, object]:
         try:
-            request = protocol.decode(line)
+            request = requests.parse_json(line)
+            if not isinstance(request, dict):
+                raise InvalidInput(["an agent request is a JSON object: {op, kwargs}"])
             if protocol.carries_secret(request):
                 raise InvalidInput([protocol.REFUSED_FROM_KERNELS])
-            op, kwargs = str(request["op"]), dict(request.get("kwargs") or {})
+            op, kwargs = request.get("op"), request.get("kwargs", {})
+            if not isinstance(op, str):
+                raise InvalidInput(["the request names no operation (op)"])
+            if op != "status":  # checked here, before the vault is asked anything
+                kwargs = requests.check_operation(op, kwargs, from_kernel=op in CONFIRMED)
             if op in CONFIRMED:
                 result = await self._confirmed(op, kwargs, reader)
             else:

@@ -1,7 +1,8 @@
 """``kap-notes``: the command line admins and scripts use.
 
 Errors print one line on stderr and exit non-zero, never a traceback:
-1 = the request could not be done (message says why), 2 = usage, 3 = verification failed.
+1 = the request could not be done (message says why), 2 = usage, 3 = verification failed
+(each error class's ``exit_code`` in :mod:`kap_notes.errors`).
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ from kap_notes.cli import (
     settings,
     templates,
 )
-from kap_notes.cli.context import Context
-from kap_notes.model.patient import InvalidInput
-from kap_notes.vault.errors import VaultError
+from kap_notes.cli.context import Context, report_error
+from kap_notes.errors import KapError
 
 __all__ = ["build_parser", "main"]
 
@@ -81,9 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.json = False
     try:
         status: int = args.func(Context(args))
-    except (VaultError, InvalidInput) as exc:
-        sys.stderr.write(f"kap-notes: {exc}\n")
-        return 1
+    except KapError as exc:
+        return report_error(exc)
     except KeyboardInterrupt:
         sys.stderr.write("kap-notes: interrupted; nothing was half-written\n")
         return 130

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kap_notes.cli import secrets
-from kap_notes.model.patient import InvalidInput
+from kap_notes.errors import InvalidInput, KapError
 
 if TYPE_CHECKING:
     from kap_notes.vault.crypto import KdfParams
@@ -82,3 +82,10 @@ def read_json_file(path: str) -> Any:
         raise InvalidInput([f"{path}: no such file"]) from exc
     except json.JSONDecodeError as exc:
         raise InvalidInput([f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})"]) from exc
+
+
+def report_error(exc: KapError) -> int:
+    """Print ``exc`` as one line on stderr (``--json`` callers get its code there too); its
+    class decides the exit status (:attr:`~kap_notes.errors.KapError.exit_code`)."""
+    sys.stderr.write(f"kap-notes: {exc} [{exc.code}]\n")
+    return exc.exit_code

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from http.client import responses
 from typing import Any
 
 import tornado.web
@@ -12,40 +13,23 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
-from kap_notes.agent.confirm import UnknownConfirmation
 from kap_notes.agent.keyholder import KeyHolder
+from kap_notes.errors import InvalidInput, KapError, VaultLocked
 from kap_notes.forms.settings_schema import AUTO_LOCK, THRESHOLDS, check_settings
-from kap_notes.model.patient import InvalidInput
-from kap_notes.service.backend import NotConfirmed
-from kap_notes.service.lifecycle import NotSignable
+from kap_notes.service import requests
 from kap_notes.service.operations import OPERATIONS, error_payload, is_domain_error
-from kap_notes.vault import errors
 
 AUTH_RESOURCE = "kap-notes"
 
-#: Domain error → HTTP status. Anything else a clinician can act on is 400.
-STATUS = {
-    errors.VaultLocked: 423,
-    errors.WrongPassphrase: 403,
-    errors.WeakKdfParameters: 403,
-    errors.NotAuthorised: 403,
-    errors.UnknownUser: 403,
-    errors.UnknownPatient: 404,
-    errors.UnknownRecord: 404,
-    UnknownConfirmation: 404,
-    NotConfirmed: 409,
-    errors.StaleVersion: 409,
-    errors.SignedRecordImmutable: 409,
-    errors.IntegrityError: 409,
-    errors.TooManyAttempts: 429,
-    errors.UnlockBusy: 503,
-    NotSignable: 422,
-    InvalidInput: 422,
-}
+#: Stable codes of errors jupyter_server or tornado raise before a handler runs (403
+#: unauthenticated or not authorised, 404, 405); kap-notes' own errors carry theirs.
+HTTP_CODES = {403: "not_authenticated", 404: "not_found", 405: "method_not_allowed"}
 
 
 class KapHandler(APIHandler):
-    """Authenticated, authorised JSON handler with domain-error mapping."""
+    """Authenticated, authorised JSON handler: every answer that is not a 200 is the Error
+    schema ``{error, code, type, message, ...}``, its status and code taken from the error's
+    class (:mod:`kap_notes.errors`)."""
 
     auth_resource = AUTH_RESOURCE
 
@@ -54,16 +38,15 @@ class KapHandler(APIHandler):
         holder: KeyHolder = self.settings["kap_notes_keyholder"]
         return holder
 
-    def body(self) -> dict[str, Any]:
-        if not self.request.body:
-            return {}
-        try:
-            value = json.loads(self.request.body)
-        except ValueError as exc:
-            raise InvalidInput(["the request body is not JSON"]) from exc
-        if not isinstance(value, dict):
-            raise InvalidInput(["the request body must be a JSON object"])
-        return value
+    def body(self, request: requests.Request | None = None, label: str = "") -> dict[str, Any]:
+        """The JSON body (empty = ``{}``), checked against ``request`` when given; raises
+        :class:`~kap_notes.errors.InvalidInput` (422). Call it inside :meth:`respond`."""
+        value = requests.parse_json(self.request.body, constants=request is None)
+        if request is None:  # the settings body: check_settings names NaN and Infinity
+            if not isinstance(value, dict):
+                raise InvalidInput(["the request body must be a JSON object"])
+            return value
+        return requests.check(request, value, label or self.request.path.rsplit("/", 1)[-1])
 
     async def respond(self, func: Any, *args: Any) -> None:
         """Run ``func`` off the event loop; write its JSON result or a clear error."""
@@ -72,22 +55,42 @@ class KapHandler(APIHandler):
         except Exception as exc:
             if not is_domain_error(exc):
                 raise
-            self.set_status(_status_for(exc))
-            payload = {"error": str(exc), **error_payload(exc)}
-            retry = getattr(exc, "retry_after_seconds", None)
-            if isinstance(retry, int):  # UnlockBusy (503), TooManyAttempts (429)
-                self.set_header("Retry-After", str(retry))
-                payload["retry_after_seconds"] = retry
-            self.finish(json.dumps(payload))
+            self.write_kap_error(exc)
             return
         self.finish(json.dumps(result))
 
+    def write_kap_error(self, exc: Exception) -> None:
+        status = exc.status if isinstance(exc, KapError) else 500
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        payload = {"error": str(exc), **error_payload(exc)}
+        retry = getattr(exc, "retry_after_seconds", None)
+        if isinstance(retry, int):  # UnlockBusy (503), TooManyAttempts (429)
+            self.set_header("Retry-After", str(retry))
+            payload["retry_after_seconds"] = retry
+        self.finish(json.dumps(payload))
 
-def _status_for(exc: Exception) -> int:
-    for cls in type(exc).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 400
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Errors raised outside :meth:`respond` (authentication, routing, bugs) in the Error
+        schema too; a bug's details stay in the server log."""
+        exc = (kwargs.get("exc_info") or (None, None, None))[1]
+        if isinstance(exc, KapError):  # raised before respond(): still its own status
+            self.clear()
+            self.write_kap_error(exc)
+            return
+        self.set_header("Content-Type", "application/json")
+        if isinstance(exc, tornado.web.HTTPError) and status_code < 500:
+            message = exc.log_message or exc.reason or responses.get(status_code, "error")
+        elif status_code < 500:
+            message = responses.get(status_code, "error")
+        else:
+            message = "internal error: nothing was changed by this request's failure"
+            message = f"{message}; the server log has the details"
+        code = HTTP_CODES.get(status_code, f"http_{status_code}")
+        if status_code >= 500:
+            code = KapError.code
+        reply = {"error": message, "code": code, "type": "HTTPError", "message": message}
+        self.finish(json.dumps(reply))
 
 
 class StatusHandler(KapHandler):
@@ -101,9 +104,11 @@ class UnlockHandler(KapHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.body()
-        user, passphrase = str(body.get("user", "")), str(body.get("passphrase", ""))
-        await self.respond(self.keyholder.unlock, user, passphrase)
+        def unlock() -> Any:
+            body = self.body(requests.UNLOCK, "unlock")
+            return self.keyholder.unlock(body["user"], body["passphrase"])
+
+        await self.respond(unlock)
 
 
 class LockHandler(KapHandler):
@@ -158,8 +163,8 @@ def apply_settings(holder: KeyHolder, body: dict[str, Any]) -> dict[str, Any]:
     if thresholds:
         try:
             answer["clinic_settings"] = holder.run("change_settings", {"values": thresholds})
-        except errors.VaultLocked as exc:
-            raise errors.VaultLocked(
+        except VaultLocked as exc:
+            raise VaultLocked(
                 "the vault is locked: unlock it to change clinic settings (they are kept in "
                 "the vault); nothing was changed"
             ) from exc
@@ -176,7 +181,11 @@ class OperationHandler(KapHandler):
     async def post(self, name: str) -> None:
         if name not in OPERATIONS:
             raise tornado.web.HTTPError(404, f"no operation {name}")
-        await self.respond(self.keyholder.run, name, self.body())
+        # Checked against the operation's declaration here, before the vault is asked anything
+        # (a bad request is a 422 even while the vault is locked).
+        await self.respond(
+            lambda: self.keyholder.run(name, requests.check_operation(name, self.body()))
+        )
 
 
 class WaitingHandler(KapHandler):
@@ -205,8 +214,11 @@ class ConfirmationHandler(KapHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, confirmation_id: str) -> None:
-        passphrase = str(self.body().get("passphrase", ""))
-        await self.respond(self.keyholder.confirm, confirmation_id, passphrase)
+        def confirm() -> Any:
+            body = self.body(requests.CONFIRM, "confirm")
+            return self.keyholder.confirm(confirmation_id, body["passphrase"])
+
+        await self.respond(confirm)
 
     @tornado.web.authenticated
     @authorized

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
+from kap_notes.errors import KapError
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.patient import InvalidInput
 from kap_notes.model.times import clinic_time_zone
 from kap_notes.records import chart, myday, preview, worklist
 from kap_notes.records.derived import context_for
-from kap_notes.service import lifecycle, linking, patients, review
+from kap_notes.service import lifecycle, linking, patients, requests, review
 from kap_notes.service import settings as clinic_settings
 from kap_notes.service.notes import get_note, list_notes
 from kap_notes.vault import access
@@ -424,9 +425,8 @@ def describe(session: Session, op: str, kwargs: dict[str, Any]) -> dict[str, Any
     note is reported at once, not after the dialog)."""
     if op not in CONFIRMED:
         raise InvalidInput([f"{op!r} does not need a confirmation"])
-    note_id = kwargs.get("note_id")
-    if not isinstance(note_id, str) or not note_id:
-        raise InvalidInput([f"{op}: note_id is required"])
+    kwargs = requests.check_operation(op, kwargs, from_kernel=True)
+    note_id = str(kwargs["note_id"])
     if op == "return_note" and not str(kwargs.get("comment") or "").strip():
         raise InvalidInput(["say what needs changing: a returned note needs a comment"])
     if op == "add_addendum" and not str(kwargs.get("text") or "").strip():
@@ -442,29 +442,25 @@ def describe(session: Session, op: str, kwargs: dict[str, Any]) -> dict[str, Any
 
 
 def run(session: Session, op: str, kwargs: dict[str, Any]) -> Any:
-    """Run one operation (clinic settings come from the vault); bad requests are clear input
-    errors."""
+    """Run one operation (clinic settings come from the vault). Its arguments are checked
+    against its declaration (:mod:`~kap_notes.service.requests`) first: a bad request is one
+    :class:`InvalidInput` listing every problem, and nothing reaches the vault."""
     operation = OPERATIONS.get(op)
     if operation is None:
         raise InvalidInput([f"unknown operation {op!r}"])
-    try:
-        return operation(session, **kwargs)
-    except TypeError as exc:
-        if "argument" in str(exc):
-            raise InvalidInput([f"{op}: {exc}"]) from exc
-        raise
+    return operation(session, **requests.check_operation(op, kwargs))
 
 
 def error_payload(exc: Exception) -> dict[str, Any]:
-    """How an error travels as JSON: its type name, the clinician-facing message, any issues."""
-    payload: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
-    if isinstance(exc, lifecycle.NotSignable):
-        payload["issues"] = [i.as_dict() for i in exc.issues]
-    elif isinstance(exc, InvalidInput):
-        payload["problems"] = exc.problems
-    return payload
+    """How an error travels as JSON: its stable ``code``, type name, the clinician-facing
+    message and its fields (``problems``, ``issues``, ...; see :mod:`kap_notes.errors`).
+    Anything else is a bug: ``internal_error``."""
+    if isinstance(exc, KapError):
+        return exc.payload()
+    return {"code": KapError.code, "type": type(exc).__name__, "message": str(exc)}
 
 
 def is_domain_error(exc: Exception) -> bool:
-    """Errors a clinician can act on (anything else is a bug)."""
-    return isinstance(exc, (VaultError, InvalidInput))
+    """Errors a clinician can act on: the :class:`~kap_notes.errors.KapError` tree (anything
+    else is a bug)."""
+    return isinstance(exc, KapError)
