@@ -176,6 +176,8 @@ class WidgetForm:
     def text(self, label: str, value: str, nth: int = 0) -> Locator:
         """Type into a text/textarea/combobox field and leave it (the widget syncs on change)."""
         control = self.row(label, nth).locator("input, textarea").first
+        if control.get_attribute("type") == "datetime-local":
+            value = value.replace(" ", "T")  # the picker takes YYYY-MM-DDTHH:MM
         control.fill(value)
         control.press("Tab") if control.evaluate("e => e.tagName") == "INPUT" else control.blur()
         return control
