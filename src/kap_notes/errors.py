@@ -9,6 +9,7 @@ Exception tree (status, code)::
 
     KapError                         500 internal_error
     ├── InvalidInput (ValueError)    422 invalid_input          input to fix (``problems``)
+    │   └── UnknownTemplate (KeyError) 422 unknown_template     no form template by that name
     ├── TemplateError (ValueError)   500 template_invalid       a form template file is invalid
     ├── MigrationError (LookupError) 500 migration_missing      no migration between two versions
     ├── ExportError (RuntimeError)   500 export_failed          a report could not be produced
@@ -101,6 +102,18 @@ class InvalidInput(KapError, ValueError):
         exc = super().rebuild(message, payload)
         exc.problems = [str(p) for p in problems] if isinstance(problems, list) else [message]  # type: ignore[attr-defined]
         return exc
+
+
+class UnknownTemplate(InvalidInput, KeyError):
+    """No form template by that name, url or version (a ``KeyError`` too, for lookups)."""
+
+    code = "unknown_template"
+
+    def __init__(self, message: str) -> None:
+        super().__init__([message])
+
+    def __str__(self) -> str:  # not KeyError's quoted repr
+        return Exception.__str__(self)
 
 
 class TemplateError(KapError, ValueError):

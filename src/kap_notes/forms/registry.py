@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kap_notes.errors import UnknownTemplate
 from kap_notes.forms.definition import FormDefinition
 
 
@@ -23,17 +24,19 @@ class TemplateRegistry:
             self._names[definition.name] = definition.url
 
     def get(self, name_or_url: str, version: str | None = None) -> FormDefinition:
-        """A template by name or url (``url|version`` accepted); KeyError naming what exists."""
+        """A template by name or url (``url|version`` accepted); :class:`UnknownTemplate` (a
+        KeyError, and a 422 over REST) naming what exists."""
         url, _, pinned = name_or_url.partition("|")
         url = self._names.get(url, url)
         versions = self._versions.get(url)
         if versions is None:
             known = ", ".join(sorted(self._names))
-            raise KeyError(f"no template named or at '{name_or_url}' (known: {known})")
+            raise UnknownTemplate(f"no template named or at '{name_or_url}' (known: {known})")
         wanted = version or pinned
         if wanted:
             if wanted not in versions:
-                raise KeyError(f"template {url} has no version {wanted} (has {sorted(versions)})")
+                have = sorted(versions)
+                raise UnknownTemplate(f"template {url} has no version {wanted} (has {have})")
             return versions[wanted]
         return versions[max(versions, key=version_key)]
 
