@@ -74,11 +74,15 @@ def patient_identity(session: Session, patient_id: str) -> dict[str, str]:
     }
 
 
-def form_extras(session: Session, patient_id: str, form: str) -> dict[str, Any]:
-    """What ``form_context`` adds for the form itself: ``patient`` and ``note_choices``."""
+def form_extras(
+    session: Session, patient_id: str, form: str, notes: Sequence[Note] | None = None
+) -> dict[str, Any]:
+    """What ``form_context`` adds for the form itself: ``patient`` and ``note_choices``
+    (``notes``: the patient's notes if already read)."""
     extras: dict[str, Any] = {"patient": patient_identity(session, patient_id)}
     link = LINKS.get(get_template(form).name)
     if link is not None:
         key, target = link
-        extras["note_choices"] = {key: link_choices(list_notes(session, patient_id), target)}
+        read = list_notes(session, patient_id) if notes is None else notes
+        extras["note_choices"] = {key: link_choices(read, target)}
     return extras

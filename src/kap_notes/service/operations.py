@@ -70,8 +70,9 @@ def _form_context(
 ) -> dict[str, Any]:
     """The as-of context, plus ``patient`` (identity shown above the form) and, for forms that
     link to another note, ``note_choices`` (see service.linking)."""
-    context = context_for(form, answers or {}, list_notes(session, patient_id), note_id)
-    return {**context, **linking.form_extras(session, patient_id, form)}
+    notes = list_notes(session, patient_id)
+    context = context_for(form, answers or {}, notes, note_id)
+    return {**context, **linking.form_extras(session, patient_id, form, notes)}
 
 
 def _dosing_choices(session: Session, patient_id: str) -> list[dict[str, Any]]:
