@@ -206,15 +206,15 @@ class Session:
     def writing(self) -> Iterator[None]:
         """A write transaction that starts from the newest verified policy."""
         written = len(self._deferred)
-        with self.store.transaction():
-            self.sync()
-            try:
+        try:
+            with self.store.transaction():
+                self.sync()
                 for action, patient, record, stamp in self._deferred[:written]:
                     self.audit(action, patient, record, ts=stamp)
                 yield
-            except BaseException:
-                self._stale = True  # entries applied in memory were rolled back
-                raise
+        except BaseException:
+            self._stale = True  # entries applied in memory were rolled back (or the commit failed)
+            raise
         del self._deferred[:written]
 
     # ----------------------------------------------------------------------------- audit
