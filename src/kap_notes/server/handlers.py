@@ -38,11 +38,14 @@ class KapHandler(APIHandler):
         holder: KeyHolder = self.settings["kap_notes_keyholder"]
         return holder
 
-    def body(self, request: requests.Request | None = None, label: str = "") -> dict[str, Any]:
+    def body(
+        self, request: requests.Request | None = None, label: str = "", *, constants: bool = False
+    ) -> dict[str, Any]:
         """The JSON body (empty = ``{}``), checked against ``request`` when given; raises
-        :class:`~kap_notes.errors.InvalidInput` (422). Call it inside :meth:`respond`."""
-        value = requests.parse_json(self.request.body, constants=request is None)
-        if request is None:  # the settings body: check_settings names NaN and Infinity
+        :class:`~kap_notes.errors.InvalidInput` (422). Call it inside :meth:`respond`. NaN and
+        Infinity are refused as not JSON unless ``constants`` (settings name them instead)."""
+        value = requests.parse_json(self.request.body, constants=constants)
+        if request is None:
             if not isinstance(value, dict):
                 raise InvalidInput(["the request body must be a JSON object"])
             return value
@@ -138,7 +141,7 @@ class SettingsHandler(KapHandler):
     @authorized
     async def post(self) -> None:
         # The body is read inside respond(), so a body that is not a JSON object is a 422 too.
-        await self.respond(lambda: apply_settings(self.keyholder, self.body()))
+        await self.respond(lambda: apply_settings(self.keyholder, self.body(constants=True)))
 
 
 def read_settings(holder: KeyHolder) -> dict[str, Any]:
