@@ -70,7 +70,7 @@ def test_init_open_and_refusing_a_second_init(pg_location: str) -> None:
 def test_passwords_never_appear_in_locations_or_errors() -> None:
     url = "postgresql://kap:s3cr3t-pw@127.0.0.1:1/kap?sslmode=disable"
     assert redact(url) == "postgresql://kap@127.0.0.1:1/kap"
-    with pytest.raises(VaultError, match="cannot reach the vault database") as caught:
+    with pytest.raises(VaultError, match="The vault's database cannot be reached") as caught:
         Vault.open(url)
     assert "s3cr3t" not in str(caught.value)
 
@@ -88,7 +88,7 @@ def test_tls_settings_reach_libpq(pg_server: harness.Server, tmp_path: Path) -> 
     url = pg_server.create_database()
     tls = f"sslmode=verify-full&sslrootcert={tmp_path / 'missing-ca.pem'}"
     try:
-        with pytest.raises(VaultError, match="cannot reach the vault database"):
+        with pytest.raises(VaultError, match=r"cannot be reached .* SSL"):
             PostgresStore(url + ("&" if "?" in url else "?") + tls, create=True)
         assert query(url, "SELECT to_regclass('meta') IS NULL") == [(True,)]
     finally:
@@ -203,22 +203,18 @@ def test_cli_works_with_a_postgresql_url(pg_location: str) -> None:
     assert by_env.returncode == 0, by_env.stderr
 
 
-def test_a_dropped_connection_is_reported_then_replaced(pg_clinic: Clinic) -> None:
+def test_a_dropped_idle_connection_is_replaced(pg_clinic: Clinic) -> None:
     # Given: a session whose database connection the server terminates (restart, failover).
     tess = pg_clinic.unlock("tess")
     patient = tess.create_patient({"kind": "patient", "name": "Synthetic Reconnect"})
     row = tess.store._db.execute("SELECT pg_backend_pid()").fetchone()
     assert row is not None
     query(pg_clinic.location, "SELECT pg_terminate_backend(?)", (row[0],))
-    # Then: the next call says what happened (a VaultError, not a driver error) ...
-    with pytest.raises(VaultError, match=r"connection to the vault database .* was lost"):
-        tess.read_patient(patient)
-    # ... and the one after reconnects; a save during a lost connection is reported too.
+    # Then: the next call reconnects (nothing had been sent on the dead connection) ...
     assert len(tess.read_patient(patient)) == 1
+    # ... and so does a save (a connection lost inside a save: tests/postgres/test_outage.py).
     row = tess.store._db.execute("SELECT pg_backend_pid()").fetchone()
     assert row is not None
     query(pg_clinic.location, "SELECT pg_terminate_backend(?)", (row[0],))
-    with pytest.raises(VaultError, match="lost"):
-        tess.put_record(patient, {"kind": "note"})
     tess.put_record(patient, {"kind": "note"})
     assert audit.verify_chain(tess.store, tess.vault.vault_id).ok

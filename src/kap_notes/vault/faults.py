@@ -19,14 +19,15 @@ from kap_notes.errors import StorageError, StorageFull, StorageUnavailable
 # SQLite primary result codes (stable; ``sqlite3`` names them only from Python 3.11).
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
 
-#: What happened to the user's work when a save failed before it was stored.
+#: What became of the user's work. Said for reads too: a save often fails at a read before its
+#: write transaction (the store cannot tell), and a form is what a clinician looks at.
 NOT_SAVED = "nothing was saved; what you typed is still in the form"
-#: ... and when a read failed.
-NOT_CHANGED = "nothing was changed"
 
 
 def outcome(*, writing: bool) -> str:
-    return NOT_SAVED if writing else NOT_CHANGED
+    """What the message says happened (the same for reads; ``writing`` is kept for callers)."""
+    del writing
+    return NOT_SAVED
 
 
 def disk_full(where: str, *, writing: bool = True) -> StorageFull:
@@ -48,7 +49,7 @@ def io_error(where: str, *, writing: bool = True) -> StorageUnavailable:
         "this save may not have been stored; what you typed is still in the form (reopen the "
         "note to check once the disk is fixed)"
         if writing
-        else NOT_CHANGED
+        else NOT_SAVED
     )
     return StorageUnavailable(
         f"The vault's disk reported an error: {saved}. Ask your clinic's admin to check the "
@@ -122,11 +123,13 @@ def os_fault(exc: OSError, directory: Path, *, writing: bool) -> StorageError | 
     return None
 
 
-def unreachable(where: str, *, writing: bool = True) -> StorageUnavailable:
+def unreachable(where: str, *, writing: bool = True, reason: str = "") -> StorageUnavailable:
+    """``reason``: the driver's own words, for the admin (libpq never puts a password in them)."""
+    said = " ".join(line.strip() for line in reason.splitlines() if line.strip())
     return StorageUnavailable(
         f"The vault's database cannot be reached ({where}): {outcome(writing=writing)}. Try "
         "again in a minute; if it keeps happening, ask your clinic's admin to check the "
-        "database server"
+        "database server" + (f" (it said: {said})" if said else "")
     )
 
 

@@ -188,7 +188,9 @@ class PostgresStore(Store):
         try:
             conn = psycopg.connect(conninfo.make_conninfo("", **params), autocommit=True)
         except psycopg.OperationalError as exc:
-            raise faults.unreachable(self.location, writing=self._depth == 2) from exc
+            raise faults.unreachable(
+                self.location, writing=self._depth == 2, reason=str(exc)
+            ) from exc
         with self._conns_lock:
             self._conns.append((os.getpid(), conn))
         return conn
@@ -245,7 +247,7 @@ class PostgresStore(Store):
         if isinstance(exc, psycopg.OperationalError):
             if committing:
                 return faults.lost_while_saving(self.location)
-            return faults.unreachable(self.location, writing=writing)
+            return faults.unreachable(self.location, writing=writing, reason=str(exc))
         return None
 
     def _begin(self, statements: Sequence[str], *, writing: bool) -> psycopg.Connection[Any]:
