@@ -338,7 +338,7 @@ def _say(label: str, error: ValidationError) -> str:
     if kind == "maxItems":
         return f"{label}: {name} must have at most {value} entries"
     if kind == "pattern" and value == r"\S":
-        return f"{label}: {name} must not be blank"
+        return f"{label}: {name} is required (not blank text)"
     if kind == "anyOf" and "anyOf" in schema and SCALAR in schema["anyOf"]:
         return f"{label}: {name} must be a value, a list or a group, nested at most 3 deep"
     return f"{label}: {name}: {error.message}"[:300]
