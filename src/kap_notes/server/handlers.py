@@ -242,6 +242,7 @@ def setup_handlers(web_app: tornado.web.Application, keyholder: KeyHolder) -> No
         (url_path_join(base, "ops", r"([a-z_]+)"), OperationHandler),
         (url_path_join(base, "waiting"), WaitingHandler),
         (url_path_join(base, "confirmations"), ConfirmationsHandler),
-        (url_path_join(base, "confirmations", r"([A-Za-z0-9_-]+)"), ConfirmationHandler),
+        # Any id reaches the handler, so an unknown one is the Error schema's 404 too.
+        (url_path_join(base, "confirmations", r"([^/]+)"), ConfirmationHandler),
     ]
     web_app.add_handlers(".*$", routes)

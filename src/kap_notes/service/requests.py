@@ -25,6 +25,11 @@ Schema = dict[str, Any]
 SHORT, LONG = 200, 100_000
 #: Largest note version accepted (SQLite integers are 64-bit; no note has this many versions).
 MAX_VERSION = 2**31 - 1
+#: Most values (strings, numbers, lists, objects ...) one request body may hold: a note's answers
+#: are a few hundred; checking a body costs time per value, so a huge one is refused first.
+MAX_VALUES = 20_000
+#: Most problems one 422 lists (then "and N more").
+MAX_PROBLEMS = 25
 
 ID: Schema = {"type": "string", "minLength": 1, "maxLength": SHORT}
 NAME: Schema = {"type": "string", "pattern": r"\S", "maxLength": SHORT}
@@ -261,10 +266,15 @@ def check(request: Request, body: Any, label: str, *, from_kernel: bool = False)
     integer fields become ints). Raises :class:`InvalidInput` listing every problem."""
     if not isinstance(body, dict):
         raise InvalidInput([f"{label}: the request body must be a JSON object ({_kind(body)})"])
+    if _too_many_values(body):
+        raise InvalidInput([f"{label}: the request body holds more than {MAX_VALUES} values"])
     validator = Draft202012Validator(request.schema(from_kernel=from_kernel))
     problems = sorted(
         {_say(label, e) for e in validator.iter_errors(body)}, key=lambda p: (len(p) > 200, p)
     )
+    if len(problems) > MAX_PROBLEMS:  # the answer stays readable (and small)
+        more = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], f"{label}: and {more} more problem(s)"]
     if problems:
         raise InvalidInput(problems)
     return {
@@ -279,6 +289,21 @@ def check_operation(op: str, body: Any, *, from_kernel: bool = False) -> dict[st
     if request is None:
         raise InvalidInput([f"unknown operation {op!r}"])
     return check(request, body, op, from_kernel=from_kernel)
+
+
+def _too_many_values(body: Any, limit: int = MAX_VALUES) -> bool:
+    """Whether ``body`` holds more than ``limit`` values (stops counting at the limit)."""
+    stack, count = [body], 0
+    while stack:
+        value = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def _integer(schema: Schema | None) -> bool:
