@@ -17,6 +17,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
+import { watchForms } from './a11y';
 import {
   AccessRequestsPanel,
   createAccessPanel,
@@ -82,7 +83,14 @@ function activate(
   const model = new VaultModel(new KapClient(app.serviceManager.serverSettings));
   // Forms open in tabs of their own: no notebook, no code, kernels that end with their tab.
   const forms = new FormTabs(app, rendermime, restorer);
-  model.changed.connect(() => model.unlocked && forms.retryFailed());
+  // Labels, aria-required/-invalid/-pressed and the live status line of the widget forms.
+  watchForms();
+  model.changed.connect(() => {
+    forms.setWarm(model.unlocked); // one spare kernel while unlocked: forms open fast
+    if (model.unlocked) {
+      forms.retryFailed();
+    }
+  });
 
   model.changed.connect(() => commands.notifyCommandChanged());
   model.autoLocked.connect((_, status) => {

@@ -147,11 +147,15 @@ export class ReviewQueueView extends Widget {
       shown.length === 1 ? '1 note waiting' : `${shown.length} notes waiting`;
     const head = element('thead', '');
     const headRow = element('tr', '');
-    for (const column of [...QUEUE_COLUMNS, '']) {
+    for (const column of QUEUE_COLUMNS) {
       const th = element('th', '', column);
       th.scope = 'col';
       headRow.append(th);
     }
+    const actions = element('th', '');
+    actions.scope = 'col';
+    actions.append(element('span', 'kap-sr-only', 'Actions')); // named for screen readers
+    headRow.append(actions);
     head.append(headRow);
     const body = element('tbody', '');
     for (const item of shown) {

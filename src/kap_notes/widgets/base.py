@@ -22,7 +22,9 @@ class ItemWidget:
         self._messages: Any = None
         self._shown: tuple[list[str], str] = ([], "error")
         self._visible = True
-        self.container = widgets.VBox(body)
+        # The kap-* DOM classes are read by labextension/src/a11y.ts (labels and ARIA); given
+        # at construction they travel with the widget's first state (no extra messages).
+        self.container = widgets.VBox(body, _dom_classes=("kap-item",))
 
     def get(self) -> Any:
         """The answer (None when unanswered)."""
@@ -55,9 +57,12 @@ class ItemWidget:
         if self._messages is None:
             if not messages:
                 return
-            self._messages = widgets.HTML()
+            self._messages = widgets.HTML(_dom_classes=("kap-messages",))  # aria-describedby
             self.container.children = (*self.container.children, self._messages)
         self._messages.value = message_list(messages, kind)
+        invalid = bool(messages) and kind == "error"
+        if invalid != ("kap-invalid" in self.container._dom_classes):
+            (self.container.add_class if invalid else self.container.remove_class)("kap-invalid")
 
 
 class FieldWidget(ItemWidget):
@@ -69,10 +74,15 @@ class FieldWidget(ItemWidget):
             label_html(item.text, required=item.required, unit=item.unit),
             layout=shared("label_layout"),
             style=shared("html_style"),
+            _dom_classes=("kap-label",),  # names the control next to it (aria-labelledby)
         )
         control.description = ""
         control.tooltip = item.text
-        row = widgets.HBox([self.label, control, *extras], layout=shared("row_layout"))
+        row = widgets.HBox(
+            [self.label, control, *extras],
+            layout=shared("row_layout"),
+            _dom_classes=("kap-field", "kap-required") if item.required else ("kap-field",),
+        )
         body: list[Any] = [row]
         if item.help:
             body.append(widgets.HTML(help_html(item.help)))

@@ -36,7 +36,8 @@ class LifecycleBar:
         on_discard: Callable[[], SaveOutcome | None] | None = None,
     ) -> None:
         self.controller = controller
-        self.status = widgets.HTML(label_html("Not saved yet"))
+        # a polite live region (labextension/src/a11y.ts): "Draft saved", "Cannot sign yet"
+        self.status = widgets.HTML(label_html("Not saved yet"), _dom_classes=("kap-live",))
         self.status_text = "Not saved yet"
         self.save_button = widgets.Button(description="Save draft", icon="save")
         self.sign_button = widgets.Button(description="Sign", icon="pencil")

@@ -27,7 +27,8 @@ def message_list(messages: list[str], kind: str = "error") -> str:
 
 def label_html(text: str, *, required: bool = False, unit: str | None = None) -> str:
     """A visible field label; a required marker and the unit follow the text."""
-    mark = f" {tone('*', 'error')}" if required else ""
+    # The star is for the eye; controls say "required" with aria-required (labextension a11y.ts).
+    mark = f' <span aria-hidden="true">{tone("*", "error")}</span>' if required else ""
     unit_text = f" ({escape(unit)})" if unit else ""
     return f'<label style="color: var(--jp-ui-font-color1)">{escape(text)}{unit_text}{mark}</label>'
 

@@ -1,0 +1,98 @@
+"""Accessibility (issue 11 deliver 7, issue 13 item 6): axe-core 4.14 (the npm package, injected)
+finds no critical or serious violation in kap-notes' own elements — the dosing form (with its
+errors showing), the KAP panel and the review queue — and the form's controls carry real labels,
+``aria-required``, ``aria-pressed``, ``aria-invalid`` + ``aria-describedby`` and a polite live
+region for save and sign results."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from axe import assert_no_blocking
+from labharness import DEMO_PASSPHRASES, LabServer
+from labui import Shots, click_tile, form_in, open_lab, pick_patient, status_item, unlock
+from playwright.sync_api import Page, expect
+
+FORM = ".kap-FormPanel"
+PANEL = "#kap-notes-panel"
+QUEUE = ".kap-Queue"
+
+
+@pytest.fixture
+def lab_options() -> dict[str, Any]:
+    return {"extra_args": ("--LabApp.expose_app_in_browser=True",)}
+
+
+def test_form_panel_and_queue_have_no_serious_axe_violations(
+    lab: LabServer, page: Page, shots: Shots
+) -> None:
+    lab.unlock("tess")
+    patient = lab.op("list_patients")[0]
+    open_lab(page, lab.lab_url())
+    expect(status_item(page)).to_have_text(re.compile(r"^KAP: tess"))
+
+    # The dosing form, filled a little, then with every problem showing after a Sign attempt
+    form = form_in(page, click_tile(page, "Dosing"))
+    pick_patient(page, form, f"{patient['chart_code']} · {patient['name']}")
+    expect(form.root.get_by_text("Dosing session (v1.1.0)")).to_be_visible(timeout=60_000)
+    dose = form.text("Dose", "abc")  # not a number: an inline error while typing
+    form.toggle("Vitals acceptable at discharge", "Yes")
+    form.button("Save draft").click()
+    live = form.root.locator(".kap-live")
+    expect(live).to_have_text(re.compile(r"^Draft saved"), timeout=30_000)
+    expect(live).to_have_attribute("role", "status")
+    expect(live).to_have_attribute("aria-live", "polite")
+    form.button("Sign").click()
+    expect(live).to_have_text(re.compile(r"^Cannot sign yet"))
+    page.wait_for_timeout(500)  # the a11y module applies attributes on the next frame
+    shots("dosing-errors")
+    assert_no_blocking(page, "the dosing form", FORM)
+
+    # Real labels: every control is named by the field's visible label
+    expect(dose).to_have_accessible_name("Dose (mg)")  # the star is for the eye only
+    expect(dose).to_have_attribute("aria-required", "true")
+    expect(dose).to_have_attribute("aria-invalid", "true")
+    described = dose.get_attribute("aria-describedby") or ""
+    messages = page.locator(f"[id='{described.split()[0]}']") if described else None
+    assert messages is not None, "the invalid dose names no description"
+    expect(messages).to_contain_text("number")
+    experience = form.row("Experience").locator("textarea")
+    expect(experience).to_have_accessible_name("Experience")
+    expect(experience).not_to_have_attribute("aria-required", "true")
+    # Yes/No toggles say which one is pressed
+    toggles = form.row("Vitals acceptable at discharge").locator("button")
+    expect(toggles.filter(has_text="Yes")).to_have_attribute("aria-pressed", "true")
+    expect(toggles.filter(has_text="No")).to_have_attribute("aria-pressed", "false")
+    # fixing the error clears aria-invalid
+    form.text("Dose", "62.5")
+    expect(dose).not_to_have_attribute("aria-invalid", "true")
+
+    # The KAP panel: My day, a search and a patient's notes
+    panel = page.locator(PANEL)
+    if not panel.is_visible():
+        page.locator('.jp-SideBar li[data-id="kap-notes-panel"]').click()
+    expect(panel.locator(".kap-Panel-day")).to_be_visible()
+    assert_no_blocking(page, "the KAP panel (My day)", PANEL)
+    panel.get_by_label("Find a patient").fill(patient["name"].split()[0][:4].lower())
+    hit = panel.locator(".kap-Panel-results").get_by_role("button").first
+    expect(hit).to_be_visible()
+    hit.click()
+    expect(panel.locator(".kap-Panel-patient .kap-Note")).not_to_have_count(0)
+    shots("panel-patient")
+    assert_no_blocking(page, "the KAP panel (a patient's notes)", PANEL)
+
+    # The review queue as sam, a preview beside the row
+    status_item(page).click()  # lock
+    unlock(page, "sam", DEMO_PASSPHRASES["sam"])
+    if not panel.is_visible():
+        page.locator('.jp-SideBar li[data-id="kap-notes-panel"]').click()
+    panel.get_by_role("button", name="Open the review queue").click()
+    queue = page.locator(QUEUE)
+    rows = queue.locator("table.kap-Queue-table tbody tr")
+    expect(rows).not_to_have_count(0)
+    rows.first.get_by_role("button", name=re.compile(r"^Preview ")).click()
+    expect(queue.locator(".kap-Queue-preview .kap-preview-title")).to_be_visible()
+    shots("queue-preview")
+    assert_no_blocking(page, "the review queue", QUEUE)
