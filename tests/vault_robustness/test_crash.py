@@ -105,5 +105,6 @@ def test_sigkill_at_random_points_loses_nothing_committed(clinic: Clinic, tmp_pa
     # And: the kills really landed in different places, many of them inside a write.
     assert killed_mid_write >= 10, killed_mid_write
     assert killed_during_startup >= 1, killed_during_startup
-    assert len(committed) >= 100, len(committed)
+    # At least 20 commits by the killed writers beside one write per trial (fewer when loaded).
+    assert len(committed) >= TRIALS + 20, len(committed)
     assert sum(v > 1 for v in committed.values()) >= 20

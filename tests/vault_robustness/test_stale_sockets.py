@@ -113,7 +113,7 @@ async def test_a_server_start_cleans_its_runtime_dir(
     jp_fetch: Fetch, stale_in_runtime_dir: Path, jp_runtime_dir: Path
 ) -> None:
     assert (await call(jp_fetch, "status"))["unlocked"] is False
-    for _ in range(100):  # the agent starts on the server's event loop
+    for _ in range(600):  # the agent starts on the server's event loop (slow when loaded)
         if not stale_in_runtime_dir.exists():
             break
         await asyncio.sleep(0.05)
