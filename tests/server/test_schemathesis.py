@@ -32,7 +32,10 @@ import httpx
 import pytest
 import yaml
 
+from kap_notes.compile.overview import OVERVIEW_SECTIONS
+from kap_notes.compile.sections import SECTIONS
 from kap_notes.server.openapi import SPEC_PATH
+from kap_notes.service import requests
 from kap_notes.service.demo import DEMO_USERS, create_demo
 from kap_notes.service.requests import MAX_PROBLEMS, MAX_VALUES
 from kap_notes.vault.crypto import FAST_KDF
@@ -48,6 +51,8 @@ CHECKS = (
 )
 EXAMPLES = 25  # per operation and phase: enough to find type confusion, lean enough for CI
 SEED = 20_261_130  # fixed: a failure reproduces with the same command
+HERE = Path(__file__).parent
+FORMS = Path(__file__).parents[2] / "templates" / "forms"
 USER = "tess"  # a therapist: sees patients, may not change clinic settings (403, documented)
 
 
@@ -188,9 +193,38 @@ class Run:
         return text[-20_000:]
 
 
-def schemathesis(server: Server, reports: Path, *extra: str) -> Run:
-    """``st run`` against ``server`` with the spec the server ships; waits for the end."""
+def vault_values(server: Server) -> dict[str, list[str]]:
+    """Ids and names that exist in the vault (asked while unlocked), for the hooks to use."""
+    patients = [p["patient_id"] for p in server.post("/kap-notes/api/ops/list_patients").json()]
+    notes = [
+        n["note_id"]
+        for patient_id in patients
+        for n in server.post("/kap-notes/api/ops/list_notes", {"patient_id": patient_id}).json()
+    ]
+    assert patients, "the demo vault gives the therapist patients"
+    assert notes, "and notes"
+    return {
+        "patient_id": patients,
+        "note_id": notes,
+        "form": sorted(p.stem.replace("_", "-") for p in FORMS.glob("*.yaml")),
+        "section": [*SECTIONS, *OVERVIEW_SECTIONS],
+        "user": list(DEMO_USERS),
+        "supervisor": ["sam"],
+    }
+
+
+def schemathesis(
+    server: Server, reports: Path, *extra: str, values: dict[str, list[str]] | None = None
+) -> Run:
+    """``st run`` against ``server`` with the spec the server ships; waits for the end.
+    ``values``: ids and names the hooks (:mod:`schemathesis_hooks`) may put into bodies."""
     reports.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+        "SCHEMATHESIS_HOOKS": "schemathesis_hooks",
+        "KAP_FUZZ_VALUES": json.dumps(values or {}),
+    }
     command = [
         str(Path(sys.executable).with_name("st")),
         "run",
@@ -210,7 +244,7 @@ def schemathesis(server: Server, reports: Path, *extra: str) -> Run:
         *extra,
     ]
     result = subprocess.run(
-        command, cwd=reports, capture_output=True, text=True, timeout=600, check=False
+        command, cwd=reports, env=env, capture_output=True, text=True, timeout=600, check=False
     )
     report = json.loads((reports / "report.json").read_text())
     return Run(
@@ -255,7 +289,8 @@ def test_unlocked_api_answers_every_request_as_documented(
     )
     assert unlocked.status_code == 200, unlocked.text
 
-    run = schemathesis(server, tmp_path, "--exclude-path=/kap-notes/api/lock")
+    values = vault_values(server)
+    run = schemathesis(server, tmp_path, "--exclude-path=/kap-notes/api/lock", values=values)
 
     report_and_check(run, f"unlocked as {USER}", capsys)
     assert run.report["operations"]["tested"] == len(_operations()) - 1
@@ -334,3 +369,35 @@ async def test_any_confirmation_id_answers_in_the_error_schema(
     )
     assert code in {404, 423}, body
     assert {"error", "code", "type", "message"} <= set(body), body
+
+
+def test_the_declared_section_names_are_the_ones_compile_renders() -> None:
+    """requests.py writes them out (no pandas import to check a request); the spec uses them."""
+    assert tuple(SECTIONS) == requests.SECTIONS
+    assert tuple(OVERVIEW_SECTIONS) == requests.OVERVIEW_SECTIONS
+
+
+async def test_spec_constraints_found_by_schemathesis_are_checked_at_the_edge(
+    jp_fetch: Any,
+) -> None:
+    """What the server refused deeper down, the declaration (so the spec) now says."""
+    cases = {
+        "ops/render_section": (
+            {"patient_id": "p", "section": "nope"},
+            "unknown section 'nope'; choose one of: outcomes",
+        ),
+        "ops/render_overview_section": (
+            {"section": "x"},
+            "unknown section 'x'; choose one of: patients",
+        ),
+        "ops/add_addendum": ({"note_id": "n", "text": " \n", "passphrase": "p"}, "needs some text"),
+        "ops/return_note": (
+            {"note_id": "n", "comment": "\t", "passphrase": "p"},
+            "needs a comment",
+        ),
+        "ops/add_patient": ({"data": {"name": "A", "eye_colour": "x"}}, "unknown field(s)"),
+    }
+    for path, (body, said) in cases.items():
+        code, answer = await _post(jp_fetch, path, json.dumps(body))
+        assert (code, answer["code"]) == (422, "invalid_input"), answer
+        assert any(said in problem for problem in answer["problems"]), answer

@@ -36,6 +36,18 @@ NAME: Schema = {"type": "string", "pattern": r"\S", "maxLength": SHORT}
 FORM: Schema = {**NAME, "description": "a form template's name (e.g. dosing) or url"}
 SECRET: Schema = {"type": "string", "format": "password", "maxLength": 1024}
 TEXT: Schema = {"type": "string", "maxLength": LONG}
+#: Free text that must say something (an addendum, a return comment): blank is refused.
+SAYING: Schema = {**TEXT, "pattern": r"\S"}
+#: What a blank SAYING field is told, per (operation, field).
+BLANK = {
+    ("add_addendum", "text"): "an addendum needs some text",
+    ("return_note", "comment"): "say what needs changing: a returned note needs a comment",
+}
+#: Sections of a patient's progress notebook and of the supervisor overview (compile/sections.py
+#: SECTIONS, compile/overview.py OVERVIEW_SECTIONS; written out here so checking a request never
+#: imports pandas; a test keeps them equal).
+SECTIONS = ("outcomes", "scores", "dosing", "vitals", "adverse-events", "intentions", "flags")
+OVERVIEW_SECTIONS = ("patients", "pending", "flags")
 SCALAR: Schema = {"type": ["string", "number", "boolean", "null"]}
 
 
@@ -144,6 +156,7 @@ REQUESTS: dict[str, Request] = {
                         "generated",
                     },
                 },
+                "additionalProperties": False,
             }
         },
         ("data",),
@@ -200,15 +213,20 @@ REQUESTS: dict[str, Request] = {
         ("note_id", "version"),
     ),
     "sign_note": _secret("note_id", note_id=ID),
-    "add_addendum": _secret("note_id", "text", note_id=ID, text=TEXT),
+    "add_addendum": _secret("note_id", "text", note_id=ID, text=SAYING),
     "review_queue": NOTHING,
     "cosign": _secret("note_id", note_id=ID, attestation={**TEXT, "type": ["string", "null"]}),
-    "return_note": _secret("note_id", "comment", note_id=ID, comment=TEXT),
+    "return_note": _secret("note_id", "comment", note_id=ID, comment=SAYING),
     "compile_patient": PATIENT,
     "export_record_pdf": PATIENT,
     "patient_frames": PATIENT,
-    "render_section": Request({"patient_id": ID, "section": NAME}, ("patient_id", "section")),
-    "render_overview_section": Request({"section": NAME}, ("section",)),
+    "render_section": Request(
+        {"patient_id": ID, "section": {"type": "string", "enum": list(SECTIONS)}},
+        ("patient_id", "section"),
+    ),
+    "render_overview_section": Request(
+        {"section": {"type": "string", "enum": list(OVERVIEW_SECTIONS)}}, ("section",)
+    ),
     "find_patients": Request(
         {
             "query": {
@@ -360,8 +378,13 @@ def _say(label: str, error: ValidationError) -> str:
         return f"{label}: {name} must not be empty"
     if kind == "maxLength":
         return f"{label}: {name} must be at most {value} characters"
+    if kind == "enum":
+        shown = repr(error.instance)[:60]
+        return f"{label}: unknown {name} {shown}; choose one of: {', '.join(map(str, value))}"
     if kind == "maxItems":
         return f"{label}: {name} must have at most {value} entries"
+    if kind == "pattern" and value == r"\S" and (label, name) in BLANK:
+        return f"{label}: {BLANK[label, name]}"
     if kind == "pattern" and value == r"\S":
         return f"{label}: {name} is required (not blank text)"
     if kind == "anyOf" and "anyOf" in schema and SCALAR in schema["anyOf"]:
