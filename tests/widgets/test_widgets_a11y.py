@@ -63,3 +63,15 @@ def test_the_required_star_is_hidden_from_screen_readers() -> None:
     assert html.startswith('<label style="color: var(--jp-ui-font-color1)">Dose (mg) <span')
     assert '<span aria-hidden="true"><span style="color: var(--jp-error-color1)">*</span>' in html
     assert "aria-hidden" not in label_html("Dose", unit="mg")
+
+
+def test_a_multi_choice_keeps_its_tooltip_in_the_kernel() -> None:
+    # ipywidgets' VBoxView reads a `description` a Box lacks once it gets a tooltip, and the
+    # browser shows "Could not create a view" instead of the checkboxes.
+    view = make_view("intention")
+    topics = view.body.widgets["psychoeducation"]
+    assert isinstance(topics, FieldWidget)
+    assert "tooltip" not in topics.control.get_state()
+    assert [box.tooltip for box in topics.control.boxes][:1] == [
+        "Psychoeducation covered: What to expect during the session"
+    ]

@@ -23,6 +23,9 @@ class CheckboxGroup(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untype
     value: List[Any] = List()
     disabled = Bool(False)
     description = Unicode("")
+    #: Kernel-side only: each checkbox gets it (a synced tooltip breaks the browser's VBoxView,
+    #: which then reads a ``description`` a Box does not have: "Could not create a view").
+    tooltip = Unicode(None, allow_none=True)
 
     def __init__(self, options: Sequence[tuple[str, Any]], **kwargs: Any) -> None:
         self._syncing = False
