@@ -1,8 +1,12 @@
 """Accessibility (issue 11 deliver 7, issue 13 item 6): axe-core 4.14 (the npm package, injected)
 finds no critical or serious violation in kap-notes' own elements — the dosing form (with its
-errors showing), the KAP panel and the review queue — and the form's controls carry real labels,
-``aria-required``, ``aria-pressed``, ``aria-invalid`` + ``aria-describedby`` and a polite live
-region for save and sign results."""
+errors showing), the KAP panel, the review queue, the unlock and co-sign dialogs — and the
+form's controls carry real labels, ``aria-required``, ``aria-pressed``, ``aria-invalid`` +
+``aria-describedby`` and a polite live region for save and sign results.
+
+axe-core comes from labextension's devDependency (pinned in yarn.lock) rather than PyPI's
+axe-playwright-python: the same engine the issue measured with, any Playwright API (a script
+tag), no extra Python dependency."""
 
 from __future__ import annotations
 
@@ -12,7 +16,16 @@ from typing import Any
 import pytest
 from axe import assert_no_blocking
 from labharness import DEMO_PASSPHRASES, LabServer
-from labui import Shots, click_tile, form_in, open_lab, pick_patient, status_item, unlock
+from labui import (
+    Shots,
+    click_tile,
+    confirm_dialog,
+    form_in,
+    open_lab,
+    pick_patient,
+    status_item,
+    submit_unlock_dialog,
+)
 from playwright.sync_api import Page, expect
 
 FORM = ".kap-FormPanel"
@@ -85,7 +98,14 @@ def test_form_panel_and_queue_have_no_serious_axe_violations(
 
     # The review queue as sam, a preview beside the row
     status_item(page).click()  # lock
-    unlock(page, "sam", DEMO_PASSPHRASES["sam"])
+    expect(status_item(page)).to_have_text("KAP: locked")
+    status_item(page).click()
+    unlock_dialog = page.locator(".jp-Dialog").filter(has=page.locator(".kap-UnlockDialog"))
+    expect(unlock_dialog).to_be_visible()
+    assert_no_blocking(page, "the unlock dialog", ".kap-UnlockDialog")
+    submit_unlock_dialog(page, "sam", DEMO_PASSPHRASES["sam"])
+    expect(unlock_dialog).to_be_hidden()
+    expect(status_item(page)).to_have_text(re.compile(r"^KAP: sam"))
     if not panel.is_visible():
         page.locator('.jp-SideBar li[data-id="kap-notes-panel"]').click()
     panel.get_by_role("button", name="Open the review queue").click()
@@ -96,3 +116,11 @@ def test_form_panel_and_queue_have_no_serious_axe_violations(
     expect(queue.locator(".kap-Queue-preview .kap-preview-title")).to_be_visible()
     shots("queue-preview")
     assert_no_blocking(page, "the review queue", QUEUE)
+
+    # The co-sign confirmation (re-authentication) dialog; Escape leaves the note waiting
+    queue.get_by_role("button", name=re.compile(r"^Co-sign ")).click()
+    confirm = confirm_dialog(page)
+    expect(confirm.get_by_label("Passphrase")).to_be_focused()
+    assert_no_blocking(page, "the co-sign dialog", ".kap-ConfirmDialog")
+    page.keyboard.press("Escape")
+    expect(confirm).to_be_hidden()
