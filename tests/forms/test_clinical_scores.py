@@ -101,9 +101,9 @@ def test_pcl5_is_repeated_at_integration_with_change_from_the_signed_baseline() 
     assert integration.find("pcl5") is not None
     assert integration.find("pcl5_change_points") is not None
     rng = random.Random(5)
-    prep = synthetic.preparation(
-        dt.date(2024, 1, 2), rng, weight=70, phq_total=18, ptsd=True
-    ) | {"pcl5": pcl5(3)}
+    prep = synthetic.preparation(dt.date(2024, 1, 2), rng, weight=70, phq_total=18, ptsd=True) | {
+        "pcl5": pcl5(3)
+    }
     later = synthetic.integration(
         dt.date(2024, 2, 1), rng, phq_total=9, next_day=None, next_step="continue"
     ) | {"pcl5": pcl5(2)}
