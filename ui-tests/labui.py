@@ -129,6 +129,15 @@ def current_form(page: Page) -> Locator:
     return panel
 
 
+def kap_panel(page: Page) -> Locator:
+    """The KAP panel in the left side bar (its tab toggles it: clicked only when closed)."""
+    panel = page.locator("#kap-notes-panel")
+    if not panel.is_visible():
+        page.locator('.jp-SideBar li[data-id="kap-notes-panel"]').click()
+    expect(panel).to_be_visible()
+    return panel
+
+
 def run_command(page: Page, command: str, args: dict[str, object] | None = None) -> None:
     """Run a JupyterLab command (needs ``--LabApp.expose_app_in_browser=True``)."""
     page.evaluate(

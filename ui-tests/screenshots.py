@@ -1,40 +1,86 @@
 """Make the README screenshots (synthetic demo clinic only) with the ui-tests harness.
 
-Run: .venv/bin/python ui-tests/screenshots.py   → docs/screenshots/{form,progress,review}.png
+Run: .venv/bin/python ui-tests/screenshots.py
+  → docs/screenshots/{panel,form,progress,review}.png
+
+- panel: the KAP side panel (a patient's notes with status and actions) beside a note opened
+  from it with View;
+- form: a dosing form tab opened from the panel's "New dosing session" (live mg/kg);
+- progress: a compiled progress notebook from the encrypted kap-vault/ folder;
+- review: the supervisor's review queue tab with a note's preview beside the rows.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from labharness import DEMO_PASSPHRASES, LabServer, RunDirs
 from labui import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    click_tile,
+    current_form,
     form_in,
+    kap_panel,
     open_lab,
     open_path,
-    pick_patient,
+    status_item,
     unlock,
 )
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from kap_notes.service.demo import create_demo
 from kap_notes.vault.crypto import FAST_KDF
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT = {"width": 1440, "height": 860}
+NAMES = ("panel", "form", "progress", "review")
 
 
-def form_shot(page: Page, lab: LabServer) -> None:
-    unlock(page, "tess", DEMO_PASSPHRASES["tess"])
-    lab.unlock("tess")
-    patient = lab.op("list_patients")[0]
-    form = form_in(page, click_tile(page, "Dosing"))
-    pick_patient(page, form, f"{patient['chart_code']} · {patient['name']}")
+def weighed_patient(lab: LabServer) -> dict[str, Any]:
+    """A demo patient of tess whose preparation note has a weight (the form shows mg/kg)."""
+    for patient in lab.op("list_patients"):
+        context = lab.op("form_context", patient_id=patient["patient_id"], form="dosing")
+        if context.get("patient_weight_kg"):
+            return dict(patient)
+    raise AssertionError("no demo patient with a weight")
+
+
+def open_patient(page: Page, patient: dict[str, Any]) -> Locator:
+    panel = kap_panel(page)
+    back = panel.get_by_role("button", name="Back to patients and My day")
+    if back.is_visible():
+        back.click()
+    panel.get_by_label("Find a patient").fill(patient["chart_code"])
+    hit = panel.locator(".kap-Panel-results .kap-Panel-patientButton")
+    expect(hit).to_have_count(1)
+    hit.click()
+    section = panel.locator(".kap-Panel-patient")
+    expect(section.locator(".kap-Note").first).to_be_visible()
+    return section
+
+
+def toggle_panel(page: Page) -> None:
+    page.locator('.jp-SideBar li[data-id="kap-notes-panel"]').click()
+
+
+def panel_shot(page: Page, lab: LabServer, patient: dict[str, Any]) -> None:
+    section = open_patient(page, patient)
+    view = section.get_by_role("button", name=re.compile(r"^View: .*Dosing session$")).first
+    view.click()
+    expect(page.locator(".kap-NoteView:visible .kap-preview-title")).to_be_visible()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(OUT / "panel.png"))
+
+
+def form_shot(page: Page, lab: LabServer, patient: dict[str, Any]) -> None:
+    section = open_patient(page, patient)
+    section.get_by_role("button", name="New dosing session").click()
+    form = form_in(page, current_form(page))
     expect(form.root.get_by_text("Dosing session (v1.1.0)")).to_be_visible(timeout=60_000)
+    toggle_panel(page)  # room for the form
     form.text("Session date and time", "2026-03-02 10:00")
     form.text("Dosing session number", "3")
     form.choose("Phase", "Induction")
@@ -43,15 +89,18 @@ def form_shot(page: Page, lab: LabServer) -> None:
     form.text("Product", "Ketamine HCl injection")
     form.text("Strength", "50 mg/mL")
     form.text("Dose", "46")
+    expect(form.computed("Dose per kg body weight")).to_have_text(re.compile(r"mg/kg$"))
     form.toggle("Booster dose given", "No")
-    form.row("Session date and time").scroll_into_view_if_needed()
-    page.mouse.wheel(0, 260)
-    page.wait_for_timeout(500)
+    heading = form.root.get_by_text("Dosing session (v1.1.0)")
+    heading.evaluate("e => e.scrollIntoView({block: 'start'})")  # the form, not the picker
+    page.wait_for_timeout(800)
     page.screenshot(path=str(OUT / "form.png"))
+    form.button("Discard draft").click()  # leave the demo clinic as it was
+    form.button("Yes, discard").click()
+    toggle_panel(page)
 
 
-def progress_shot(page: Page, lab: LabServer) -> None:
-    patient = lab.op("list_patients")[0]
+def progress_shot(page: Page, lab: LabServer, patient: dict[str, Any]) -> None:
     compiled = lab.op("compile_patient", patient_id=patient["patient_id"])
     notebook = open_path(page, lab.url, lab.token, compiled["path"])
     image = notebook.locator(".jp-RenderedImage img").first
@@ -64,11 +113,17 @@ def progress_shot(page: Page, lab: LabServer) -> None:
 def review_shot(page: Page, lab: LabServer) -> None:
     lab.api("lock")
     open_lab(page, lab.lab_url("lab/workspaces/review?reset"))
+    expect(status_item(page)).to_have_text("KAP: locked")
     unlock(page, "sam", DEMO_PASSPHRASES["sam"])
-    queue = form_in(page, click_tile(page, "Review queue"))
-    expect(queue.root.get_by_text("note(s) waiting")).to_be_visible(timeout=60_000)
-    queue.button("Preview", 0).click()
-    expect(queue.root.locator(".widget-html-content b").first).to_be_visible(timeout=30_000)
+    panel = kap_panel(page)
+    panel.get_by_role("button", name="Open the review queue").click()
+    toggle_panel(page)  # room for the rows and the preview
+    queue = page.locator(".kap-Queue")
+    rows = queue.locator("table.kap-Queue-table tbody tr")
+    expect(rows).not_to_have_count(0)
+    row = rows.filter(has_text="Dosing session").first
+    row.locator("td").first.click()  # the row itself: no scrolling to a button
+    expect(queue.locator(".kap-Queue-preview .kap-preview-title")).to_be_visible()
     page.wait_for_timeout(500)
     page.screenshot(path=str(OUT / "review.png"))
 
@@ -96,14 +151,17 @@ def main() -> None:
             )
             page = context.pages[0] if context.pages else context.new_page()
             open_lab(page, lab.lab_url())
-            form_shot(page, lab)
-            progress_shot(page, lab)
+            unlock(page, "tess", DEMO_PASSPHRASES["tess"])
+            patient = weighed_patient(lab)
+            panel_shot(page, lab, patient)
+            form_shot(page, lab, patient)
+            progress_shot(page, lab, patient)
             review_shot(page, lab)
             context.close()
     finally:
         lab.close()
         shutil.rmtree(dirs.base, ignore_errors=True)
-    for name in ("form", "progress", "review"):
+    for name in NAMES:
         path = OUT / f"{name}.png"
         print(f"{path} {path.stat().st_size // 1024} KiB")
 
