@@ -51,6 +51,7 @@ CHECKS = (
     "response_headers_conformance",
     "response_schema_conformance",
     "negative_data_rejection",
+    "unsupported_method",
 )
 EXAMPLES = 20  # per operation and phase: enough to find type confusion, lean enough for CI
 WORKERS = 2  # the server works while the next cases are generated (each operation keeps its seed)
@@ -410,3 +411,24 @@ async def test_spec_constraints_found_by_schemathesis_are_checked_at_the_edge(
         code, answer = await _post(jp_fetch, path, json.dumps(body))
         assert (code, answer["code"]) == (422, "invalid_input"), answer
         assert any(said in problem for problem in answer["problems"]), answer
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("status", "GET"),
+        ("ops/whoami", "POST"),
+        ("settings", "GET, POST"),
+        ("confirmations/c1", "POST, DELETE"),
+    ],
+)
+async def test_a_method_the_route_lacks_is_405_with_allow(
+    jp_fetch: Any, path: str, allow: str
+) -> None:
+    """RFC 9110 wants the Allow header on a 405 (schemathesis' unsupported_method check)."""
+    response = await jp_fetch(
+        "kap-notes", "api", *path.split("/"), method="PUT", body="{}", raise_error=False
+    )
+    assert response.code == 405
+    assert response.headers["Allow"] == allow
+    assert json.loads(response.body)["code"] == "method_not_allowed"

@@ -73,6 +73,15 @@ class KapHandler(APIHandler):
             payload["retry_after_seconds"] = retry
         self.finish(json.dumps(payload))
 
+    def allowed_methods(self) -> list[str]:
+        """The methods this route implements (the others are tornado's 405)."""
+        base = tornado.web.RequestHandler
+        return [
+            m
+            for m in ("GET", "POST", "DELETE")
+            if getattr(type(self), m.lower()) is not getattr(base, m.lower())
+        ]
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Errors raised outside :meth:`respond` (authentication, routing, bugs) in the Error
         schema too; a bug's details stay in the server log."""
@@ -82,6 +91,8 @@ class KapHandler(APIHandler):
             self.write_kap_error(exc)
             return
         self.set_header("Content-Type", "application/json")
+        if status_code == 405:  # RFC 9110: a 405 lists the methods the route has
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         if isinstance(exc, tornado.web.HTTPError) and status_code < 500:
             message = exc.log_message or exc.reason or responses.get(status_code, "error")
         elif status_code < 500:
