@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,6 +70,10 @@ class FormView:
         self.clock = clock or clinic_clock(clinic_time_zone(self.settings))
         self.prefill = Prefill(definition)
         self.controller = controller
+        # Button clicks may be handled on a kernel subshell thread (ipykernel 7 with
+        # jupyterlab_widgets) while the autosave timer runs on the main thread: one action at a
+        # time, or a tick and a Sign both create the note (a stray duplicate draft).
+        self._busy = threading.RLock()
         self.dirty = False
         self.locked = False
         self.show_all_issues = False
@@ -225,16 +230,22 @@ class FormView:
     # -- lifecycle ---------------------------------------------------------------------------
     def save_draft(self) -> SaveOutcome | None:
         """Save whatever was typed; failures are shown and the input stays in the form."""
-        outcome = self._call(lambda c: c.save_draft(self.value), "Draft saved")
-        if outcome is not None and outcome.ok:
-            self.dirty = False
+        with self._busy:
+            outcome = self._call(lambda c: c.save_draft(self.value), "Draft saved")
+            if outcome is not None and outcome.ok:
+                self.dirty = False
         return outcome
 
     def autosave_tick(self) -> SaveOutcome | None:
         """Save a draft if something changed since the last save (the autosave timer's job)."""
         if not self.dirty or self.locked or self.controller is None:
             return None
-        return self.save_draft()
+        if not self._busy.acquire(blocking=False):
+            return None  # a save, signature or addendum is under way: the next tick saves
+        try:
+            return None if self.locked else self.save_draft()
+        finally:
+            self._busy.release()
 
     def sign(self) -> SaveOutcome | None:
         """Sign if nothing blocks it; otherwise show every problem inline (the draft is kept).
@@ -246,10 +257,11 @@ class FormView:
             self._status(f"Cannot sign yet: {len(result.errors)} problem(s) to fix", "error")
             return None
         answers = prune_disabled(self.definition, self.value, self.context)
-        outcome = self._call(lambda c: c.sign(answers), "Signed")
-        if outcome is not None and outcome.ok:
-            self.dirty = False
-            self._set_locked(True)
+        with self._busy:  # no autosave between the signature and the form turning read-only
+            outcome = self._call(lambda c: c.sign(answers), "Signed")
+            if outcome is not None and outcome.ok:
+                self.dirty = False
+                self._set_locked(True)
         return outcome
 
     def discard(self) -> SaveOutcome | None:
@@ -281,7 +293,8 @@ class FormView:
         if self.controller is None:
             return None
         try:
-            outcome: SaveOutcome = action(self.controller)
+            with self._busy:
+                outcome: SaveOutcome = action(self.controller)
         except Exception as error:  # the typed input must survive any failure
             self._status(f"Not saved: {error}", "error")
             return SaveOutcome(ok=False, message=str(error))
