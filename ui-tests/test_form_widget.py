@@ -1,6 +1,7 @@
 """Issue 11, observations 1-3: a tile opens the form in a tab of its own — no notebook file, no
 code — a reload brings it back with what was typed, closing it saves and ends its kernel, and a
-draft reopens from ``kap-notes:open-note`` (also after its kernel is gone).
+draft reopens from ``kap-notes:open-note`` (also after its kernel is gone). Live kernels are the
+open forms, plus one spare (kap-notes imported) while the vault is unlocked; none once locked.
 
 Timings (tile → editable form, typing → autosaved, reload → form back) are printed; the medians
 live in benchmarks/form_open.py.
@@ -28,6 +29,7 @@ from labui import (
 )
 from playwright.sync_api import Locator, Page, expect
 
+SPARE = "KAP form (ready)"  # formwidget.ts SPARE_NAME
 TYPED = "Synthetic narrative typed in the form tab 7Q4"
 UNBLURRED = "Synthetic theme still being typed 8R2"
 LATER = "Synthetic interventions added later 9S3"
@@ -56,6 +58,7 @@ def test_form_tab_no_notebook_survives_reload_saves_on_close_and_reopens(
     assert _notebooks(lab) == []
     main = page.locator("#jp-main-dock-panel")
     expect(main.locator(".jp-Cell, .jp-InputArea, .cm-editor, .jp-Notebook")).to_have_count(0)
+    _wait_for(lambda: len(_form_sessions(lab)) == 1)  # (a spare taken is renamed for its form)
     (session,) = _form_sessions(lab)
     shots("dosing-tab")
 
@@ -87,7 +90,8 @@ def test_form_tab_no_notebook_survives_reload_saves_on_close_and_reopens(
 
     # When she closes the tab, what changed is saved and its kernel ends
     _close_current_tab(page)
-    _wait_for(lambda: not _form_sessions(lab) and not lab.http.get("/api/kernels").json())
+    _wait_for(lambda: not _form_sessions(lab) and session["kernel"]["id"] not in _kernels(lab))
+    assert len(_kernels(lab)) <= 1  # the spare, ready for the next form
     saved = lab.op("get_note", note_id=draft)["answers"]
     assert (saved["experience"], saved["integration_themes"]) == (TYPED, UNBLURRED)
     assert _new_notes(lab, patient["patient_id"], before) == [draft]
@@ -114,8 +118,12 @@ def test_form_tab_no_notebook_survives_reload_saves_on_close_and_reopens(
     expect(form.row("Experience").locator("textarea")).to_have_value(TYPED)
     assert len(_form_sessions(lab)) == 1
     _close_current_tab(page)
-    _wait_for(lambda: not lab.http.get("/api/kernels").json())
+    _wait_for(lambda: not _form_sessions(lab))
     assert _new_notes(lab, patient["patient_id"], before) == [draft]
+    # And once the vault locks, no kernel is left (the spare goes too)
+    lab.api("lock")
+    expect(status_item(page)).to_have_text("KAP: locked", timeout=30_000)
+    _wait_for(lambda: not _kernels(lab))
     print(
         f"\nform tab: tile → editable form {opened:.2f} s; typed → autosaved {autosaved:.2f} s; "
         f"reload → form back {restored:.2f} s"
@@ -135,7 +143,13 @@ def _notebooks(lab: LabServer, path: str = "") -> list[str]:
 
 
 def _form_sessions(lab: LabServer) -> list[dict[str, Any]]:
-    return [s for s in lab.http.get("/api/sessions").json() if s["type"] == "kap-form"]
+    """Kernel sessions of form tabs (not the spare)."""
+    sessions = lab.http.get("/api/sessions").json()
+    return [s for s in sessions if s["type"] == "kap-form" and s["name"] != SPARE]
+
+
+def _kernels(lab: LabServer) -> list[str]:
+    return [k["id"] for k in lab.http.get("/api/kernels").json()]
 
 
 def _new_notes(lab: LabServer, patient_id: str, before: set[str]) -> list[str]:

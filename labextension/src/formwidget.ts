@@ -181,20 +181,25 @@ export class KapFormPanel extends Panel {
     this._session?.dispose(); // a connection from a failed start (the kernel keeps running)
     this._session = null;
     const sessions = this._services.sessions;
+    await sessions.refreshRunning(); // a kernel shut down elsewhere must not look alive
     const existing = await sessions.findByPath(this.path);
-    this._showStatus(existing ? 'Reconnecting…' : 'Opening…');
+    this._showStatus('Opening…');
+    const title = viewTitle(this._args.spec);
     const session = existing
       ? sessions.connectTo({ model: existing })
       : await sessions.startNew(
           {
             path: this.path,
             type: FORM_SESSION_TYPE,
-            name: viewTitle(this._args.spec),
+            name: title,
             kernel: { name: await this._kernelName }
           },
           {}
         );
     this._session = session;
+    if (existing && existing.name !== title) {
+      void session.setName(title).catch(() => undefined); // a spare taken by this tab
+    }
     const kernel = session.kernel;
     if (!kernel) {
       throw new Error('the kernel did not start');
@@ -379,6 +384,46 @@ export class KapFormWidget extends MainAreaWidget<KapFormPanel> {
 
   private _closing = false;
 }
+
+/**
+ * Start a kernel for a future tab (path `kap-form-<key>`) with kap-notes already imported, then
+ * let go of it (it keeps running; the tab that takes `key` connects to it). Answers whether it
+ * is ready.
+ */
+export async function startSpare(
+  services: ServiceManager.IManager,
+  key: string,
+  kernelName: string
+): Promise<boolean> {
+  const session = await services.sessions.startNew(
+    {
+      path: sessionPath(key),
+      type: FORM_SESSION_TYPE,
+      name: SPARE_NAME,
+      kernel: { name: kernelName }
+    },
+    {}
+  );
+  try {
+    if (!session.kernel) {
+      return false;
+    }
+    await execute(session.kernel, WARM_CODE);
+    return true;
+  } finally {
+    session.dispose(); // the connection only: the kernel stays for the next tab
+  }
+}
+
+/** The session name of a spare kernel not yet taken by a tab. */
+export const SPARE_NAME = 'KAP form (ready)';
+
+/** What a spare kernel imports ahead of its form (the slow part of opening one). */
+const WARM_CODE =
+  'import kap_notes.widgets.host\n' +
+  'from kap_notes.forms import get_template as _kap_t\n' +
+  "for _kap_f in ('preparation', 'intention', 'dosing', 'integration'):\n" +
+  '    _kap_t(_kap_f)';
 
 /** A widget manager for this kernel with the standard widget modules registered. */
 async function createManager(

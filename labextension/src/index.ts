@@ -85,7 +85,12 @@ function activate(
   const forms = new FormTabs(app, rendermime, restorer);
   // Labels, aria-required/-invalid/-pressed and the live status line of the widget forms.
   watchForms();
-  model.changed.connect(() => model.unlocked && forms.retryFailed());
+  model.changed.connect(() => {
+    forms.setWarm(model.unlocked); // one spare kernel while unlocked: forms open fast
+    if (model.unlocked) {
+      forms.retryFailed();
+    }
+  });
 
   model.changed.connect(() => commands.notifyCommandChanged());
   model.autoLocked.connect((_, status) => {

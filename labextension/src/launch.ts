@@ -2,7 +2,9 @@
  * Open KAP form tabs (./formwidget) and keep them across reloads: a WidgetTracker saved by the
  * layout restorer with each tab's restore args (key, what it shows, its note once autosaved).
  * After the layout is restored, form kernels that no tab owns and no browser is connected to are
- * shut down, so the live form kernels are the open forms.
+ * shut down, so the live form kernels are the open forms — plus, while the vault is unlocked, one
+ * spare kernel with kap-notes already imported, so a click shows its form without waiting for a
+ * kernel to start (the next spare starts a little later).
  */
 import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
 import { WidgetTracker } from '@jupyterlab/apputils';
@@ -11,15 +13,19 @@ import { UUID } from '@lumino/coreutils';
 
 import {
   chooseKernel,
+  sessionPath,
   IRestoreArgs,
   IRunningSession,
   orphanSessions,
   parseRestoreArgs,
   ViewSpec
 } from './forms';
-import { KapFormPanel, KapFormWidget } from './formwidget';
+import { KapFormPanel, KapFormWidget, startSpare } from './formwidget';
 
 export const RESTORE_COMMAND = 'kap-notes:restore-form';
+
+/** How long after a tab opens before the next spare kernel starts (not to slow the tab down). */
+const SPARE_DELAY_MS = 4000;
 
 export class FormTabs {
   constructor(
@@ -61,9 +67,24 @@ export class FormTabs {
         return open;
       }
     }
-    const widget = this._open({ key: UUID.uuid4(), spec, noteId: null }, true);
+    const widget = this._open({ key: await this._takeSpare(), spec, noteId: null }, true);
+    this._ensureSpare(SPARE_DELAY_MS);
     await widget.content.ready;
     return widget;
+  }
+
+  /** Keep a spare kernel while `on` (the vault is unlocked); shut it down otherwise. */
+  setWarm(on: boolean): void {
+    this._warm = on;
+    if (on) {
+      this._ensureSpare(0);
+      return;
+    }
+    const spare = this._spare;
+    this._spare = null;
+    if (spare) {
+      void spare.ready.then(() => this._shutdownPath(sessionPath(spare.key)));
+    }
   }
 
   /** Tabs that could not open (restored while locked) try again; call once unlocked. */
@@ -78,10 +99,42 @@ export class FormTabs {
     const running = Array.from(sessions.running()) as unknown as IRunningSession[];
     const owned = new Set<string>();
     this.tracker.forEach(w => owned.add(w.content.path));
+    if (this._spare) {
+      owned.add(sessionPath(this._spare.key));
+    }
     const orphans = orphanSessions(running, owned);
     await Promise.all(orphans.map(s => sessions.shutdown(s.id).catch(() => undefined)));
     return orphans.length;
   }
+
+  /** The key of a ready spare kernel (a new key when there is none). */
+  private async _takeSpare(): Promise<string> {
+    const spare = this._spare;
+    this._spare = null;
+    return spare && (await spare.ready) ? spare.key : UUID.uuid4();
+  }
+
+  private _ensureSpare(delayMs: number): void {
+    if (this._spare || !this._warm) {
+      return;
+    }
+    const key = UUID.uuid4();
+    const ready = new Promise(resolve => window.setTimeout(resolve, delayMs))
+      .then(async () => startSpare(this.app.serviceManager, key, await this._kernelName()))
+      .catch(() => false);
+    this._spare = { key, ready };
+  }
+
+  private async _shutdownPath(path: string): Promise<void> {
+    const sessions = this.app.serviceManager.sessions;
+    const model = await sessions.findByPath(path);
+    if (model) {
+      await sessions.shutdown(model.id).catch(() => undefined);
+    }
+  }
+
+  private _warm = false;
+  private _spare: { key: string; ready: Promise<boolean> } | null = null;
 
   private _open(args: IRestoreArgs, activate: boolean): KapFormWidget {
     const content = new KapFormPanel({
