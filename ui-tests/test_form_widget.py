@@ -74,7 +74,7 @@ def test_form_tab_no_notebook_survives_reload_saves_on_close_and_reopens(
     # a field still focused reaches the kernel after a short pause in typing
     themes = form.row("Themes for integration").locator("textarea")
     themes.fill(UNBLURRED)
-    page.wait_for_timeout(2500)  # IDLE_SYNC_MS (1 s) and the kernel's turn
+    page.wait_for_timeout(1500)
     shots("typed")
 
     # When the page reloads, the form is back with everything typed, on the same kernel

@@ -9,7 +9,7 @@
 import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
 import { WidgetTracker } from '@jupyterlab/apputils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
-import { PromiseDelegate, UUID } from '@lumino/coreutils';
+import { UUID } from '@lumino/coreutils';
 
 import {
   chooseKernel,
@@ -24,16 +24,8 @@ import { KapFormPanel, KapFormWidget, startSpare } from './formwidget';
 
 export const RESTORE_COMMAND = 'kap-notes:restore-form';
 
-/** A kernel kept for the next tab: started after `timer`, warm once `ready` is true. */
-interface ISpare {
-  key: string;
-  started: boolean;
-  timer: number;
-  ready: Promise<boolean>;
-}
-
 /** How long after a tab opens before the next spare kernel starts (not to slow the tab down). */
-const SPARE_DELAY_MS = 1500;
+const SPARE_DELAY_MS = 4000;
 
 export class FormTabs {
   constructor(
@@ -90,9 +82,7 @@ export class FormTabs {
     }
     const spare = this._spare;
     this._spare = null;
-    if (spare && !spare.started) {
-      window.clearTimeout(spare.timer); // never started: nothing to shut down
-    } else if (spare) {
+    if (spare) {
       void spare.ready.then(() => this._shutdownPath(sessionPath(spare.key)));
     }
   }
@@ -117,21 +107,11 @@ export class FormTabs {
     return orphans.length;
   }
 
-  /**
-   * The key of the spare kernel, once warm (a new key when there is none, or when it has not
-   * started yet: waiting for it would be slower than starting afresh).
-   */
+  /** The key of a ready spare kernel (a new key when there is none). */
   private async _takeSpare(): Promise<string> {
     const spare = this._spare;
     this._spare = null;
-    if (!spare) {
-      return UUID.uuid4();
-    }
-    if (!spare.started) {
-      window.clearTimeout(spare.timer);
-      return UUID.uuid4();
-    }
-    return (await spare.ready) ? spare.key : UUID.uuid4();
+    return spare && (await spare.ready) ? spare.key : UUID.uuid4();
   }
 
   private _ensureSpare(delayMs: number): void {
@@ -139,16 +119,10 @@ export class FormTabs {
       return;
     }
     const key = UUID.uuid4();
-    const started = new PromiseDelegate<void>();
-    const spare: ISpare = { key, started: false, timer: 0, ready: Promise.resolve(false) };
-    spare.ready = started.promise
+    const ready = new Promise(resolve => window.setTimeout(resolve, delayMs))
       .then(async () => startSpare(this.app.serviceManager, key, await this._kernelName()))
       .catch(() => false);
-    spare.timer = window.setTimeout(() => {
-      spare.started = true;
-      started.resolve();
-    }, delayMs);
-    this._spare = spare;
+    this._spare = { key, ready };
   }
 
   private async _shutdownPath(path: string): Promise<void> {
@@ -160,7 +134,7 @@ export class FormTabs {
   }
 
   private _warm = false;
-  private _spare: ISpare | null = null;
+  private _spare: { key: string; ready: Promise<boolean> } | null = null;
 
   private _open(args: IRestoreArgs, activate: boolean): KapFormWidget {
     const content = new KapFormPanel({
