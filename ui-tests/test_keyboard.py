@@ -52,8 +52,14 @@ def tab_to(page: Page, pattern: str, *, back: bool = False, limit: int = 150) ->
 
 def palette(page: Page, command: str) -> None:
     """Run a command from JupyterLab's command palette (Ctrl+Shift+C), by keyboard."""
-    page.keyboard.press("Control+Shift+C")
     search = page.locator(".lm-CommandPalette-input")
+    for _ in range(3):  # the first shortcut can land while JupyterLab is still settling focus
+        page.keyboard.press("Control+Shift+C")
+        try:
+            expect(search).to_be_focused(timeout=5_000)
+            break
+        except AssertionError:
+            page.keyboard.press("Escape")
     expect(search).to_be_focused()
     page.keyboard.type(command)
     expect(page.locator(".lm-CommandPalette-item.lm-mod-active")).to_contain_text(command)
