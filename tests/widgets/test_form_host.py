@@ -124,6 +124,7 @@ def test_host_tells_the_tab_the_widget_and_note_and_flushes_on_request(clinic: C
                 "kind": "form",
                 "form": "intention",
                 "note_id": None,
+                "writes": 0,
             }
         }
     ]
@@ -134,12 +135,57 @@ def test_host_tells_the_tab_the_widget_and_note_and_flushes_on_request(clinic: C
     assert note_id is not None
     assert comm.sent[-2]["state"]["note_id"] == note_id  # sent as soon as the note exists
     assert comm.sent[-1]["flushed"] is True
+    assert comm.sent[-1]["state"]["writes"] == 1  # the save is counted: the panel refreshes
     assert get_note(tess, note_id).answers["hopes"] == "typed just before closing"
     # after a reload the tab opens a new comm and is told the same state
     reloaded = RecordingComm()
     served.attach(reloaded)
     assert reloaded.sent[0]["state"]["note_id"] == note_id
     assert reloaded.sent[0]["state"]["model_id"] == form.widget.model_id
+
+
+def test_a_form_for_a_known_patient_shows_its_identity_only(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    patient = _patient(tess)
+    backend = Backend(LocalTransport(tess))
+    spec = json.dumps({"kind": "form", "form": "dosing", "patient": patient})
+    form = host.serve(spec, backend=backend, register=False).view
+    assert isinstance(form, SessionForm)
+    assert form.picker is not None
+    assert form.picker.widget not in form.widget.children  # no picker, no "New patient"
+    assert form.view is not None
+    assert "Synthetic Host Person" in form.view.identity.value
+    # no patient chosen (a launcher tile): the picker with its "New patient" block stays
+    tile = host.serve('{"kind": "form", "form": "dosing"}', backend=backend, register=False)
+    assert isinstance(tile.view, SessionForm)
+    assert tile.view.picker is not None
+    assert tile.view.widget.children[0] is tile.view.picker.widget
+
+
+def test_every_write_sends_the_state_again_counted(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    patient = _patient(tess)
+    spec = json.dumps({"kind": "form", "form": "intention", "patient": patient})
+    served = host.serve(spec, backend=Backend(LocalTransport(tess)), register=False)
+    form = served.view
+    assert isinstance(form, SessionForm)
+    assert form.view is not None
+    comm = RecordingComm()
+    served.attach(comm)
+    type_into(form.view.body, "hopes", "first")
+    assert form.flush()
+    type_into(form.view.body, "hopes", "second")
+    assert form.flush()
+    assert form.flush()  # nothing changed: no write, nothing sent
+    counts = [m["state"]["writes"] for m in comm.sent if "state" in m and "flushed" not in m]
+    assert counts[0] == 0
+    assert counts[-1] == 2
+    assert served.counter is not None
+    assert served.counter.writes == 2
+    assert form.controller is not None
+    assert form.controller.note_id is not None
+    form.controller.discard()
+    assert comm.sent[-1]["state"]["writes"] == 3
 
 
 def test_host_refuses_unknown_views_and_waits_for_an_unlock(clinic: Clinic) -> None:

@@ -5,7 +5,12 @@ silently (no code cell, no output), then opens a comm on :data:`COMM_TARGET`. Ov
 says which widget to show (``model_id``) and which note the form saves to (``note_id``, once the
 first autosave made one), and answers ``{"action": "flush"}`` by saving what changed, so the tab
 can close and shut its kernel down without losing typing. After a page reload the tab reconnects
-to the same kernel and opens a new comm: the same state is sent again.
+to the same kernel and opens a new comm: the same state is sent again. Every write the view makes
+(save, sign, discard, addendum, a new patient) sends the state again with ``writes`` counted up,
+so the KAP panel refreshes itself.
+
+A note started for a known patient (the panel's "New dosing session") shows that patient's
+identity only: no patient picker, no "New patient" block.
 
 One view per kernel: the tab owns its kernel.
 """
@@ -18,13 +23,26 @@ from typing import Any, Protocol
 from comm import get_comm_manager
 
 from kap_notes.agent.client import default_backend
-from kap_notes.service.backend import Backend
+from kap_notes.service.backend import Backend, Transport
 from kap_notes.widgets.progress import open_progress
 from kap_notes.widgets.review import open_review_queue
 from kap_notes.widgets.session_form import SessionForm, open_form, open_note
 
 #: The comm target the tab opens (``kernel.createComm``); registered by :func:`serve`.
 COMM_TARGET = "kap-notes.form"
+
+#: Operations after which the KAP panel's lists may have changed (the tab tells it).
+WRITES = frozenset(
+    {
+        "save_draft",
+        "sign_note",
+        "discard_draft",
+        "add_addendum",
+        "add_patient",
+        "cosign",
+        "return_note",
+    }
+)
 
 #: Why a tab could not open its view (the tab shows it and tries again once unlocked).
 LOCKED = "The KAP vault is locked: unlock it and this form opens."
@@ -38,13 +56,35 @@ class Comm(Protocol):
     def on_msg(self, callback: Any) -> None: ...
 
 
+class WriteCounter:
+    """A transport that counts the writes passing through it and calls ``on_write`` after each."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.writes = 0
+        self.on_write: Any = None
+
+    def __call__(self, op: str, kwargs: dict[str, Any]) -> Any:
+        result = self.transport(op, kwargs)
+        if op in WRITES:
+            self.writes += 1
+            if self.on_write is not None:
+                self.on_write()
+        return result
+
+
 class FormHost:
     """The one view served by this kernel and the tab's comm to it."""
 
-    def __init__(self, view: Any, spec: dict[str, Any]) -> None:
+    def __init__(
+        self, view: Any, spec: dict[str, Any], counter: WriteCounter | None = None
+    ) -> None:
         self.view = view
         self.spec = spec
         self.comms: list[Comm] = []
+        self.counter = counter
+        if counter is not None:
+            counter.on_write = self.send
         if isinstance(view, SessionForm):
             view.note_listeners.append(lambda _note: self.send())
 
@@ -56,6 +96,7 @@ class FormHost:
             "kind": self.spec.get("kind"),
             "form": getattr(getattr(self.view, "definition", None), "name", None),
             "note_id": note_id,
+            "writes": self.counter.writes if self.counter is not None else 0,
         }
 
     def attach(self, comm: Comm, _open_msg: dict[str, Any] | None = None) -> None:
@@ -91,7 +132,8 @@ def build(spec: dict[str, Any], backend: Backend) -> Any:
     (``note``), progress or review-queue."""
     kind = spec.get("kind")
     if kind == "form":
-        return open_form(str(spec["form"]), patient=spec.get("patient") or None, backend=backend)
+        patient = spec.get("patient") or None
+        return known_patient(open_form(str(spec["form"]), patient=patient, backend=backend))
     if kind == "note":
         return open_note(str(spec["note"]), backend=backend)
     if kind == "progress":
@@ -99,6 +141,15 @@ def build(spec: dict[str, Any], backend: Backend) -> Any:
     if kind == "review-queue":
         return open_review_queue(backend=backend)
     raise ValueError(f"unknown KAP view {kind!r}")
+
+
+def known_patient(form: SessionForm) -> SessionForm:
+    """A form opened for a chosen patient shows that patient's identity only (the header above
+    the form): the picker and its "New patient" block leave the tab."""
+    picker = form.picker
+    if picker is not None and picker.value is not None:
+        form.widget.children = tuple(c for c in form.widget.children if c is not picker.widget)
+    return form
 
 
 def serve(spec_json: str, *, backend: Backend | None = None, register: bool = True) -> FormHost:
@@ -111,7 +162,8 @@ def serve(spec_json: str, *, backend: Backend | None = None, register: bool = Tr
     backend = backend or default_backend()
     if backend.locked():
         raise PermissionError(LOCKED)
-    host = FormHost(build(spec, backend), spec)
+    counter = WriteCounter(backend.transport)
+    host = FormHost(build(spec, Backend(counter)), spec, counter)
     _Served.host = host
     if register:
         _register_target()
