@@ -419,9 +419,13 @@ class PostgresStore(Store):
         return [PatientRow(r[0], int(r[1]), r[2]) for r in rows]
 
     def put_wrap(self, patient_id: str, epoch: int, recipient: str, sealed: bytes) -> None:
+        # delete + insert, not an upsert: the runtime role has no UPDATE on wraps (pg_roles)
         self._write(
-            "INSERT INTO wraps (patient_id, epoch, recipient, sealed) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (patient_id, epoch, recipient) DO UPDATE SET sealed = EXCLUDED.sealed",
+            "DELETE FROM wraps WHERE patient_id = %s AND epoch = %s AND recipient = %s",
+            (patient_id, epoch, recipient),
+        )
+        self._write(
+            "INSERT INTO wraps (patient_id, epoch, recipient, sealed) VALUES (%s, %s, %s, %s)",
             (patient_id, epoch, recipient, sealed),
         )
 
