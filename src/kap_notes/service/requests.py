@@ -5,19 +5,26 @@ their bounds. The same declaration checks input at the edge (REST handlers, the 
 
 A bad request is refused before any vault call with one :class:`InvalidInput` (422) that lists
 every problem in words, e.g. ``save_draft: patient_id must be text (got a list)``.
+
+Checking uses fastjsonschema (compiled once per schema, imported in ~25 ms); jsonschema (~1 s
+to import) is loaded only to explain a refused body in words. A property test keeps both
+verdicts equal (tests/service/test_request_checks.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, cast
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+import fastjsonschema
 
 from kap_notes.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 Schema = dict[str, Any]
 
@@ -286,10 +293,12 @@ def check(request: Request, body: Any, label: str, *, from_kernel: bool = False)
         raise InvalidInput([f"{label}: the request body must be a JSON object ({_kind(body)})"])
     if _too_many_values(body):
         raise InvalidInput([f"{label}: the request body holds more than {MAX_VALUES} values"])
-    validator = Draft202012Validator(request.schema(from_kernel=from_kernel))
-    problems = sorted(
-        {_say(label, e) for e in validator.iter_errors(body)}, key=lambda p: (len(p) > 200, p)
-    )
+    schema = request.schema(from_kernel=from_kernel)
+    try:
+        _fast(json.dumps(schema, sort_keys=True))(body)
+        problems: list[str] = []
+    except fastjsonschema.JsonSchemaValueException:
+        problems = _explain(schema, body, label)
     if len(problems) > MAX_PROBLEMS:  # the answer stays readable (and small)
         more = len(problems) - MAX_PROBLEMS
         problems = [*problems[:MAX_PROBLEMS], f"{label}: and {more} more problem(s)"]
@@ -299,6 +308,27 @@ def check(request: Request, body: Any, label: str, *, from_kernel: bool = False)
         k: int(v) if isinstance(v, float) and _integer(request.fields.get(k)) else v
         for k, v in body.items()
     }
+
+
+@lru_cache(maxsize=256)
+def _fast(schema_json: str) -> Callable[[Any], Any]:
+    """A compiled fastjsonschema check of the schema (given as canonical JSON, the cache key)."""
+    return cast(
+        Callable[[Any], Any],
+        fastjsonschema.compile(json.loads(schema_json), formats={"password": _anything}),
+    )
+
+
+def _anything(_value: Any) -> bool:
+    return True  # "password" only tells OpenAPI clients to mask the field
+
+
+def _explain(schema: Schema, body: Any, label: str) -> list[str]:
+    """Every problem of a refused ``body`` in words (the one place jsonschema is imported)."""
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 - ~1 s, only for a refusal
+
+    errors = Draft202012Validator(schema).iter_errors(body)
+    return sorted({_say(label, e) for e in errors}, key=lambda p: (len(p) > 200, p))
 
 
 def check_operation(op: str, body: Any, *, from_kernel: bool = False) -> dict[str, Any]:
