@@ -39,7 +39,7 @@ postgres:
 
 unit: $(STAMP) postgres
 	cd labextension && ../$(BIN)/jlpm test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 ## chromium: Debian's browser for the browser tests (never a downloaded one)
 chromium:

@@ -18,8 +18,10 @@ from typing import Any
 
 import pytest
 
+from kap_notes.agent import ENV_VAR
 from kap_notes.agent.keyholder import KeyHolder
 from kap_notes.agent.server import AgentServer, remove_stale_sockets, socket_name
+from kap_notes.server.app import agent_socket_path
 from tests.conftest import create_clinic_vault
 from tests.server.api import Fetch, call
 
@@ -110,7 +112,7 @@ def jp_server_config(vault: str, stale_in_runtime_dir: Path) -> dict[str, Any]:
 
 
 async def test_a_server_start_cleans_its_runtime_dir(
-    jp_fetch: Fetch, stale_in_runtime_dir: Path, jp_runtime_dir: Path
+    jp_fetch: Fetch, stale_in_runtime_dir: Path
 ) -> None:
     assert (await call(jp_fetch, "status"))["unlocked"] is False
     for _ in range(600):  # the agent starts on the server's event loop (slow when loaded)
@@ -118,4 +120,19 @@ async def test_a_server_start_cleans_its_runtime_dir(
             break
         await asyncio.sleep(0.05)
     assert not stale_in_runtime_dir.exists()
-    assert list(jp_runtime_dir.glob("kap-notes-agent-*.sock"))  # its own socket is there
+    own = Path(os.environ[ENV_VAR])  # the runtime dir, or a short private dir if that is too long
+    assert own.name == socket_name(os.getpid())
+    assert own.exists()
+
+
+def test_a_too_long_runtime_dir_falls_back_to_a_private_short_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(deep))
+    path = agent_socket_path()
+    assert path.name == socket_name(os.getpid())
+    assert len(str(path)) <= 100
+    assert path.parent.stat().st_mode & 0o077 == 0
+    assert path.parent.stat().st_uid == os.getuid()

@@ -91,6 +91,7 @@ class AgentServer:
         self.keyholder = keyholder
         self.path = path
         self._server: asyncio.AbstractServer | None = None
+        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,10 +111,17 @@ class AgentServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        for writer in self._connections.values():  # kernels still connected are let go
+            writer.close()
+        if self._connections:
+            await asyncio.wait(list(self._connections), timeout=5)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._connections[task] = writer
         try:
             if _peer_uid(writer) not in (None, os.getuid()):
                 return
@@ -125,6 +133,8 @@ class AgentServer:
             pass
         finally:
             writer.close()
+            if task is not None:
+                self._connections.pop(task, None)
 
     async def _reply(self, line: bytes, reader: asyncio.StreamReader) -> dict[str, object]:
         try:

@@ -3,7 +3,9 @@ routes, idle timer, and a clean stop (keys dropped, socket removed)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from traitlets import Bool, Float, Unicode, default
 
 from kap_notes.agent import ENV_VAR
 from kap_notes.agent.keyholder import KeyHolder
-from kap_notes.agent.server import AgentServer, socket_name
+from kap_notes.agent.server import AgentServer, remove_stale_sockets, socket_name
 from kap_notes.server.contents import KapContentsManager
 from kap_notes.server.export_guard import setup_export_guard
 from kap_notes.server.handlers import setup_handlers
@@ -28,11 +30,24 @@ from kap_notes.vault.crypto import FAST_KDF, MINIMUM_KDF
 _SOCKET_PATH_LIMIT = 100
 
 
+def _private_short_dir() -> Path:
+    """``<tmp>/kap-notes-<uid>``, 0700 and ours (a fresh temp dir if someone else made it)."""
+    path = Path(tempfile.gettempdir()) / f"kap-notes-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+    info = path.lstat()
+    if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077:
+        return path
+    return Path(tempfile.mkdtemp(prefix="kap-"))
+
+
 def agent_socket_path() -> Path:
-    """A private path for the agent socket (runtime dir, or a 0700 temp dir if that is too long)."""
+    """A private path for the agent socket: the runtime dir, or a short private dir when that
+    path is too long for a Unix socket. Either way stale sockets there are removed at start."""
     path = Path(jupyter_runtime_dir()) / socket_name(os.getpid())
     if len(str(path)) > _SOCKET_PATH_LIMIT:
-        path = Path(tempfile.mkdtemp(prefix="kap-")) / "agent.sock"
+        remove_stale_sockets(path.parent)  # left there by servers that had a shorter path
+        path = _private_short_dir() / socket_name(os.getpid())
     return path
 
 
