@@ -1,8 +1,10 @@
 /**
  * "File → Save and Export Notebook As → KAP PDF (encrypted)".
  *
- * JupyterLab labels nbconvert exporters from their entry-point name ("Kap_pdf"); this replaces
- * that menu item with a KAP command that reads well and works on every notebook:
+ * JupyterLab labels nbconvert exporters from their entry-point name ("Kap_pdf"): kap_pdf is left
+ * out of the formats JupyterLab reads (no "Kap_pdf" in the menu, palette or raw cell formats;
+ * see `withoutKapPdf`) and the menu gets a KAP command that reads well and works on every
+ * notebook:
  * - a patient's progress notebook (kap-vault/): the patient's record as an AES-256 PDF, with
  *   its one-time passphrase shown once (the same export as the Patient progress view);
  * - any other notebook: nbconvert's `kap_pdf` exporter (the server says clearly when it has no
@@ -19,7 +21,8 @@ import {
   KAP_PDF_FORMAT,
   KAP_PDF_LABEL,
   notebookPatient,
-  relabelExportMenu
+  relabelExportMenu,
+  withoutKapPdf
 } from './exportpdf';
 
 function exportSubmenu(app: JupyterFrontEnd): Menu | null {
@@ -79,6 +82,10 @@ async function exportRecord(client: KapClient, patientId: string): Promise<void>
 
 /** The command and the relabelled menu item. */
 export function setUpExportMenu(app: JupyterFrontEnd, client: KapClient): void {
+  // (activated before any notebook opens, i.e. before JupyterLab first asks for the formats)
+  const nbconvert = app.serviceManager.nbconvert;
+  const formats = nbconvert.getExportFormats.bind(nbconvert);
+  nbconvert.getExportFormats = async (force?: boolean) => withoutKapPdf(await formats(force));
   app.commands.addCommand(EXPORT_PDF_COMMAND, {
     label: KAP_PDF_LABEL,
     caption: 'An AES-256 protected PDF of this notebook (a progress notebook: the record)',

@@ -27,14 +27,44 @@ export interface IMenuLike {
   insertItem(index: number, options: { command: string }): unknown;
 }
 
-/** Replace JupyterLab's "Kap_pdf" item with the KAP command; true once the menu has it. */
+/**
+ * Put the KAP command in the export menu once JupyterLab has added its exporter items: in place
+ * of a "Kap_pdf" item if one is there, else after the others. True once the menu has it.
+ */
 export function relabelExportMenu(menu: IMenuLike): boolean {
+  const exporters = menu.items.filter(item => item.command === 'notebook:export-to-format');
   const index = menu.items.findIndex(
     item => item.command === 'notebook:export-to-format' && item.args?.format === KAP_PDF_FORMAT
   );
+  const present = menu.items.some(item => item.command === EXPORT_PDF_COMMAND);
   if (index >= 0) {
     menu.removeItemAt(index);
-    menu.insertItem(index, { command: EXPORT_PDF_COMMAND });
+    if (!present) {
+      menu.insertItem(index, { command: EXPORT_PDF_COMMAND });
+    }
+  } else if (!present && exporters.length > 0) {
+    const last = menu.items.lastIndexOf(exporters[exporters.length - 1]);
+    menu.insertItem(last + 1, { command: EXPORT_PDF_COMMAND });
   }
   return menu.items.some(item => item.command === EXPORT_PDF_COMMAND);
+}
+
+/**
+ * The export formats JupyterLab builds its generic items from, without `kap_pdf`.
+ *
+ * JupyterLab 4 labels each nbconvert exporter itself (notebook-extension: a fixed map for html,
+ * pdf, latex… else the name with its first letter capitalised, hence "Kap_pdf"); the server's
+ * `/api/nbconvert` sends only each exporter's `output_mimetype` (jupyter_server ignores
+ * nbconvert's `export_from_notebook` friendly name). So the File menu, the command palette and
+ * the cell's raw format list would all say "Kap_pdf" and run a generic export that cannot show
+ * the one-time passphrase. Leaving it out of the list JupyterLab reads removes it from all
+ * three; the KAP command ("KAP PDF (encrypted)") takes its place in the menu.
+ */
+export function withoutKapPdf<T extends object>(formats: T): T {
+  if (!(KAP_PDF_FORMAT in formats)) {
+    return formats;
+  }
+  const copy = { ...formats } as Record<string, unknown>;
+  delete copy[KAP_PDF_FORMAT];
+  return copy as T;
 }

@@ -22,6 +22,11 @@
  * manager reloads every widget's state from it: nothing typed and synced is lost); if that kernel
  * is gone (server restart), a new one opens the autosaved draft (`restoreSpec`). Text fields sync
  * on change, so the field being typed in is synced after a short pause (`IDLE_SYNC_MS`).
+ * Every write the form makes (save, sign, discard, addendum, new patient: the kernel counts them
+ * in its state's `writes`) and every tab closed is announced on `formActivity`, so the KAP panel
+ * refreshes itself. Links in a view (e.g. the progress view's "Open kap-vault/…") are paths from
+ * the server root: they open through JupyterLab's link handler (the document manager), never as
+ * a URL relative to the page.
  */
 import { Dialog, MainAreaWidget, showDialog } from '@jupyterlab/apputils';
 import { IRenderMime, IRenderMimeRegistry, MimeModel } from '@jupyterlab/rendermime';
@@ -48,6 +53,29 @@ import { kapIcon } from './icons';
 
 const WIDGET_MIME = 'application/vnd.jupyter.widget-view+json';
 
+/** What a form tab did that may change the KAP panel's lists. */
+export interface IFormActivity {
+  /** `write`: the kernel saved, signed, discarded, added an addendum or a patient. */
+  kind: 'write' | 'closed';
+  noteId: string | null;
+}
+
+/** Every form tab's writes and closes (the KAP panel listens and refreshes). */
+export const formActivity = new Signal<object, IFormActivity>({});
+
+/** The server-root path a link in a view points to, or null for links the browser handles
+ * (absolute URLs, `data:`/`blob:`, in-page anchors, downloads). */
+export function serverPath(href: string | null, download: boolean): string | null {
+  if (!href || download || href.startsWith('#') || /^[a-z][a-z0-9+.-]*:/i.test(href)) {
+    return null;
+  }
+  if (href.startsWith('//')) {
+    return null;
+  }
+  const path = decodeURI(href.split(/[?#]/)[0]).replace(/^\/+/, '');
+  return path || null;
+}
+
 export interface IFormPanelOptions {
   services: ServiceManager.IManager;
   rendermime: IRenderMimeRegistry;
@@ -70,6 +98,7 @@ export class KapFormPanel extends Panel {
     this._status.node.setAttribute('role', 'status');
     this.addWidget(this._status);
     this.node.addEventListener('input', this._onInput);
+    this.node.addEventListener('click', this._onClick, true);
   }
 
   /** What a reload needs (changes when the first autosave names the note). */
@@ -159,6 +188,7 @@ export class KapFormPanel extends Panel {
     }
     this._finished = true;
     await this._shutdown();
+    formActivity.emit({ kind: 'closed', noteId: this._args.noteId });
     return true;
   }
 
@@ -167,6 +197,7 @@ export class KapFormPanel extends Panel {
       return;
     }
     this.node.removeEventListener('input', this._onInput);
+    this.node.removeEventListener('click', this._onClick, true);
     window.clearTimeout(this._idleTimer);
     if (!this._finished) {
       void this._shutdown(); // disposed without closing: no kernel outlives its tab
@@ -245,6 +276,11 @@ export class KapFormPanel extends Panel {
   private _onState(state: IHostState): void {
     const noteId = state.note_id ?? null;
     const form = state.form ?? null;
+    const writes = (state as IHostState & { writes?: number }).writes ?? 0;
+    if (this._writes !== null && writes !== this._writes) {
+      formActivity.emit({ kind: 'write', noteId });
+    }
+    this._writes = writes;
     if (noteId === this._args.noteId && form === this._form) {
       return;
     }
@@ -315,6 +351,22 @@ export class KapFormPanel extends Panel {
     this._idleTimer = window.setTimeout(() => this._syncFocused(), IDLE_SYNC_MS);
   };
 
+  /** A link to a server path opens in JupyterLab (a notebook in a tab), not as a page URL. */
+  private _onClick = (event: MouseEvent): void => {
+    const link = (event.target as Element | null)?.closest?.('a');
+    const handler = this._rendermime.linkHandler;
+    if (!link || !handler || !this.node.contains(link)) {
+      return;
+    }
+    const path = serverPath(link.getAttribute('href'), link.hasAttribute('download'));
+    if (path === null) {
+      return;
+    }
+    link.removeAttribute('target');
+    // connects the link to JupyterLab's open-document command; the click reaches it next
+    handler.handleLink(link, path);
+  };
+
   private _syncFocused(): void {
     const active = document.activeElement;
     if (
@@ -339,6 +391,7 @@ export class KapFormPanel extends Panel {
   private _flushed: PromiseDelegate<boolean> | null = null;
   private _finished = false;
   private _failed = false;
+  private _writes: number | null = null;
   private _idleTimer = 0;
   private _ready = new PromiseDelegate<void>();
   private _changed = new Signal<this, void>(this);

@@ -6,12 +6,15 @@
  *
  * Forms open through the form commands (`kap-notes:open-form`, `kap-notes:open-note`); everything
  * else calls the server's operations directly — no notebook, no kernel, no Python on screen.
+ * The panel refreshes itself: after a form tab saves, signs, discards or closes (`formActivity`),
+ * after a co-sign or return in the review queue, and whenever it is shown again.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
 import { button, element, message } from './dom';
+import { formActivity } from './formwidget';
 import { kapIcon } from './icons';
 import { PatientView } from './patientview';
 import { NoteView, ReviewQueueView } from './queueview';
@@ -34,6 +37,8 @@ export const PANEL_ID = 'kap-notes-panel';
 export const OPEN_PANEL = 'kap-notes:open-panel';
 export const OPEN_QUEUE = 'kap-notes:review-queue';
 const SEARCH_DELAY_MS = 250;
+/** Writes come in bursts (autosave, then sign): one refresh after the burst. */
+export const REFRESH_DELAY_MS = 400;
 
 /** What the panel asks of JupyterLab. */
 export interface IPanelHost {
@@ -110,12 +115,26 @@ export class KapPanel extends Widget {
       this._day
     );
     model.changed.connect(this._onVaultChanged, this);
+    formActivity.connect(this.refreshSoon, this);
     this._onVaultChanged();
   }
 
   override dispose(): void {
     this.model.changed.disconnect(this._onVaultChanged, this);
+    formActivity.disconnect(this.refreshSoon, this);
+    window.clearTimeout(this._refreshTimer);
     super.dispose();
+  }
+
+  /** Refresh shortly (a burst of changes gives one refresh); a hidden panel refreshes when it
+   * is shown again. */
+  refreshSoon(): void {
+    window.clearTimeout(this._refreshTimer);
+    this._refreshTimer = window.setTimeout(() => {
+      if (this.isVisible) {
+        void this.refresh();
+      }
+    }, REFRESH_DELAY_MS);
   }
 
   /** Load My day, the patient list and the open patient again. */
@@ -288,6 +307,7 @@ export class KapPanel extends Widget {
   private _queue: HTMLButtonElement;
   private _user: string | null | undefined = undefined;
   private _timer: number | null = null;
+  private _refreshTimer = 0;
   private _searches = 0;
 }
 
@@ -312,7 +332,7 @@ export function setUpPanel(
     openQueue: async noteId => {
       if (queue === null || queue.isDisposed) {
         const content = new ReviewQueueView(model);
-        content.changed = () => void panel.loadDay();
+        content.changed = () => panel.refreshSoon();
         queue = new MainAreaWidget({ content });
         queue.id = 'kap-review-queue-tab';
         queue.title.label = 'Review queue';

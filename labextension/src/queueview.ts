@@ -139,6 +139,8 @@ export class ReviewQueueView extends Widget {
     this._renderRows();
     this._renderActions(item);
     await showPreview(this.model, noteId, this._preview);
+    // below the table in a narrow tab: bring the preview and its actions into view
+    this._actions.scrollIntoView?.({ block: 'nearest' });
   }
 
   private _renderRows(): void {

@@ -9,7 +9,8 @@ import {
   IMenuLike,
   KAP_PDF_FORMAT,
   notebookPatient,
-  relabelExportMenu
+  relabelExportMenu,
+  withoutKapPdf
 } from '../src/exportpdf';
 
 class FakeMenu implements IMenuLike {
@@ -42,6 +43,32 @@ describe('KAP PDF menu item', () => {
     const menu = new FakeMenu();
     menu.items = [];
     assert.equal(relabelExportMenu(menu), false);
+  });
+
+  it('adds the KAP item after the exporters when kap_pdf is not listed', () => {
+    const menu = new FakeMenu();
+    menu.items.splice(1, 1);
+    menu.items.push({ command: 'other:command', args: {} });
+    assert.equal(relabelExportMenu(menu), true);
+    assert.deepEqual(
+      menu.items.map(i => i.command),
+      [
+        'notebook:export-to-format',
+        'notebook:export-to-format',
+        EXPORT_PDF_COMMAND,
+        'other:command'
+      ]
+    );
+    assert.equal(relabelExportMenu(menu), true);
+    assert.equal(menu.items.length, 4);
+  });
+
+  it('leaves kap_pdf out of the formats JupyterLab labels itself', () => {
+    const formats = { html: { output_mimetype: 'text/html' }, [KAP_PDF_FORMAT]: {} };
+    assert.deepEqual(Object.keys(withoutKapPdf(formats)), ['html']);
+    assert.deepEqual(Object.keys(formats), ['html', KAP_PDF_FORMAT]); // a copy
+    const plain = { pdf: {} };
+    assert.equal(withoutKapPdf(plain), plain);
   });
 
   it('finds the patient of a vault or progress notebook only', () => {

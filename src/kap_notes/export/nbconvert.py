@@ -1,8 +1,14 @@
 """An nbconvert exporter (``--to kap_pdf``): a compiled progress notebook → PDF via typst, in
-memory. Registered under ``nbconvert.exporters`` so JupyterLab's "Save and Export As" lists it; its
-friendly name is :data:`FRIENDLY_NAME` (JupyterLab would show the entry point, ``Kap_pdf``: the
-labextension replaces that item with "KAP PDF (encrypted)", which on a progress notebook exports
-the patient's record with a one-time passphrase).
+memory. Registered under ``nbconvert.exporters`` (``jupyter nbconvert --to kap_pdf``); its friendly
+name is :data:`FRIENDLY_NAME`.
+
+JupyterLab 4 does not use that name: its notebook extension labels every exporter listed by
+``/api/nbconvert`` from a fixed map (html, pdf, latex, ...) or else the entry-point name with a
+capital first letter ("Kap_pdf"), and jupyter_server's listing carries only ``output_mimetype``.
+So the labextension leaves ``kap_pdf`` out of the formats JupyterLab reads (no "Kap_pdf" in the
+File menu, the command palette or a raw cell's format list) and puts its own "KAP PDF
+(encrypted)" item in File → Save and Export Notebook As: on a progress notebook it exports the
+patient's record with a one-time passphrase; on other notebooks it calls this exporter.
 
 The PDF is always AES-256 protected with ``KapPdfExporter.passphrase``. The download path has
 no way to show a one-time passphrase, so without a configured passphrase the exporter refuses
