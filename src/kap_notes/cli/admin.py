@@ -227,6 +227,30 @@ def cmd_audit_checkpoint(ctx: Context) -> int:
     return 0
 
 
+def cmd_pg_roles(ctx: Context) -> int:
+    from kap_notes.vault import pg_roles  # noqa: PLC0415
+
+    report = pg_roles.setup_runtime_role(ctx.vault_path, ctx.args.runtime)
+    lines = [f"  {t}: {', '.join(p)}" for t, p in report.granted.items()]
+    ctx.emit(
+        report.as_dict(),
+        f"{report.database}: tables owned by {report.owner}; the runtime role {report.runtime} "
+        "may now only:\n" + "\n".join(lines) + "\nGive servers the runtime role's URL, "
+        "never the owner's; shred and migrations run as the owner.",
+    )
+    return 0
+
+
+def _register_pg_roles(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "pg-roles",
+        help="PostgreSQL: give the runtime role (servers, kernels) append-only access "
+        "(run with the owner role's --vault URL)",
+    )
+    p.add_argument("runtime", help="the existing login role clinicians' servers connect as")
+    p.set_defaults(func=cmd_pg_roles)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the admin commands to the top-level parser."""
     p = sub.add_parser("init", help="create a vault and its first admin")
@@ -270,6 +294,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--reason", required=True, help="why (stored encrypted, audited)")
     p.set_defaults(func=cmd_break_glass)
 
+    _register_pg_roles(sub)
     aud = sub.add_parser("audit", help="the audit chain").add_subparsers(
         dest="action", required=True
     )
