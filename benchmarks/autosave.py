@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import json
 import shutil
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -123,6 +124,23 @@ def _seq(session: Session) -> int:
     return max((r.seq for r in session.store.audit_rows(after=session.policy.seq - 1)), default=0)
 
 
+def commit_floor(directory: Path, repeats: int = 30) -> float:
+    """Median ms of one durable plaintext SQLite insert (WAL, synchronous=FULL) on this disk."""
+    db = sqlite3.connect(directory / "floor.sqlite", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, blob BLOB)")
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t (blob) VALUES (?)", (b"x" * 2048,))
+        db.execute("COMMIT")
+        times.append((time.perf_counter() - start) * 1000)
+    db.close()
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="30,100,300")
@@ -173,6 +191,8 @@ def main() -> None:
                     None,
                 ),
             ]
+        floor = commit_floor(root)
+        rows.append(Row("floor: one durable plaintext SQLite insert", f"{floor:.2f} ms", "", None))
         print()
         print(table(rows))
     finally:

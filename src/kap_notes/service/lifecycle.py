@@ -14,9 +14,15 @@ from kap_notes.errors import NotSignable as NotSignable  # noqa: PLC0414 - re-ex
 from kap_notes.forms import ClinicSettings, ValidationIssue, get_template
 from kap_notes.model.note import NOTE_KIND, Note
 from kap_notes.model.patient import InvalidInput
-from kap_notes.records.assess import Assessment, session_date
+from kap_notes.records.assess import Assessment, assess, session_date
 from kap_notes.records.chart import ADDENDUM_KIND, PROCESS_CLASS, NoteView, build_views
-from kap_notes.records.derived import Derived, assess_as_of, derived_values, frozen_content
+from kap_notes.records.derived import (
+    Derived,
+    assess_as_of,
+    context_as_of,
+    derived_values,
+    frozen_content,
+)
 from kap_notes.service.notes import NoteRef, get_note, list_notes
 from kap_notes.vault.audit import utc_now
 from kap_notes.vault.errors import NotAuthorised, SignedRecordImmutable
@@ -51,6 +57,88 @@ def _version_of(note: Note) -> str | None:
     return note.template.get("version") if note.template else None
 
 
+def signed_notes(session: Session, patient_id: str) -> list[Note]:
+    """The patient's signed notes: all a draft's as-of values may draw on (records/derived.py).
+
+    Decrypted once (one audited read) and kept in the session until the verified log shows a
+    new signature for the patient, so an autosave re-reads nothing; a note signed meanwhile
+    (by anyone) is taken into account at the next save.
+    """
+    session.sync()
+    session.patient(patient_id)  # UnknownPatient if never registered (or shredded)
+    stamp = session.policy.sealed_at.get(patient_id, 0)
+    cached = session.memo.get(("signed_notes", patient_id))
+    if cached is not None and cached[0] == stamp:
+        return list(cached[1])
+    notes = [n for n in list_notes(session, patient_id) if n.signature is not None]
+    session.memo[("signed_notes", patient_id)] = (stamp, notes)
+    return list(notes)
+
+
+def _context_as_of(session: Session, note: Note) -> dict[str, Any]:
+    """``records.derived.context_as_of`` for a draft, kept per patient while no new signature
+    appears: it depends only on the signed notes and on the draft's form, session date, linked
+    dosing note and the note it revises, so a form that autosaves computes it once."""
+    sources = signed_notes(session, note.patient_id)
+    stamp = session.policy.sealed_at.get(note.patient_id, 0)
+    revises = note.extra.get("revises")
+    key = (
+        note.form,
+        note.session_date,
+        str(note.answers.get("linked_dosing_note_id") or ""),
+        str(revises.get("note")) if isinstance(revises, Mapping) else None,
+    )
+    kept = session.memo.setdefault(("as_of", note.patient_id), {})
+    if kept.get("stamp") != stamp:
+        kept.clear()
+        kept["stamp"] = stamp
+    if key not in kept:
+        kept[key] = context_as_of(note, sources)[0]
+    return dict(kept[key])
+
+
+@dataclass(frozen=True)
+class _DraftFacts:
+    """What a draft's next version keeps from its last one (remembered by the session that
+    saved it, so an autosave does not decrypt the draft again)."""
+
+    version: int
+    created_at: str
+    template_version: str | None
+    revises: Any
+
+
+def _draft_facts(session: Session, note_id: str, expected_version: int | None) -> _DraftFacts:
+    """The facts of ``note_id`` at ``expected_version``: remembered from this session's last
+    save of it when the log confirms it is still this user's unsealed draft at that version,
+    else read (an audited read; signed or foreign notes are refused)."""
+    fact = session.policy.records.get(note_id)
+    known = session.memo.get(("draft", note_id))
+    if (
+        isinstance(known, _DraftFacts)
+        and fact is not None
+        and known.version == expected_version == len(fact.digests)
+        and fact.author == session.user_id
+        and not fact.sealed
+    ):
+        return known
+    existing = get_note(session, note_id)
+    if existing.signature is not None:
+        raise SignedRecordImmutable("this note is signed; add an addendum instead")
+    if existing.author != session.user_id:
+        raise NotAuthorised(
+            f"this draft was written by {session.user_name(existing.author)}; only its author "
+            f"saves it, and {session.user_row.name} is unlocked. Nothing was saved."
+        )
+    template = existing.template or {}
+    return _DraftFacts(
+        existing.version,
+        existing.created_at,
+        template.get("version"),
+        existing.extra.get("revises"),
+    )
+
+
 def save_draft(
     session: Session,
     patient_id: str,
@@ -72,19 +160,11 @@ def save_draft(
     (:class:`NotAuthorised` otherwise; nothing is written).
     """
     check_author(session, expected_author)
-    existing = get_note(session, note_id) if note_id else None
-    if existing is not None and existing.signature is not None:
-        raise SignedRecordImmutable("this note is signed; add an addendum instead")
-    if existing is not None and existing.author != session.user_id:
-        raise NotAuthorised(
-            f"this draft was written by {session.user_name(existing.author)}; only its author "
-            f"saves it, and {session.user_row.name} is unlocked. Nothing was saved."
-        )
     if note_id is not None and expected_version is None:
         raise InvalidInput(["updating a note needs the version you are updating"])
-    version = existing.template["version"] if existing and existing.template else None
-    revises = existing.extra.get("revises") if existing else None
-    definition = get_template(form, version)
+    existing = _draft_facts(session, note_id, expected_version) if note_id else None
+    revises = existing.revises if existing else None
+    definition = get_template(form, existing.template_version if existing else None)
     now = utc_now()
     note = Note(
         note_id=note_id or "",
@@ -103,7 +183,10 @@ def save_draft(
             **({"revises": revises} if revises else {}),
         },
     )
-    assessment, _ = _assess_note(session, note, settings)
+    if settings is None:
+        settings = session.clinic_settings()[0]
+    context = _context_as_of(session, note)
+    assessment = assess(definition, note.answers, context, settings)
     if refuse_wrong_values and assessment.wrong_values:
         raise InvalidInput(assessment.wrong_values)
     # Process notes (HIPAA 164.501) live in a space keyed to their author alone.
@@ -111,6 +194,9 @@ def save_draft(
     space = session.process_space(patient_id) if is_process else patient_id
     record_id, version_saved = session.put_record(
         space, note.to_record(), record_id=note_id, expected_version=expected_version
+    )
+    session.memo[("draft", record_id)] = _DraftFacts(
+        version_saved, note.created_at, definition.version, revises
     )
     return Saved(NoteRef(record_id, version_saved), assessment)
 

@@ -151,6 +151,9 @@ class Policy:
     shredded: list[str] = field(default_factory=list)
     #: Every version of the clinic settings: {"version", "values", "by", "at"}, oldest first.
     clinic_settings: list[dict[str, Any]] = field(default_factory=list)
+    #: patient (or space) -> seq of the newest entry that signed (sealed) one of its records:
+    #: what a cache of a patient's signed notes is keyed by (see ``sealed_since``).
+    sealed_at: dict[str, int] = field(default_factory=dict)
     seq: int = 0
     head: str = GENESIS.hex()
 
@@ -471,6 +474,8 @@ class _Rules:
             if self.row.action == "discard":
                 raise self.refuse("a discard only follows a draft's saved version")
             p.records[rid] = RecordFact(pid, self.actor, [self.digest], seals)
+            if seals:
+                p.sealed_at[pid] = self.row.seq
             return
         if record is None or record.patient != pid:
             raise self.refuse(f"no record {rid} of patient {pid}")
@@ -484,6 +489,8 @@ class _Rules:
             )
         record.digests.append(self.digest)
         record.sealed = seals
+        if seals:
+            p.sealed_at[pid] = self.row.seq
 
     def grant_request(self) -> None:
         patient = self.known_patient()
@@ -549,6 +556,7 @@ class _Rules:
         spaces = [pid, *(k for k, v in self.p.patients.items() if v.parent == pid)]
         for space in spaces:
             del self.p.patients[space]
+            self.p.sealed_at.pop(space, None)
             _add(self.p.shredded, space)
         for rid in [r for r, fact in self.p.records.items() if fact.patient in spaces]:
             del self.p.records[rid]

@@ -111,6 +111,9 @@ class Session:
         self._stale = False
         #: (action, patient, record, time) of reads made while the disk was full.
         self._deferred: list[tuple[str, str | None, str | None, str]] = []
+        #: Decrypted values the service keeps between calls (e.g. a patient's signed notes for
+        #: autosave's as-of context); dropped with the keys by :meth:`lock`.
+        self.memo: dict[Any, Any] = {}
 
     # -------------------------------------------------------------------------- identity
     @property
@@ -133,6 +136,7 @@ class Session:
         """Forget every key this session holds."""
         self._keys = None
         self._patient_keys.clear()
+        self.memo.clear()
 
     @property
     def key_pair(self) -> KeyPair:
@@ -502,21 +506,22 @@ class Session:
         return None if fact is None else fact.author
 
     def _check_overwrite(self, patient_id: str, record_id: str) -> None:
-        current = self.store.get_record(record_id)
-        if current is None:
+        """By the verified log alone (nothing decrypted): the record exists in this space, was
+        started by this user, and no signing entry sealed it (a signed version is the last)."""
+        fact = self.policy.records.get(record_id)
+        if fact is None:
             raise UnknownRecord(f"no record {record_id}")
-        if current.patient_id != patient_id:
+        if fact.patient != patient_id:
             raise NotAuthorised(f"record {record_id} belongs to another patient")
-        author = self.record_author(record_id)
-        if author != self.user_id:
+        if fact.author != self.user_id:
             raise NotAuthorised(
-                f"this note was written by {self.user_name(author or '?')}; only its author "
+                f"this note was written by {self.user_name(fact.author)}; only its author "
                 "saves over it (add an addendum instead)"
             )
-        if is_signed(self._open(current).content):
+        if fact.sealed:
             raise SignedRecordImmutable(
-                f"record {record_id} version {current.version} is signed and cannot be changed; "
-                "add an addendum instead"
+                f"record {record_id} version {len(fact.digests)} is signed and cannot be "
+                "changed; add an addendum instead"
             )
 
     def get_record(self, record_id: str, version: int | None = None) -> StoredRecord:
