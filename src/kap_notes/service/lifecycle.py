@@ -103,7 +103,7 @@ class _DraftFacts:
     saved it, so an autosave does not decrypt the draft again)."""
 
     version: int
-    created_at: str
+    created_at: str | None
     template_version: str | None
     revises: Any
 
