@@ -55,6 +55,8 @@ class ClinicSettings:
     max_dosing_sessions_per_7_days: int = 2
     clinic_time_zone: str = "UTC"
     break_glass_hours: int = 24
+    #: k of the de-identified cohort: quasi-identifier groups smaller than k are suppressed.
+    cohort_min_cell: int = 5
 
     LABEL: ClassVar[str] = "clinic setting"
     DESCRIPTIONS: ClassVar[dict[str, str]] = {

@@ -167,6 +167,13 @@ TIME_ZONE = SettingSpec(
 BREAK_GLASS = SettingSpec(
     "break_glass_hours", "clinic setting: break-glass access lasts", "hours", 1, 72
 )
+COHORT_MIN_CELL = SettingSpec(
+    "cohort_min_cell",
+    "clinic setting: a de-identified cohort suppresses quasi-identifier groups smaller than",
+    "patients",
+    2,
+    50,
+)
 
 #: Dosing routes (codes of the dosing form's ``route``) with a clinic mg/kg range each.
 ROUTES = ("iv", "im", "sublingual", "oral", "intranasal_racemic", "esketamine_in")
@@ -211,6 +218,7 @@ SETTINGS: dict[str, SettingSpec] = {
         DOSING_SESSIONS,
         TIME_ZONE,
         BREAK_GLASS,
+        COHORT_MIN_CELL,
     )
 }
 #: The clinic's settings (the fields of ClinicSettings).
