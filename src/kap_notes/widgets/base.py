@@ -8,7 +8,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from kap_notes.forms import Item
-from kap_notes.widgets.shared import shared
+from kap_notes.widgets.shared import is_shared, shared
 from kap_notes.widgets.style import help_html, label_html, message_list
 
 ChangeCallback = Callable[[], None]
@@ -17,14 +17,16 @@ ChangeCallback = Callable[[], None]
 class ItemWidget:
     """Base of every item's widget: a container with a visible label and an inline message area."""
 
-    def __init__(self, item: Item, body: list[Any]) -> None:
+    def __init__(self, item: Item, body: list[Any], *, hidden: bool = False) -> None:
         self.item = item
         self._messages: Any = None
         self._shown: tuple[list[str], str] = ([], "error")
-        self._visible = True
+        self._visible = not hidden
         # The kap-* DOM classes are read by labextension/src/a11y.ts (labels and ARIA); given
         # at construction they travel with the widget's first state (no extra messages).
-        self.container = widgets.VBox(body, _dom_classes=("kap-item",))
+        # A shared layout until first hidden (most items never are): one model fewer each.
+        layout = widgets.Layout(display="none") if hidden else shared("plain_layout")
+        self.container = widgets.VBox(body, layout=layout, _dom_classes=("kap-item",))
 
     def get(self) -> Any:
         """The answer (None when unanswered)."""
@@ -42,7 +44,10 @@ class ItemWidget:
     def set_visible(self, visible: bool) -> None:
         if visible != self._visible:
             self._visible = visible
-            self.container.layout.display = None if visible else "none"
+            if not is_shared(self.container.layout):
+                self.container.layout.display = None if visible else "none"
+            elif not visible:
+                self.container.layout = widgets.Layout(display="none")
 
     @property
     def messages(self) -> list[str]:
@@ -85,7 +90,7 @@ class FieldWidget(ItemWidget):
         )
         body: list[Any] = [row]
         if item.help:
-            body.append(widgets.HTML(help_html(item.help)))
+            body.append(help_widget(item.help))
         super().__init__(item, body)
         self._unparsed: Any = None
 
@@ -94,3 +99,8 @@ class FieldWidget(ItemWidget):
 
     def set_disabled(self, disabled: bool) -> None:
         self.control.disabled = disabled or self.item.read_only
+
+
+def help_widget(text: str) -> Any:
+    """A line of help text (shared layout and style: one model)."""
+    return widgets.HTML(help_html(text), layout=shared("plain_layout"), style=shared("html_style"))

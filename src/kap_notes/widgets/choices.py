@@ -27,19 +27,23 @@ class CheckboxGroup(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untype
     #: which then reads a ``description`` a Box does not have: "Could not create a view").
     tooltip = Unicode(None, allow_none=True)
 
-    def __init__(self, options: Sequence[tuple[str, Any]], **kwargs: Any) -> None:
+    def __init__(
+        self, options: Sequence[tuple[str, Any]], tooltip: str | None = None, **kwargs: Any
+    ) -> None:
         self._syncing = False
         self.codes = [code for _, code in options]
         self.boxes = [
             widgets.Checkbox(
                 value=False,
                 description=text,
+                tooltip=f"{tooltip}: {text}" if tooltip else None,
                 indent=False,
-                layout=widgets.Layout(width="auto"),
+                layout=shared("auto_layout"),
+                style=shared("checkbox_style"),
             )
             for text, _ in options
         ]
-        super().__init__(self.boxes, **kwargs)
+        super().__init__(self.boxes, tooltip=tooltip, **kwargs)
         for box in self.boxes:
             box.observe(self._box_changed, names="value")
 
@@ -69,7 +73,9 @@ class CheckboxGroup(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untype
 
 
 def checkbox_group(item: Item) -> CheckboxGroup:
-    return CheckboxGroup([(o.display, o.code) for o in item.options])
+    return CheckboxGroup(
+        [(o.display, o.code) for o in item.options], item.text, layout=shared("plain_layout")
+    )
 
 
 def note_choice_options(choices: Sequence[Mapping[str, Any]]) -> list[tuple[str, str | None]]:

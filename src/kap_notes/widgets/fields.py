@@ -11,11 +11,11 @@ import ipywidgets as widgets
 from kap_notes.forms import Item
 from kap_notes.forms.values import parse_number
 from kap_notes.records.display import display_answer
-from kap_notes.widgets.base import ChangeCallback, FieldWidget, ItemWidget
+from kap_notes.widgets.base import ChangeCallback, FieldWidget, ItemWidget, help_widget
 from kap_notes.widgets.choices import MultiChoiceField, NoteChoiceField, checkbox_group
 from kap_notes.widgets.pickers import DateField, DateTimeField, date_picker, datetime_picker
 from kap_notes.widgets.shared import shared
-from kap_notes.widgets.style import heading_html, help_html, label_html
+from kap_notes.widgets.style import heading_html, label_html
 
 __all__ = [
     "FIELD_BUILDERS",
@@ -99,26 +99,27 @@ class DisplayWidget(ItemWidget):
     """Static text (e.g. integration prompts)."""
 
     def __init__(self, item: Item) -> None:
-        text = widgets.HTML(help_html(item.text), style=shared("html_style"))
-        super().__init__(item, [text])
+        super().__init__(item, [help_widget(item.text)])
 
 
 class ComputedWidget(ItemWidget):
     """A read-only computed value (mg/kg, days since dosing), refreshed by the form."""
 
     def __init__(self, item: Item) -> None:
-        self.output = widgets.HTML("—")
+        # created as first shown: no update message until there is a value
+        self.output = widgets.HTML(
+            label_html("—"), layout=shared("wide_layout"), style=shared("html_style")
+        )
         self.value: Any = None
         label = widgets.HTML(
             label_html(item.text, unit=item.unit),
             layout=shared("label_layout"),
             style=shared("html_style"),
         )
-        self.output.layout, self.output.style = shared("wide_layout"), shared("html_style")
         super().__init__(item, [widgets.HBox([label, self.output], layout=shared("row_layout"))])
 
     def show_value(self, value: Any) -> None:
-        if self.value == value and self.output.value != "—":
+        if self.value == value:
             return
         self.value = value
         # The one renderer (records/display): Yes/No, numbers with their unit, typed times.
@@ -137,6 +138,7 @@ def _text(item: Item) -> ItemWidget:
     return TextField(
         item,
         widgets.Text(
+            tooltip=item.text,
             placeholder=_placeholder(item),
             continuous_update=False,
             layout=shared("wide_layout"),
@@ -149,6 +151,7 @@ def _textarea(item: Item) -> ItemWidget:
     return TextField(
         item,
         widgets.Textarea(
+            tooltip=item.text,
             continuous_update=False,
             rows=3,
             layout=shared("wide_layout"),
@@ -161,17 +164,21 @@ def _boolean(item: Item) -> ItemWidget:
     return BooleanField(
         item,
         widgets.ToggleButtons(
-            options=[("Yes", True), ("No", False)], value=None, style=shared("toggle_style")
+            tooltip=item.text,
+            options=[("Yes", True), ("No", False)],
+            value=None,
+            layout=shared("plain_layout"),
+            style=shared("toggle_style"),
         ),
     )
 
 
 def _date(item: Item) -> ItemWidget:
-    return DateField(item, date_picker())
+    return DateField(item, date_picker(item.text))
 
 
 def _date_time(item: Item) -> ItemWidget:
-    return DateTimeField(item, datetime_picker())
+    return DateTimeField(item, datetime_picker(item.text))
 
 
 def _choice(item: Item) -> ItemWidget:
@@ -180,6 +187,7 @@ def _choice(item: Item) -> ItemWidget:
         item,
         widgets.Dropdown(
             options=options,
+            tooltip=item.text,
             value=None,
             layout=shared("wide_layout"),
             style=shared("description_style"),
@@ -192,6 +200,7 @@ def _open_choice(item: Item) -> ItemWidget:
     return OpenChoiceField(
         item,
         widgets.Combobox(
+            tooltip=item.text,
             options=displays,
             ensure_option=False,
             continuous_update=False,

@@ -104,8 +104,7 @@ class FormView:
                 controller, self.save_draft, self.sign, self.add_addendum, discard
             )
             parts.append(self.lifecycle.container)
-        self.widget = widgets.VBox(parts)
-        self.widget.add_class("kap-widgets")
+        self.widget = widgets.VBox(parts, _dom_classes=("kap-widgets",))
         self._prefill(answers)
         self._quiet = False
         self.refresh()
@@ -175,14 +174,9 @@ class FormView:
         proposals = self.prefill.proposals(answers, self.context)
         if not proposals:
             return
-        fields = self.body.answerable
         self._quiet = True
-        try:
-            self.prefill.apply(
-                proposals,
-                lambda link: fields[link].get(),
-                lambda link, value: fields[link].set(value),
-            )
+        try:  # the REMS fields may not be built yet: read and write through the section
+            self.prefill.apply(proposals, self.body.read, self.body.write)
         finally:
             self._quiet = False
 

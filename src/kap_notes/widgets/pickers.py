@@ -18,6 +18,7 @@ from kap_notes.forms import Item
 from kap_notes.forms.values import is_answered, parse_date, parse_datetime
 from kap_notes.model.times import format_date, format_datetime, zone
 from kap_notes.widgets.base import FieldWidget
+from kap_notes.widgets.shared import shared
 
 Clock = Callable[[], dt.datetime]
 """The clinic's current wall-clock time (naive)."""
@@ -104,16 +105,27 @@ def now_button(item: Item, text: str) -> Any:
     return widgets.Button(
         description=text,
         tooltip=f"{item.text}: {text.lower()}",
-        layout=widgets.Layout(width="auto"),
+        layout=shared("auto_layout"),
+        style=shared("button_style"),
     )
 
 
-def date_picker() -> Any:
-    return widgets.DatePicker(value=None)
+def date_picker(tooltip: str | None = None) -> Any:
+    return widgets.DatePicker(
+        value=None,
+        tooltip=tooltip,
+        layout=shared("plain_layout"),
+        style=shared("description_style"),
+    )
 
 
-def datetime_picker() -> Any:
-    return widgets.NaiveDatetimePicker(value=None)
+def datetime_picker(tooltip: str | None = None) -> Any:
+    return widgets.NaiveDatetimePicker(
+        value=None,
+        tooltip=tooltip,
+        layout=shared("plain_layout"),
+        style=shared("description_style"),
+    )
 
 
 def parse_picker_date(value: Any) -> dt.date | None:

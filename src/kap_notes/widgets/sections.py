@@ -9,6 +9,7 @@ import ipywidgets as widgets
 
 from kap_notes.forms import FormDefinition, Item, enabled_keys
 from kap_notes.records.display import display_plain
+from kap_notes.widgets.base import help_widget
 from kap_notes.widgets.fields import (
     FIELD_BUILDERS,
     ChangeCallback,
@@ -18,7 +19,8 @@ from kap_notes.widgets.fields import (
     group_heading,
 )
 from kap_notes.widgets.pickers import Clock, TimeField, clinic_clock
-from kap_notes.widgets.style import help_html, label_html
+from kap_notes.widgets.shared import shared
+from kap_notes.widgets.style import label_html
 
 Key = tuple[str | None, int | None, str]
 KeySet = set[Key]
@@ -48,24 +50,75 @@ class Section:
         self.choices = dict(choices or {})
         self.widgets: dict[str, ItemWidget] = {}
         self.answerable: dict[str, ItemWidget] = {}
+        #: Answers of items not built (or not answerable here): kept and returned as they are.
         self.extra: dict[str, Any] = {}
+        #: Items with an enableWhen, not built until first enabled (see :class:`LazyItem`).
+        self.pending: dict[str, LazyItem] = {}
+        self._muted = False
+        self._disabled = False
         self.boxes = [self.build(item).container for item in items if not item.hidden]
 
+    def _notify(self) -> None:
+        if not self._muted:
+            self.on_change()
+
     def build(self, item: Item) -> ItemWidget:
-        """The widget for `item` (registered by linkId; answerable ones are observed)."""
+        """The widget for `item` (registered by linkId; answerable ones are observed).
+
+        An item shown only under a condition (enableWhen) is a placeholder until first enabled:
+        a form reaches the browser without the widgets of sections nobody sees yet."""
         key = item.initial_from_context
-        built: ItemWidget
+        if item.enable_when and not (key is not None and key in self.choices):
+            lazy = self.pending[item.link_id] = LazyItem(item)
+            self.widgets[item.link_id] = lazy
+            return lazy
+        return self._register(item, self._make(item))
+
+    def _make(self, item: Item) -> ItemWidget:
+        key = item.initial_from_context
         if item.is_computed:
-            built = ComputedWidget(item)
-        elif key is not None and key in self.choices:
-            built = NoteChoiceField(item, self.choices[key])
-        else:
-            built = WIDGET_BUILDERS[item.type](item, self)
+            return ComputedWidget(item)
+        if key is not None and key in self.choices:
+            return NoteChoiceField(item, self.choices[key])
+        return WIDGET_BUILDERS[item.type](item, self)
+
+    def _register(self, item: Item, built: ItemWidget) -> ItemWidget:
         self.widgets[item.link_id] = built
         if (not item.is_computed and item.type not in ("group", "display")) or item.repeats:
             self.answerable[item.link_id] = built
-            built.observe(self.on_change)
+            built.observe(self._notify)
         return built
+
+    def realize(self, lazy: LazyItem) -> ItemWidget:
+        """Build a placeholder's widgets in its place, showing the answers kept meanwhile."""
+        self.pending.pop(lazy.item.link_id, None)
+        before, answerable = set(self.widgets), set(self.answerable)
+        self._muted = True  # showing kept answers is not the clinician typing
+        try:
+            real = self._register(lazy.item, self._make(lazy.item))
+            lazy.adopt(real)
+            for link in self.answerable.keys() - answerable:
+                self.answerable[link].set(self.extra.pop(link, None))
+            for link in self.widgets.keys() - before | {lazy.item.link_id}:
+                self.widgets[link].set_disabled(self._disabled)
+        finally:
+            self._muted = False
+        return real
+
+    def read(self, link: str) -> Any:
+        """The answer to `link`, built or not."""
+        widget = self.answerable.get(link)
+        return widget.get() if widget is not None else self.extra.get(link)
+
+    def write(self, link: str, value: Any) -> None:
+        """Set the answer to `link`, built or not (None clears)."""
+        widget = self.answerable.get(link)
+        if widget is not None:
+            widget.set(value)
+        elif value is None:
+            self.extra.pop(link, None)
+        else:
+            self.extra[link] = value
 
     def get(self) -> dict[str, Any]:
         values = {k: v for k, v in self.extra.items() if k not in self.answerable}
@@ -81,6 +134,7 @@ class Section:
         self.extra = {k: v for k, v in values.items() if k not in self.answerable}
 
     def set_disabled(self, disabled: bool) -> None:
+        self._disabled = disabled
         for widget in self.widgets.values():
             widget.set_disabled(disabled)
 
@@ -93,6 +147,11 @@ class Section:
         row: int | None = None,
     ) -> None:
         """Show/hide by enableWhen, inline messages and computed values for this section."""
+        ready = [lazy for link, lazy in self.pending.items() if (group, row, link) in enabled]
+        while ready:  # a group built now may hold placeholders enabled already
+            for lazy in ready:
+                self.realize(lazy)
+            ready = [lazy for link, lazy in self.pending.items() if (group, row, link) in enabled]
         for link, widget in self.widgets.items():
             key = (group, row, link)
             widget.set_visible(key in enabled)
@@ -105,14 +164,31 @@ class Section:
                 widget.apply(messages, computed.get(link))
 
 
+class LazyItem(ItemWidget):
+    """An item hidden by its enableWhen, not built yet: one empty hidden box in its place.
+
+    When first enabled the section builds the real widget, which takes over this box."""
+
+    def __init__(self, item: Item) -> None:
+        super().__init__(item, [], hidden=True)
+
+    def adopt(self, real: ItemWidget) -> None:
+        """Move `real`'s content into this box (already placed in the form) and show it."""
+        built = real.container
+        self.container.children = built.children
+        self.container._dom_classes = built._dom_classes
+        built.children = ()
+        built.close()
+        real.container = self.container
+        self.container.layout.display = None
+
+
 class GroupWidget(ItemWidget):
     """A plain group: a heading and its children (their answers live in the parent dict)."""
 
     def __init__(self, item: Item, section: Section) -> None:
         children = [section.build(child).container for child in item.items if not child.hidden]
-        head = [group_heading(item.text)] + (
-            [widgets.HTML(help_html(item.help))] if item.help else []
-        )
+        head = [group_heading(item.text)] + ([help_widget(item.help)] if item.help else [])
         super().__init__(item, [*head, *children])
 
 
@@ -122,17 +198,21 @@ class RowWidget:
     def __init__(self, owner: RowsWidget) -> None:
         item = owner.item
         parent = owner.section
-        self.section = Section(parent.definition, item.items, parent.on_change, clock=parent.clock)
+        self.section = Section(parent.definition, item.items, parent._notify, clock=parent.clock)
         self.remove = widgets.Button(
-            description="Remove row", tooltip=f"Remove this {item.label} row"
+            description="Remove row",
+            tooltip=f"Remove this {item.label} row",
+            layout=shared("plain_layout"),
+            style=shared("button_style"),
         )
         self.remove.on_click(lambda _button: owner.remove_row(self))
-        self.title = widgets.HTML()
+        self.title = widgets.HTML(layout=shared("plain_layout"), style=shared("html_style"))
         self.container = widgets.VBox(
-            [widgets.HBox([self.title, self.remove]), *self.section.boxes],
-            layout=widgets.Layout(
-                border="1px solid var(--jp-border-color2)", padding="4px", margin="2px 0"
-            ),
+            [
+                widgets.HBox([self.title, self.remove], layout=shared("row_layout")),
+                *self.section.boxes,
+            ],
+            layout=shared("rows_box_layout"),
         )
 
 
@@ -145,8 +225,13 @@ class RowsWidget(ItemWidget):
         self._callbacks: list[ChangeCallback] = []
         self._unparsed: Any = None
         self._disabled = False
-        self.rows_box = widgets.VBox()
-        self.add_button = widgets.Button(description=f"Add {item.label} row", icon="plus")
+        self.rows_box = widgets.VBox(layout=shared("plain_layout"))
+        self.add_button = widgets.Button(
+            description=f"Add {item.label} row",
+            icon="plus",
+            layout=shared("plain_layout"),
+            style=shared("button_style"),
+        )
         self.add_button.on_click(lambda _button: self.add_row())
         buttons = [self.add_button]
         self.preset_button: Any = None
@@ -155,12 +240,19 @@ class RowsWidget(ItemWidget):
             self.preset_button = widgets.Button(
                 description=f"Fill rows for {by.label.lower() if by else item.presets.by}",
                 tooltip="Add the preset rows for the chosen option",
+                layout=shared("plain_layout"),
+                style=shared("button_style"),
             )
             on_preset = section.on_preset
             self.preset_button.on_click(lambda _button: on_preset(self))
             buttons.append(self.preset_button)
-        heading = widgets.HTML(label_html(item.text, required=item.required))
-        super().__init__(item, [heading, self.rows_box, widgets.HBox(buttons)])
+        heading = widgets.HTML(
+            label_html(item.text, required=item.required),
+            layout=shared("plain_layout"),
+            style=shared("html_style"),
+        )
+        bar = widgets.HBox(buttons, layout=shared("row_layout"))
+        super().__init__(item, [heading, self.rows_box, bar])
 
     def observe(self, callback: ChangeCallback) -> None:
         self._callbacks.append(callback)
@@ -227,15 +319,15 @@ class InstrumentWidget(ItemWidget):
     def __init__(self, item: Item, section: Section) -> None:
         self.instrument = section.definition.instrument_for(item)
         self.section = Section(
-            self.instrument, self.instrument.items, section.on_change, clock=section.clock
+            self.instrument, self.instrument.items, section._notify, clock=section.clock
         )
-        self.score = widgets.HTML()
+        self.score = widgets.HTML(
+            score_text(self.instrument, None),
+            layout=shared("plain_layout"),
+            style=shared("html_style"),
+        )
         heading = group_heading(item.text)
-        intro = (
-            [widgets.HTML(help_html(self.instrument.description))]
-            if self.instrument.description
-            else []
-        )
+        intro = [help_widget(self.instrument.description)] if self.instrument.description else []
         super().__init__(item, [heading, *intro, *self.section.boxes, self.score])
 
     def observe(self, callback: ChangeCallback) -> None:
