@@ -85,8 +85,7 @@ def test_a_therapists_and_a_supervisors_day(lab: LabServer, page: Page, shots: S
     form = form_in(page, current_form(page))
     expect(current_tab(page)).to_have_text("Dosing")
     expect(form.root.get_by_text(re.compile(re.escape(identity)))).to_be_visible(timeout=60_000)
-    chosen = form.root.get_by_label("Patient", exact=True).locator("option:checked")
-    expect(chosen).to_have_text(f"{code} · {NAME}")  # chosen in the panel: not asked again
+    assert_identity_only(form)  # chosen in the panel: not asked again
     form.text("Session date and time", f"{today} 09:00")
     form.choose("Route", "IM injection")
     form.text("Dose", DOSE)
@@ -103,9 +102,8 @@ def test_a_therapists_and_a_supervisors_day(lab: LabServer, page: Page, shots: S
     shots("dosing-after-reload")
     close_tab(page)  # saves what changed; the kernel ends
 
-    # My day lists the draft to finish; Continue opens it with everything typed
+    # My day lists the draft to finish (the panel refreshed itself); Continue opens it
     panel = kap_panel(page)
-    panel.get_by_role("button", name="Refresh patients and My day").click()
     drafts = panel.locator(".kap-Day-drafts")
     drafts.get_by_role("button", name=re.compile(rf"^Continue: {NAME} · {code}, ")).click()
     form = form_in(page, current_form(page))
@@ -123,13 +121,14 @@ def test_a_therapists_and_a_supervisors_day(lab: LabServer, page: Page, shots: S
     (dosing,) = [n for n in lab.op("list_notes", patient_id=pid) if n["form"] == "dosing"]
     assert dosing["status"] == "signed"
 
-    # -- Integration: My day says it is due; the dosing session is linked by default --------------
-    panel.get_by_role("button", name="Refresh patients and My day").click()
+    # -- Integration: My day says it is due (no Refresh click: the panel followed the signing) ----
     due = panel.locator(".kap-Day-integrations .kap-Day-item").filter(has_text=code)
     expect(due).to_contain_text(f"Dosing session {today}: integration due by")
     due.get_by_role("button", name=re.compile(r"^New integration: ")).click()
     form = form_in(page, current_form(page))
     expect(current_tab(page)).to_have_text("Integration")
+    expect(form.root.get_by_text(re.compile(re.escape(identity)))).to_be_visible(timeout=60_000)
+    assert_identity_only(form)
     linked = form.row("Linked dosing note").locator("select")
     expect(linked.locator("option:checked")).to_contain_text(today)
     expect(form.computed("Days since dosing")).to_have_text(re.compile(r"^0 days?$"))
@@ -143,7 +142,6 @@ def test_a_therapists_and_a_supervisors_day(lab: LabServer, page: Page, shots: S
     close_tab(page)
 
     # The patient's notes say what happened; nothing is due any more for this patient
-    panel.get_by_role("button", name="Refresh patients and My day").click()
     expect(panel.locator(".kap-Day-integrations").filter(has_text=code)).to_have_count(0)
     expect(panel.locator(".kap-Day-drafts").filter(has_text=code)).to_have_count(0)
     patient = find_patient(page, panel, code, code)
@@ -234,7 +232,6 @@ def test_a_therapists_and_a_supervisors_day(lab: LabServer, page: Page, shots: S
     sign(page, form, rf"^Sign the integration note of {code} \({today}\)\?$")
     shots("revision-signed")
     close_tab(page)
-    panel.get_by_role("button", name="Refresh patients and My day").click()
     expect(panel.locator(".kap-Day-returned").filter(has_text=code)).to_have_count(0)
     patient = find_patient(page, panel, code, code)
     expect(_note(patient, "Integration session").first).to_contain_text("Signed")
@@ -279,6 +276,14 @@ def fill_preparation(form: WidgetForm) -> None:
     form.choose("Touch consent", "Consents to supportive touch")
     form.toggle("Fasting instructions acknowledged", "Yes")
     form.text("Escort / transport plan", "Synthetic: partner drives home")
+
+
+def assert_identity_only(form: WidgetForm) -> None:
+    """A note started for a known patient: the identity header, no picker, no New patient."""
+    expect(form.root.locator(".kap-identity")).to_have_count(1)
+    expect(form.root.get_by_role("combobox", name="Patient", exact=True)).to_have_count(0)
+    expect(form.root.get_by_role("button", name="Create patient")).to_have_count(0)
+    expect(form.root.get_by_text(re.compile(r"^New patient"))).to_have_count(0)
 
 
 def sign(page: Page, form: WidgetForm, question: str) -> None:
