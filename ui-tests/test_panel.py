@@ -12,6 +12,7 @@ from labui import Shots, open_lab, status_item, unlock
 from playwright.sync_api import Locator, Page, expect
 
 TESS = "Tess Taylor, LCSW"
+LAPTOP = {"width": 1280, "height": 800}
 
 
 def open_panel(page: Page) -> Locator:
@@ -21,6 +22,25 @@ def open_panel(page: Page) -> Locator:
         page.locator('.jp-SideBar li[data-id="kap-notes-panel"]').click()
     expect(panel).to_be_visible()
     return panel
+
+
+def assert_every_column_in_view(queue: Locator) -> None:
+    """No column cut off: the table needs no sideways scrolling and every header and action
+    button lies inside the window."""
+    rows = queue.locator(".kap-Queue-rows")
+    assert rows.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), "the table scrolls sideways"
+    area = rows.bounding_box()
+    assert area is not None
+    edge = min(LAPTOP["width"], area["x"] + area["width"]) + 0.5
+    cells = [*queue.locator("thead th").all(), *queue.locator("tbody button").all()]
+    assert len(cells) > 7
+    for cell in cells:
+        box = cell.bounding_box()
+        assert box is not None
+        assert box["width"] > 0
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= edge, (cell.inner_text(), box)
+    expect(queue.locator("tbody button").first).to_be_in_viewport()
 
 
 def test_panel_day_patients_notes_and_the_supervisors_queue(
@@ -84,6 +104,7 @@ def test_panel_day_patients_notes_and_the_supervisors_queue(
     # When sam unlocks instead and opens the review queue from the panel
     status_item(page).click()  # lock
     unlock(page, "sam", DEMO_PASSPHRASES["sam"])
+    page.set_viewport_size(LAPTOP)  # a clinic laptop, with the side panel open
     panel = open_panel(page)
     panel.get_by_role("button", name="Open the review queue").click()
     queue = page.locator(".kap-Queue")
@@ -92,6 +113,8 @@ def test_panel_day_patients_notes_and_the_supervisors_queue(
         expect(table.get_by_role("columnheader", name=column, exact=True)).to_be_visible()
     waiting = lab.op("review_queue")
     expect(table.locator("tbody tr")).to_have_count(len(waiting))
+    assert_every_column_in_view(queue)
+    shots("queue-1280x800")
 
     # Then filtering by therapist keeps only tess's notes
     queue.get_by_label("Therapist").select_option(label=TESS)
@@ -103,9 +126,10 @@ def test_panel_day_patients_notes_and_the_supervisors_queue(
     expect(row.locator("td").nth(2)).to_have_text(TESS)
     expect(row.locator("td").nth(5)).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d \w+$"))
 
-    # And the preview shows beside the row, titled with whose note it is
+    # And the preview shows with the row, titled with whose note it is
     row.get_by_role("button", name=re.compile(r"^Preview ")).click()
     preview = queue.locator(".kap-Queue-preview")
+    expect(queue.get_by_role("button", name=re.compile(r"^Co-sign "))).to_be_in_viewport()
     expect(preview).to_contain_text(f"{target['patient_name']} · {target['chart_code']}")
     expect(preview.locator(".kap-preview-title")).to_contain_text(target["title"])
     shots("queue-preview")
