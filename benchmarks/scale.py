@@ -122,9 +122,11 @@ def _clone(session: Session, template: list[StoredRecord], profile_id: str, n: i
             text = text.replace(old, new)
         content = json.loads(text)
         record_id = ids[record.record_id]
-        if content.get("signature") is not None:
+        signed = content.get("signature") is not None
+        if signed:
             content = sign_content(session, content, record_id, 1, meaning="author")
-        session.put_record(patient, content, record_id=record_id)
+        # a signed version must be written by a signing entry (the vault refuses it otherwise)
+        session.put_record(patient, content, record_id=record_id, action="sign" if signed else None)
 
 
 def generate(location: str, patients: int, progress: Progress) -> None:
