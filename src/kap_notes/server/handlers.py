@@ -16,6 +16,7 @@ from jupyter_server.utils import url_path_join
 from kap_notes.agent.keyholder import KeyHolder
 from kap_notes.errors import InvalidInput, KapError, VaultLocked
 from kap_notes.forms.settings_schema import AUTO_LOCK, THRESHOLDS, check_settings
+from kap_notes.server import hub
 from kap_notes.service import requests
 from kap_notes.service.operations import OPERATIONS, error_payload, is_domain_error
 
@@ -32,6 +33,12 @@ class KapHandler(APIHandler):
     class (:mod:`kap_notes.errors`)."""
 
     auth_resource = AUTH_RESOURCE
+
+    async def prepare(self) -> None:  # type: ignore[override]  # as APIHandler.prepare
+        """On JupyterHub, only the server's own hub user reaches kap-notes (:mod:`.hub`)."""
+        await super().prepare()
+        user = self.current_user
+        hub.check_requester(getattr(user, "username", None) if user else None)
 
     @property
     def keyholder(self) -> KeyHolder:
@@ -120,6 +127,7 @@ class UnlockHandler(KapHandler):
     async def post(self) -> None:
         def unlock() -> Any:
             body = self.body(requests.UNLOCK, "unlock")
+            hub.check_unlock(body["user"], getattr(self.current_user, "username", None))
             return self.keyholder.unlock(body["user"], body["passphrase"])
 
         await self.respond(unlock)
