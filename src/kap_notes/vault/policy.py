@@ -26,6 +26,9 @@ create … discard    record writes: someone who may read the patient now (proce
                     version written by sign, cosign or return seals the record: nothing is
                     ever written to it again (so ``discard``, the tombstone of a draft, can
                     never hide a signed note); a discard never starts a record
+prune               a record's author, for an unsealed record, naming its newest version and that
+                    version's digest: older versions (a compiled notebook's) leave the store
+                    and their digests are forgotten, so none can come back unnoticed
 grant_request       any active user asks for someone's access; nothing is wrapped
 grant, grant_deny   the patient's owner, never to themself; wraps for every epoch
 revoke              the owner or an admin; never the owner
@@ -157,7 +160,20 @@ class Policy:
     seq: int = 0
     head: str = GENESIS.hex()
 
+    def __post_init__(self) -> None:
+        #: patient space -> its record ids, built on first use (not part of a checkpoint).
+        self._by_patient: dict[str, set[str]] | None = None
+
     # ------------------------------------------------------------------------------ queries
+    def records_of(self, space: str) -> set[str]:
+        """Ids of the records the log says are kept in ``space`` (a patient or process space)."""
+        if self._by_patient is None:
+            index: dict[str, set[str]] = {}
+            for rid, fact in self.records.items():
+                index.setdefault(fact.patient, set()).add(rid)
+            self._by_patient = index
+        return set(self._by_patient.get(space, ()))
+
     def user_named(self, name: str) -> tuple[str, UserFact] | None:
         return next(((uid, u) for uid, u in self.users.items() if u.name == name), None)
 
@@ -474,6 +490,8 @@ class _Rules:
             if self.row.action == "discard":
                 raise self.refuse("a discard only follows a draft's saved version")
             p.records[rid] = RecordFact(pid, self.actor, [self.digest], seals)
+            if p._by_patient is not None:
+                p._by_patient.setdefault(pid, set()).add(rid)
             if seals:
                 p.sealed_at[pid] = self.row.seq
             return
@@ -491,6 +509,18 @@ class _Rules:
         record.sealed = seals
         if seals:
             p.sealed_at[pid] = self.row.seq
+
+    def prune(self) -> None:
+        pid, rid = self.patient or "", self.row.record or ""
+        self.known_patient(kind=None)
+        record = self.p.records.get(rid)
+        if record is None or record.patient != pid or record.author != self.actor:
+            raise self.refuse(f"only the author of record {rid} prunes its versions")
+        if record.sealed or self.version != len(record.digests):
+            raise self.refuse("a prune keeps the newest version of an unsealed record")
+        if self.digest != record.digests[-1]:
+            raise self.refuse("a prune names the digest of the version it keeps")
+        record.digests[:-1] = [""] * (len(record.digests) - 1)
 
     def grant_request(self) -> None:
         patient = self.known_patient()
@@ -560,6 +590,7 @@ class _Rules:
             _add(self.p.shredded, space)
         for rid in [r for r, fact in self.p.records.items() if fact.patient in spaces]:
             del self.p.records[rid]
+        self.p._by_patient = None
 
     def settings(self) -> None:
         if not self.p.is_active(self.actor, ADMIN):

@@ -532,9 +532,21 @@ class Session:
             raise UnknownRecord(
                 f"no record {record_id}" + (f" version {version}" if version else "")
             )
+        if version is None:
+            self._check_current(row)
         record = self._open(row)
         self.log("read", row.patient_id, record_id)
         return record
+
+    def _check_current(self, row: RecordRow) -> None:
+        """A record's stored head must be its newest signed write (not an older authentic
+        version a database writer rolled it back to)."""
+        fact = self.policy.records.get(row.record_id)
+        if fact is not None and row.version < len(fact.digests):
+            raise IntegrityError(
+                f"record {row.record_id}: stored version {row.version} is not the newest signed "
+                f"write (version {len(fact.digests)}) — rolled back; tell the clinic admin"
+            )
 
     def read_patient(self, patient_id: str, *, include_process: bool = False) -> list[StoredRecord]:
         """Decrypt the current version of every record of one patient. One audited read.
@@ -553,9 +565,27 @@ class Session:
         space = self.policy.process_space(patient_id, self.user_id)
         if include_process and space is not None:
             spaces.append(space)
-        records = [self._open(row) for pid in spaces for row in self.store.latest_records(pid)]
+        rows = [row for pid in spaces for row in self._checked_heads(pid)]
+        records = [self._open(row) for row in rows]
         self.log("read", patient_id)
         return records
+
+    def _checked_heads(self, space: str) -> list[RecordRow]:
+        """The current version of every record kept in ``space``, held against the verified log
+        first: a record missing, added, rolled back or moved by a database writer — however long
+        ago, behind the head unlock checked — is refused when its patient is opened."""
+        for attempt in range(2):
+            rows = list(self.store.latest_records(space))
+            problems = trust.patient_problems(
+                self.policy, space, {r.record_id: r.version for r in rows}
+            )
+            if not problems:
+                return rows
+            if attempt == 0:
+                self.sync()  # someone may have written since this session last looked
+        raise IntegrityError(
+            "vault integrity check failed: " + "; ".join(problems[:3]) + "; tell the clinic admin"
+        )
 
     def record_space(self, record_id: str) -> str:
         """Where a record is kept: its patient, or that patient's process-note space."""
@@ -578,6 +608,8 @@ class Session:
             if row is not None:
                 rows[missing] = row
         sealed = self.store.wraps_for(self.user_id)
+        for row in rows.values():
+            self._check_current(row)
         profiles = [self._open(rows[pid], sealed) for pid in sorted(rows)]
         self.log("read")
         return profiles

@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from kap_notes.vault import crypto
-from kap_notes.vault.audit import chain_hash, key_fingerprint
+from kap_notes.vault.audit import WRITE_ACTIONS, chain_hash, key_fingerprint
 from kap_notes.vault.crypto import KeyPair, OpenError
 from kap_notes.vault.policy import Policy, Unauthorised, expected_wraps, heads
 from kap_notes.vault.store import AuditRow, Store, UserRow
@@ -100,6 +100,14 @@ CHECKPOINT_EVERY = 500
 def load(store: Store, vault_id: str, key_pair: KeyPair, user_id: str) -> tuple[Policy, bool]:
     """The policy as of the newest entry, from this user's checkpoint if it still links; and
     whether the checkpoint is worth rewriting (missing, or many entries behind)."""
+    policy, stale, _ = load_since(store, vault_id, key_pair, user_id)
+    return policy, stale
+
+
+def load_since(
+    store: Store, vault_id: str, key_pair: KeyPair, user_id: str
+) -> tuple[Policy, bool, int]:
+    """:func:`load`, and the seq of the verified head it started from (0: the genesis entry)."""
     cached = read_cache(store, vault_id, key_pair, user_id)
     if cached is not None:
         rows = iter(store.audit_rows(after=cached.seq - 1))
@@ -107,8 +115,8 @@ def load(store: Store, vault_id: str, key_pair: KeyPair, user_id: str) -> tuple[
         if anchor is not None and anchor.seq == cached.seq and anchor.hash.hex() == cached.head:
             start = cached.seq
             cached.replay(rows)
-            return cached, cached.seq - start > CHECKPOINT_EVERY
-    return from_genesis(store, vault_id), True
+            return cached, cached.seq - start > CHECKPOINT_EVERY, start
+    return from_genesis(store, vault_id), True, 0
 
 
 def sync(store: Store, policy: Policy) -> None:
@@ -164,6 +172,57 @@ def head_problems(store: Store, policy: Policy) -> list[str]:
     for rid in sorted(expected.keys() - stored.keys()):
         problems.append(f"record {rid}: written (audited) but missing from the store")
     return problems
+
+
+def heads_since(store: Store, policy: Policy, since: int) -> list[str]:
+    """Unlock's check: the records written after the verified head ``since`` against the log
+    (every record when ``since`` is 0). Older rows are held against the log when their patient
+    is opened (:func:`patient_problems`) and by ``audit verify``."""
+    if since <= 0:
+        return head_problems(store, policy)
+    written = {
+        row.record
+        for row in store.audit_rows(after=since)
+        if row.action in WRITE_ACTIONS and row.record
+    }
+    expected = heads(policy)
+    problems = []
+    for rid in sorted(written):
+        row = store.get_record(rid)
+        want = expected.get(rid)
+        got = None if row is None else (row.patient_id, row.version)
+        if want is None and got is None:
+            continue  # shredded since
+        if got != want:
+            problems.append(_head_problem(rid, got, want))
+    return problems
+
+
+def patient_problems(policy: Policy, space: str, stored: Mapping[str, int]) -> list[str]:
+    """One patient space's stored record heads (``record id -> version``) against the log."""
+    expected = {rid: len(policy.records[rid].digests) for rid in policy.records_of(space)}
+    return [
+        _head_problem(
+            rid,
+            None if rid not in stored else (space, stored[rid]),
+            None if rid not in expected else (space, expected[rid]),
+        )
+        for rid in sorted(expected.keys() | stored.keys())
+        if stored.get(rid) != expected.get(rid)
+    ]
+
+
+def _head_problem(rid: str, got: tuple[str, int] | None, want: tuple[str, int] | None) -> str:
+    if want is None:
+        return f"record {rid}: stored but never written by anyone authorised"
+    if got is None:
+        return f"record {rid}: written (audited) but missing from the store"
+    if got[0] != want[0]:
+        return f"record {rid}: stored under another patient than its signed write"
+    return (
+        f"record {rid}: stored version {got[1]} is not the newest signed write "
+        f"(version {want[1]}) — rolled back or replaced"
+    )
 
 
 def table_problems(store: Store, policy: Policy) -> list[str]:

@@ -243,8 +243,13 @@ class Vault:
 
     def _start_session(self, user: UserRow, key_pair: KeyPair) -> Session:
         with self.store.snapshot():
-            policy, stale_checkpoint = self.load_policy(key_pair, user.user_id)
-            problems = trust.head_problems(self.store, policy)
+            try:
+                policy, stale_checkpoint, since = trust.load_since(
+                    self.store, self.vault_id, key_pair, user.user_id
+                )
+            except Unauthorised as exc:
+                raise IntegrityError(f"vault integrity check failed: {exc}") from exc
+            problems = trust.heads_since(self.store, policy, since)
         fact = policy.users.get(user.user_id)
         if fact is None or not fact.active:
             raise UnknownUser(f"no user named {user.name!r} in this vault")
