@@ -26,6 +26,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks ui-tests
 	$(BIN)/ruff format --check src tests benchmarks ui-tests
 	$(BIN)/lint-imports
+	cd labextension && ../$(BIN)/jlpm lint
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
