@@ -203,7 +203,7 @@ CHOICES = [
 
 def shown(view: FormView, link_id: str) -> str:
     """The HTML a computed item shows."""
-    return str(view.body.widgets[link_id].container.children[0].children[1].value)
+    return str(view.body.widgets[link_id].container.children[1].value)  # beside its label
 
 
 def integration_view(answers: dict[str, Any] | None = None) -> FormView:

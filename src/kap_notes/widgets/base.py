@@ -17,7 +17,15 @@ ChangeCallback = Callable[[], None]
 class ItemWidget:
     """Base of every item's widget: a container with a visible label and an inline message area."""
 
-    def __init__(self, item: Item, body: list[Any], *, hidden: bool = False) -> None:
+    def __init__(
+        self,
+        item: Item,
+        body: list[Any],
+        *,
+        hidden: bool = False,
+        row: tuple[str, ...] | None = None,
+    ) -> None:
+        """`row`: the item is one field row (an HBox with these extra classes), else a VBox."""
         self.item = item
         self._messages: Any = None
         self._shown: tuple[list[str], str] = ([], "error")
@@ -25,8 +33,10 @@ class ItemWidget:
         # The kap-* DOM classes are read by labextension/src/a11y.ts (labels and ARIA); given
         # at construction they travel with the widget's first state (no extra messages).
         # A shared layout until first hidden (most items never are): one model fewer each.
-        layout = widgets.Layout(display="none") if hidden else shared("plain_layout")
-        self.container = widgets.VBox(body, layout=layout, _dom_classes=("kap-item",))
+        shape = "field_layout" if row is not None else "plain_layout"
+        layout = _hidden_layout(shared(shape)) if hidden else shared(shape)
+        box = widgets.HBox if row is not None else widgets.VBox
+        self.container = box(body, layout=layout, _dom_classes=("kap-item", *(row or ())))
 
     def get(self) -> Any:
         """The answer (None when unanswered)."""
@@ -47,7 +57,7 @@ class ItemWidget:
             if not is_shared(self.container.layout):
                 self.container.layout.display = None if visible else "none"
             elif not visible:
-                self.container.layout = widgets.Layout(display="none")
+                self.container.layout = _hidden_layout(self.container.layout)
 
     @property
     def messages(self) -> list[str]:
@@ -62,7 +72,11 @@ class ItemWidget:
         if self._messages is None:
             if not messages:
                 return
-            self._messages = widgets.HTML(_dom_classes=("kap-messages",))  # aria-describedby
+            self._messages = widgets.HTML(  # aria-describedby; a line of its own in a row
+                layout=shared("full_layout"),
+                style=shared("html_style"),
+                _dom_classes=("kap-messages",),
+            )
             self.container.children = (*self.container.children, self._messages)
         self._messages.value = message_list(messages, kind)
         invalid = bool(messages) and kind == "error"
@@ -83,15 +97,12 @@ class FieldWidget(ItemWidget):
         )
         control.description = ""
         control.tooltip = item.text
-        row = widgets.HBox(
-            [self.label, control, *extras],
-            layout=shared("row_layout"),
-            _dom_classes=("kap-field", "kap-required") if item.required else ("kap-field",),
-        )
-        body: list[Any] = [row]
+        # One box is the item and its field row (label, control, help and messages wrap below).
+        body: list[Any] = [self.label, control, *extras]
         if item.help:
-            body.append(help_widget(item.help))
-        super().__init__(item, body)
+            body.append(help_widget(item.help, full=True))
+        row = ("kap-field", "kap-required") if item.required else ("kap-field",)
+        super().__init__(item, body, row=row)
         self._unparsed: Any = None
 
     def observe(self, callback: ChangeCallback) -> None:
@@ -101,6 +112,13 @@ class FieldWidget(ItemWidget):
         self.control.disabled = disabled or self.item.read_only
 
 
-def help_widget(text: str) -> Any:
-    """A line of help text (shared layout and style: one model)."""
-    return widgets.HTML(help_html(text), layout=shared("plain_layout"), style=shared("html_style"))
+def help_widget(text: str, *, full: bool = False) -> Any:
+    """A line of help text (shared layout and style: one model); `full`: a line of its own
+    inside a field row."""
+    layout = shared("full_layout" if full else "plain_layout")
+    return widgets.HTML(help_html(text), layout=layout, style=shared("html_style"))
+
+
+def _hidden_layout(like: Any) -> Any:
+    """A layout of one's own, hidden, otherwise like the shared `like`."""
+    return widgets.Layout(display="none", flex_flow=like.flex_flow)

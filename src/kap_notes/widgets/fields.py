@@ -116,7 +116,7 @@ class ComputedWidget(ItemWidget):
             layout=shared("label_layout"),
             style=shared("html_style"),
         )
-        super().__init__(item, [widgets.HBox([label, self.output], layout=shared("row_layout"))])
+        super().__init__(item, [label, self.output], row=())
 
     def show_value(self, value: Any) -> None:
         if self.value == value:

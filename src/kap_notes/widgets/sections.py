@@ -173,13 +173,18 @@ class LazyItem(ItemWidget):
         super().__init__(item, [], hidden=True)
 
     def adopt(self, real: ItemWidget) -> None:
-        """Move `real`'s content into this box (already placed in the form) and show it."""
+        """Show `real` in this box (already placed in the form): a group's content moves in,
+        a field row (another kind of box) goes inside."""
         built = real.container
-        self.container.children = built.children
-        self.container._dom_classes = built._dom_classes
-        built.children = ()
-        built.close()
-        real.container = self.container
+        if type(built) is type(self.container):
+            self.container.children = built.children
+            self.container._dom_classes = built._dom_classes
+            built.children = ()
+            built.close()
+            real.container = self.container
+        else:
+            self.container.children = (built,)
+            self.container._dom_classes = ()
         self.container.layout.display = None
 
 

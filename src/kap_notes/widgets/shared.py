@@ -23,6 +23,8 @@ _FACTORIES: dict[str, Callable[[], Any]] = {
     "wide_layout": lambda: widgets.Layout(width="auto", flex="1 1 auto"),
     "row_layout": widgets.Layout,
     "plain_layout": widgets.Layout,
+    "field_layout": lambda: widgets.Layout(flex_flow="row wrap"),
+    "full_layout": lambda: widgets.Layout(width="100%"),
     "auto_layout": lambda: widgets.Layout(width="auto"),
     "rows_box_layout": lambda: widgets.Layout(
         border="1px solid var(--jp-border-color2)", padding="4px", margin="2px 0"
