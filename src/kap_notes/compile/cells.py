@@ -79,9 +79,14 @@ def display_output(data: dict[str, str], metadata: dict[str, Any] | None = None)
     return {"output_type": "display_data", "data": data, "metadata": metadata or {}}
 
 
-def png_output(png: bytes, caption: str, *, width: int | None = None) -> Output:
-    """An image/png output with a plain-text alternative."""
-    meta = {"image/png": {"width": width}} if width else {}
+def png_output(
+    png: bytes, caption: str, *, width: int | None = None, key: str | None = None
+) -> Output:
+    """An image/png output with a plain-text alternative (and the chart's key, under which a
+    later compile finds it again: :func:`drawn_charts`)."""
+    meta: dict[str, Any] = {"image/png": {"width": width}} if width else {}
+    if key is not None:
+        meta["kap_notes"] = {"chart": key}
     encoded = base64.b64encode(png).decode("ascii")
     return display_output({"image/png": encoded, "text/plain": caption}, meta)
 
@@ -92,6 +97,18 @@ def table_output(frame: pd.DataFrame, empty: str = "None recorded.") -> Output:
         return display_output({"text/plain": empty, "text/html": f"<p>{html.escape(empty)}</p>"})
     rendered = frame.to_html(index=False, escape=True, na_rep="", border=0, classes="kap-table")
     return display_output({"text/html": rendered, "text/plain": frame.to_string(index=False)})
+
+
+def drawn_charts(notebook_json: str) -> dict[str, bytes]:
+    """Chart key → PNG bytes of every keyed chart in a compiled notebook (to reuse)."""
+    found = {}
+    for cell in json.loads(notebook_json).get("cells", []):
+        for output in cell.get("outputs", []):
+            key = output.get("metadata", {}).get("kap_notes", {}).get("chart")
+            png = output.get("data", {}).get("image/png")
+            if isinstance(key, str) and isinstance(png, str):
+                found[key] = base64.b64decode(png)
+    return found
 
 
 def text_output(text: str) -> Output:

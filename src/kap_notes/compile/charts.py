@@ -1,24 +1,28 @@
 """Charts as PNG bytes that are identical from run to run.
 
 Figures are built with the object API on an Agg canvas (no pyplot state, nothing to close),
-under matplotlib's default style whatever the user's matplotlibrc says, at a fixed dpi and with
-no ``Software`` metadata, so the same rows always give the same bytes.
+under matplotlib's default style whatever the user's matplotlibrc says, at a fixed dpi, and
+written by Pillow as palette PNGs without metadata, so the same rows always give the same bytes.
+Each chart has a key (SHA-256 over what it shows): a chart drawn before is reused, not redrawn.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import io
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import matplotlib.style
 import numpy as np
-from matplotlib import rc_context
+from matplotlib import font_manager, rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from kap_notes.compile.data import PatientData, Row
 from kap_notes.records.outcomes import Series
@@ -37,15 +41,24 @@ def fixed_style() -> Iterator[None]:
 
 
 def png_bytes(figure: Figure) -> bytes:
-    """Render ``figure`` with Agg to PNG without timestamps or version metadata."""
-    buffer = io.BytesIO()
+    """Render ``figure`` with Agg to a 64-colour PNG without timestamps or version metadata."""
     canvas: Any = FigureCanvasAgg(figure)  # backend_agg carries no annotations
-    canvas.print_png(buffer, metadata={"Software": None})
-    return buffer.getvalue()
+    canvas.draw()
+    return _encode(Image.fromarray(np.asarray(canvas.buffer_rgba())))
 
 
 def _date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
+
+
+#: Bump when the outcome chart's drawing changes.
+OUTCOME_CHART_VERSION = "2"
+
+
+def outcome_key(data: PatientData) -> str:
+    """SHA-256 over everything the outcome chart shows (the series, their rules and points)."""
+    basis = [OUTCOME_CHART_VERSION, DPI, repr(data.outcomes)]
+    return hashlib.sha256(json.dumps(basis).encode()).hexdigest()
 
 
 def outcome_chart(data: PatientData) -> bytes | None:
@@ -108,25 +121,81 @@ def outcome_figure(series: Sequence[Series]) -> Figure | None:
     return figure
 
 
-def vitals_charts(data: PatientData) -> list[tuple[Row, bytes]]:
+class SessionChart(NamedTuple):
+    """One dosing session's vitals chart: its dosing row, PNG bytes and chart key."""
+
+    row: Row
+    png: bytes
+    key: str
+
+
+#: Chart axes (layout, not clinical thresholds): minutes from dosing start, and mmHg or
+#: beats/min. Fixed so a session's chart never changes when later sessions are added; a
+#: session with a reading outside them gets axes of its own that take the reading in.
+VITALS_MINUTES = (-15.0, 180.0)
+VITALS_VALUES = (40.0, 200.0)
+#: Bump when the vitals chart's drawing changes: keys of charts drawn before no longer match.
+VITALS_CHART_VERSION = "2"
+
+
+def vitals_charts(
+    data: PatientData, reuse: Mapping[str, bytes] | None = None
+) -> list[SessionChart]:
     """One chart per dosing session with vitals: BP and heart rate against minutes from start.
 
-    Every session shares the same axes (easy to compare), so the axes, ticks and legend are
-    drawn once and only each session's lines and title are drawn over a copy of them.
+    Sessions share fixed axes (easy to compare), so axes, ticks and legend are drawn once per
+    set of axes and only each session's lines go over a copy; the title is drawn by Pillow.
+    A chart whose key is in ``reuse`` (charts drawn before, e.g. in the stored notebook) is
+    taken from there, since the key covers everything the picture shows.
     """
-    with fixed_style():
-        return _vitals_charts(data)
-
-
-def _vitals_charts(data: PatientData) -> list[tuple[Row, bytes]]:
-    sessions = []
+    reuse = reuse or {}
+    alert = float(data.settings.systolic_alert_mmhg)
+    planned: list[tuple[Row, list[Row], tuple[float, ...], str]] = []
     for dosing in data.dosing:
         rows = [r for r in data.vitals if r["note_id"] == dosing["note_id"]]
         rows = [r for r in rows if r["minutes"] is not None]
         if rows:
-            sessions.append((dosing, rows))
-    if not sessions:
-        return []
+            limits = _limits(rows, alert)
+            planned.append((dosing, rows, limits, _session_key(dosing, rows, limits, alert)))
+    missing: dict[tuple[float, ...], list[tuple[Row, list[Row], str]]] = {}
+    for dosing, rows, limits, key in planned:
+        if key not in reuse:
+            missing.setdefault(limits, []).append((dosing, rows, key))
+    drawn: dict[str, bytes] = {}
+    if missing:
+        with fixed_style():
+            for limits, sessions in missing.items():
+                drawn.update(_draw_sessions(limits, alert, sessions))
+    return [SessionChart(d, reuse.get(k) or drawn[k], k) for d, _, _, k in planned]
+
+
+def _limits(rows: Sequence[Row], alert: float) -> tuple[float, ...]:
+    minutes = [float(r["minutes"]) for r in rows]
+    values = [float(r[k]) for r in rows for k, _, _ in _VITAL_LINES if r[k] is not None]
+    low_x, high_x = VITALS_MINUTES
+    low_y, high_y = VITALS_VALUES
+    return (
+        min(low_x, min(minutes) - 5),
+        max(high_x, max(minutes) + 5),
+        min(low_y, *(v - 10 for v in [*values, alert])),
+        max(high_y, *(v + 10 for v in [*values, alert])),
+    )
+
+
+def _title(dosing: Row) -> str:
+    return f"{dosing['date']} · {dosing['route']} · {dosing['dose_mg']:g} mg"
+
+
+def _session_key(dosing: Row, rows: Sequence[Row], limits: Sequence[float], alert: float) -> str:
+    """SHA-256 over everything one session's chart shows."""
+    points = [[r["minutes"], *(r[k] for k, _, _ in _VITAL_LINES)] for r in rows]
+    basis = [VITALS_CHART_VERSION, DPI, list(limits), alert, _title(dosing), points]
+    return hashlib.sha256(json.dumps(basis, default=str).encode()).hexdigest()
+
+
+def _draw_sessions(
+    limits: tuple[float, ...], alert: float, sessions: Sequence[tuple[Row, list[Row], str]]
+) -> dict[str, bytes]:
     figure = Figure(figsize=(6, 2.6), dpi=DPI)
     figure.subplots_adjust(left=0.1, right=0.98, bottom=0.18, top=0.88)
     canvas: Any = FigureCanvasAgg(figure)  # backend_agg carries no annotations
@@ -135,30 +204,31 @@ def _vitals_charts(data: PatientData) -> list[tuple[Row, bytes]]:
         key: ax.plot([], [], marker="o", label=label, color=color, animated=True)[0]
         for key, label, color in _VITAL_LINES
     }
-    alert = data.settings.systolic_alert_mmhg
-    ax.axhline(alert, linestyle="--", color="#616161", label=f"Clinic setting: systolic {alert}")
-    all_rows = [r for _, rows in sessions for r in rows]
-    ax.set_xlim(*_span([r["minutes"] for r in all_rows], pad=5))
-    ax.set_ylim(*_span([r[k] for r in all_rows for k in lines] + [alert], pad=10))
+    ax.axhline(alert, linestyle="--", color="#616161", label=f"Clinic setting: systolic {alert:g}")
+    ax.set_xlim(limits[0], limits[1])
+    ax.set_ylim(limits[2], limits[3])
     ax.set_xlabel("minutes from dosing start")
     ax.set_ylabel("mmHg · beats/min")
     ax.legend(loc="upper right", fontsize="x-small", ncols=2)
     ax.grid(alpha=0.3)
-    title = ax.set_title("", fontsize=10)
-    title.set_animated(True)
     canvas.draw()
     background = canvas.copy_from_bbox(figure.bbox)
-    charts = []
-    for dosing, rows in sessions:
+    box = ax.get_window_extent()
+    # Where matplotlib puts an axes title: centred, 6 points above the axes.
+    title_at = ((box.x0 + box.x1) / 2, figure.bbox.height - box.y1 - 6 * DPI / 72)
+    drawn = {}
+    for dosing, rows, key in sessions:
         canvas.restore_region(background)
         minutes = [r["minutes"] for r in rows]
-        for key, line in lines.items():
-            line.set_data(minutes, [r[key] for r in rows])
+        for name, line in lines.items():
+            line.set_data(minutes, [r[name] for r in rows])
             ax.draw_artist(line)
-        title.set_text(f"{dosing['date']} · {dosing['route']} · {dosing['dose_mg']:g} mg")
-        ax.draw_artist(title)
-        charts.append((dosing, _encode(canvas)))
-    return charts
+        image = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
+        ImageDraw.Draw(image).text(
+            title_at, _title(dosing), fill="black", font=_font(), anchor="md"
+        )
+        drawn[key] = _encode(image, _vitals_palette())
+    return drawn
 
 
 _VITAL_LINES = (
@@ -168,13 +238,35 @@ _VITAL_LINES = (
 )
 
 
-def _span(values: Sequence[float | None], pad: float) -> tuple[float, float]:
-    known = [v for v in values if v is not None]
-    return (min(known) - pad, max(known) + pad) if known else (0.0, 1.0)
+@functools.cache
+def _font() -> ImageFont.FreeTypeFont:
+    """matplotlib's default font at the size of an axes title (10 pt)."""
+    path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"))
+    return ImageFont.truetype(path, size=round(10 * DPI / 72))
 
 
-def _encode(canvas: Any) -> bytes:
-    """The canvas as it stands (no redraw) as PNG, without metadata."""
+@functools.cache
+def _vitals_palette() -> Image.Image:
+    """A fixed palette for the vitals charts: white, greys (text, grid, axes) and each line
+    colour blended with white (anti-aliased edges), so every session maps the same way."""
+    colours: list[tuple[int, ...]] = [(round(255 * i / 15),) * 3 for i in range(16)]
+    for hex_colour in ("#b71c1c", "#ef6c00", "#1565c0", "#616161"):
+        rgb = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+        colours += [tuple(round(c + (255 - c) * t / 8) for c in rgb) for t in range(8)]
+    flat = [c for colour in colours for c in colour]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(flat + flat[-3:] * (256 - len(colours)))
+    return palette
+
+
+def _encode(image: Image.Image, palette: Image.Image | None = None) -> bytes:
+    """``image`` as a palette PNG (64 colours or ``palette``): no metadata, a quarter of the
+    bytes of RGBA and faster to write."""
+    rgb = image.convert("RGB")
+    if palette is None:
+        indexed = rgb.quantize(64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    else:
+        indexed = rgb.quantize(palette=palette, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
-    Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buffer, format="png")
+    indexed.save(buffer, format="png")
     return buffer.getvalue()

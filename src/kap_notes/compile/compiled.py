@@ -5,21 +5,24 @@ notebook JSON and the fingerprint of what it was built from: every included note
 its addenda and reviews, the profile version, the clinic settings and the layout version.
 Its record id is random like every other: a derived id would let anyone holding the store tell
 which record is a notebook, and note types never appear in plaintext. It is found by decrypting
-the patient's records, which compiling does anyway.
+the patient's records, which compiling does anyway. Only its newest version is stored (older
+ones are pruned with a signed entry: :mod:`kap_notes.vault.artefacts`), and a rebuild takes
+every chart whose key did not change from the stored notebook instead of drawing it again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from kap_notes.compile.cells import validated_json
+from kap_notes.compile.cells import drawn_charts, validated_json
 from kap_notes.compile.data import PatientData, gather
 from kap_notes.compile.progress import LAYOUT_VERSION, build_progress
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.patient import Patient
 from kap_notes.records.chart import NoteView, build_views
+from kap_notes.vault.artefacts import prune_versions
 from kap_notes.vault.session import Session, StoredRecord
 
 NOTEBOOK_KIND = "progress_notebook"
@@ -129,6 +132,8 @@ def compile_patient(
     if stored is not None and stored.content.get("fingerprint") == digest:
         return CompileResult(str(stored.content["notebook"]), False, stored.record_id)
     data = gather(patient_id, loaded.patient, loaded.views, user_names(session), settings)
+    if stored is not None:  # charts whose keys did not change are taken, not drawn again
+        data = replace(data, drawn=drawn_charts(str(stored.content["notebook"])))
     notebook = validated_json(
         build_progress(data, fingerprint=digest, include_process=include_process)
     )
@@ -141,12 +146,14 @@ def compile_patient(
     }
     # A notebook that shows process notes is kept with them, under the author's key only.
     space = session.process_space(patient_id) if include_process else patient_id
-    record_id, _ = session.put_record(
+    record_id, version = session.put_record(
         space,
         content,
         record_id=stored.record_id if stored else None,
         expected_version=stored.version if stored else None,
     )
+    # Only the newest compiled notebook is kept: the audit log holds the history.
+    prune_versions(session, space, record_id, version)
     return CompileResult(notebook, True, record_id)
 
 

@@ -63,6 +63,8 @@ class PatientData:
     notes: list[Row] = field(default_factory=list)
     #: Unsigned drafts, apart from the signed record (never in a table, chart or headline).
     drafts: list[Row] = field(default_factory=list)
+    #: Charts drawn before (key → PNG, from the stored notebook): reused, not redrawn.
+    drawn: Mapping[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def signed_views(self) -> list[NoteView]:

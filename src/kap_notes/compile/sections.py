@@ -75,13 +75,14 @@ def display_table(rows: list[Row], columns: Mapping[str, str]) -> pd.DataFrame:
 
 
 def outcomes(data: PatientData) -> list[Output]:
-    png = charts.outcome_chart(data)
+    key = charts.outcome_key(data)
+    png = data.drawn.get(key) or charts.outcome_chart(data)
     names = list(INSTRUMENTS.values())
     if png is None:
         return [text_output(f"No {', '.join(names[:-1])} or {names[-1]} scores recorded yet.")]
     lines = [f"Outcome chart: {', '.join(s.label for s in data.outcomes)} totals."]
     lines += [f"{s.label}: {_rule_text(s)}" for s in data.outcomes]
-    return [png_output(png, "\n".join([*lines, BASELINE_RULE]))]
+    return [png_output(png, "\n".join([*lines, BASELINE_RULE]), key=key)]
 
 
 def _rule_text(series: Series) -> str:
@@ -140,10 +141,12 @@ def vitals(data: PatientData) -> list[Output]:
         {**r, "measured_at": form_answer("dosing", "measured_at", r["measured_at"])}
         for r in data.vitals
     ]
-    rendered = charts.vitals_charts(data)
+    rendered = charts.vitals_charts(data, data.drawn)
     return [table_output(display_table(readings, _VITALS_COLUMNS))] + [
-        png_output(png, f"Vitals {row['date']} ({row['route']}, {shown(row['dose_mg'])} mg)")
-        for row, png in rendered
+        png_output(
+            png, f"Vitals {row['date']} ({row['route']}, {shown(row['dose_mg'])} mg)", key=key
+        )
+        for row, png, key in rendered
     ]
 
 

@@ -48,6 +48,7 @@ ACTIONS = frozenset(
         "supervise_accept",
         "grant_deny",
         "discard",
+        "prune",
         "policy_snapshot",
         "settings",
     }

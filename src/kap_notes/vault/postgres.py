@@ -536,6 +536,13 @@ ORDER BY r.record_id"""
         sql = "SELECT record_id, version FROM records WHERE patient_id = %s ORDER BY 1"
         return [(str(r), int(v)) for r, v in self._rows(sql, (patient_id,))]
 
+    def delete_versions_before(self, record_id: str, version: int) -> int:
+        cur = self._write(
+            "DELETE FROM record_versions WHERE record_id = %s AND version < %s",
+            (record_id, version),
+        )
+        return int(cur.rowcount)
+
     def delete_patient(self, patient_id: str) -> None:
         self._write(
             "DELETE FROM record_versions WHERE record_id IN "

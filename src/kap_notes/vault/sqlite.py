@@ -458,6 +458,12 @@ ORDER BY r.record_id"""
         sql = "SELECT record_id, version FROM records WHERE patient_id = ? ORDER BY 1"
         return [(str(r), int(v)) for r, v in self._db.execute(sql, (patient_id,))]
 
+    def delete_versions_before(self, record_id: str, version: int) -> int:
+        cur = self._write(
+            "DELETE FROM record_versions WHERE record_id = ? AND version < ?", (record_id, version)
+        )
+        return cur.rowcount
+
     def delete_patient(self, patient_id: str) -> None:
         self._write(
             "DELETE FROM record_versions WHERE record_id IN "

@@ -184,6 +184,11 @@ class Store(abc.ABC):
         """Every wrap to ``recipient``: (patient id, epoch) → sealed key."""
 
     @abc.abstractmethod
+    def delete_versions_before(self, record_id: str, version: int) -> int:
+        """*tx* — drop a record's stored versions older than ``version`` (compiled artefacts
+        only: :mod:`~.vault.artefacts`); returns how many went."""
+
+    @abc.abstractmethod
     def delete_patient(self, patient_id: str) -> None:
         """*tx* — remove a patient's records, versions, wraps and row (crypto-shredding)."""
 
