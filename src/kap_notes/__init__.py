@@ -14,9 +14,17 @@ from typing import Any
 # _version.py is written at build time from labextension/package.json (the one version).
 from kap_notes._version import __version__
 
-__all__ = ["__version__", "open_form", "open_note", "open_progress", "open_review_queue"]
+__all__ = [
+    "__version__",
+    "cohort",
+    "open_form",
+    "open_note",
+    "open_progress",
+    "open_review_queue",
+]
 
 _LAZY = {
+    "cohort": "kap_notes.api",
     "open_form": "kap_notes.widgets.session_form",
     "open_note": "kap_notes.widgets.session_form",
     "open_review_queue": "kap_notes.widgets.review",

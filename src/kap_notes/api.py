@@ -18,7 +18,7 @@ from kap_notes.service.backend import Backend
 from kap_notes.vault.errors import VaultLocked
 from kap_notes.vault.session import Session
 
-__all__ = ["current_session", "patient_frames", "show", "show_overview", "use_session"]
+__all__ = ["cohort", "current_session", "patient_frames", "show", "show_overview", "use_session"]
 
 _session: Session | None = None
 
@@ -47,6 +47,15 @@ def _backend() -> Backend:
 def patient_frames(patient_id: str) -> dict[str, pd.DataFrame]:
     """One patient's scores, dosing, vitals, adverse_events, flags and notes as DataFrames."""
     raw: dict[str, str] = _backend().call("patient_frames", patient_id=patient_id)
+    return {name: pd.read_json(StringIO(text), orient="split") for name, text in raw.items()}
+
+
+def cohort() -> dict[str, pd.DataFrame]:
+    """The de-identified cohort of the patients you may read, as DataFrames: ``patients``,
+    ``sessions``, ``scores`` and ``adverse_events`` (supervisors and admins; audited as an
+    export). Patients are keyed by random study ids, new for every call; small groups are
+    suppressed (clinic setting ``cohort_min_cell``)."""
+    raw: dict[str, str] = _backend().call("cohort_frames")
     return {name: pd.read_json(StringIO(text), orient="split") for name, text in raw.items()}
 
 

@@ -7,8 +7,10 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kap_notes.compile.cells import validated_json
 from kap_notes.compile.cohort.deidentify import SUPPRESSED, Course
 from kap_notes.compile.cohort.frames import assemble
+from kap_notes.compile.cohort.notebook import build_outcomes
 from kap_notes.compile.cohort.suppress import QUASI_IDENTIFIERS, suppress
 
 QUASI = st.fixed_dictionaries(
@@ -64,3 +66,14 @@ def test_common_combinations_kept_as_they_are() -> None:
     result = suppress(rows + rare, 5)
     assert [result.released[i] for i in range(5)] == rows
     assert result.dropped == 1  # alone even with everything generalised
+
+
+def test_a_cohort_with_everyone_left_out_still_compiles() -> None:
+    session = {"day": 0, "form": "dosing", "phase": "induction", "route": "IM injection",
+               "dose_mg": 50, "mg_per_kg": 0.7}  # fmt: skip
+    rare = Course("30-39", "female", "ocd", "IM injection", "induction", sessions=[session])
+    cohort = assemble([rare], 5)
+    assert cohort.dropped == 1
+    assert all(frame.empty for frame in cohort.frames.values())
+    notebook = validated_json(build_outcomes(cohort))
+    assert "left out because no generalisation reached k: 1" in notebook

@@ -19,6 +19,7 @@ from tests.conftest import PASSPHRASES
 
 def test_api_exports_exactly_its_public_names() -> None:
     assert sorted(api.__all__) == [
+        "cohort",
         "current_session",
         "patient_frames",
         "show",

@@ -13,6 +13,7 @@ from tests.conftest import PASSPHRASES, Clinic
 def test_public_api_is_explicit() -> None:
     assert kap_notes.__all__ == [
         "__version__",
+        "cohort",
         "open_form",
         "open_note",
         "open_progress",

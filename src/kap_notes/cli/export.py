@@ -1,4 +1,5 @@
-"""Export commands: a note or a whole record as a protected PDF, a record as a FHIR R4 Bundle."""
+"""Export commands: a note or a whole record as a protected PDF, a record as a FHIR R4 Bundle,
+the clinic's de-identified cohort as CSV files."""
 
 from __future__ import annotations
 
@@ -96,11 +97,26 @@ def cmd_export_fhir(ctx: Context) -> int:
     return 0
 
 
+def cmd_export_cohort(ctx: Context) -> int:
+    from kap_notes.compile.cohort import build_cohort, write_cohort  # noqa: PLC0415
+
+    cohort = build_cohort(ctx.session())
+    written = write_cohort(cohort, ctx.args.out)
+    patients = len(cohort.frames["patients"])
+    ctx.emit(
+        {"out": ctx.args.out, "files": [p.name for p in written], "patients": patients,
+         "k": cohort.k, "left_out": cohort.dropped},
+        f"wrote {len(written)} files to {ctx.args.out}: {patients} patients, k = {cohort.k}, "
+        f"{cohort.dropped} left out by small-cell suppression (see README.txt)",
+    )  # fmt: skip
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the export commands to the top-level parser."""
-    exp = sub.add_parser("export", help="export to PDF or FHIR").add_subparsers(
-        dest="action", required=True
-    )
+    exp = sub.add_parser(
+        "export", help="export to PDF, FHIR or a de-identified cohort"
+    ).add_subparsers(dest="action", required=True)
     p = exp.add_parser("pdf", help="a note or a whole record as an AES-256 protected PDF")
     p.add_argument("target", metavar="PATIENT|NOTE", help="a patient id (whole record) or note id")
     p.add_argument(
@@ -127,3 +143,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--timezone", metavar="ZONE", help="zone of session times (default: this machine's)"
     )
     p.set_defaults(func=cmd_export_fhir)
+    p = exp.add_parser(
+        "cohort",
+        help="the de-identified cohort of your patients as CSV files (supervisors and admins)",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the CSVs and README")
+    p.set_defaults(func=cmd_export_cohort)

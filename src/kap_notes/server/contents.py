@@ -24,7 +24,7 @@ from traitlets import default
 
 from kap_notes.agent.keyholder import KeyHolder
 from kap_notes.model.patient import InvalidInput
-from kap_notes.server import vault_notebooks
+from kap_notes.server import outcomes, vault_notebooks
 from kap_notes.server.export_guard import (
     COPY_REFUSED,
     MOVE_REFUSED,
@@ -185,13 +185,13 @@ class KapContentsManager(AsyncLargeFileManager):
         relative = self._relative(path)
         if relative is None:
             return bool(await super().dir_exists(path))
-        return "/" not in relative
+        return "/" not in relative and not outcomes.is_outcomes(relative)
 
     async def file_exists(self, path: str = "") -> bool:
         relative = self._relative(path)
         if relative is None:
             return bool(await super().file_exists(path))
-        if relative.count("/") != 1:
+        if relative.count("/") != 1 and not outcomes.is_outcomes(relative):
             return False
         folder = self.vault_folder
         return bool(await self._vault(lambda s: vault_notebooks.exists(s, folder, relative)))

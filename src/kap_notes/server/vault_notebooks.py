@@ -21,6 +21,7 @@ import nbformat
 
 from kap_notes.compile.compiled import compile_patient
 from kap_notes.model.patient import InvalidInput
+from kap_notes.server import outcomes
 from kap_notes.service import settings as clinic_settings
 from kap_notes.service.patients import (
     chart_code_problem,
@@ -118,6 +119,11 @@ def get(
 ) -> dict[str, Any]:
     """The contents model of ``relative`` (inside the vault folder); with ``require_hash`` a
     notebook's model carries the SHA-256 of its JSON (JupyterLab asks for it when opening)."""
+    if outcomes.is_outcomes(relative):  # the clinic outcomes notebook (server/outcomes.py)
+        base_model = _model(f"{folder}/{outcomes.OUTCOMES}", outcomes.OUTCOMES, "notebook")
+        return outcomes.outcomes_model(
+            session, base_model, content=content, require_hash=require_hash
+        )
     where = VaultPath.parse(relative)
     base = folder if where.chart_code is None else f"{folder}/{where.chart_code}"
     if where.chart_code is None:
@@ -126,6 +132,11 @@ def get(
             model["content"] = [
                 _model(f"{folder}/{code}", code, "directory") for code in sorted(_patients(session))
             ]
+            if outcomes.may_open(session):
+                name = outcomes.OUTCOMES
+                model["content"].append(
+                    _model(f"{folder}/{name}", name, "notebook", writable=False)
+                )
             model["format"] = "json"
         return model
     patient_id = _patient_id(session, where.chart_code)
@@ -162,6 +173,8 @@ def _notebook_json(session: Session, patient_id: str, name: str) -> str:
 
 def save(session: Session, folder: str, relative: str, model: dict[str, Any]) -> dict[str, Any]:
     """Store a notebook encrypted in the patient's folder (a new version if it exists)."""
+    if outcomes.is_outcomes(relative):
+        raise InvalidInput(["the outcomes notebook is compiled from the cohort; save a copy"])
     where = VaultPath.parse(relative)
     if where.chart_code is None or where.name is None:
         raise InvalidInput(["only notebooks can be saved in the vault, inside a patient folder"])
@@ -186,6 +199,8 @@ def save(session: Session, folder: str, relative: str, model: dict[str, Any]) ->
 
 
 def exists(session: Session, folder: str, relative: str) -> bool:
+    if outcomes.is_outcomes(relative):
+        return outcomes.may_open(session)
     try:
         where = VaultPath.parse(relative)
         if where.chart_code is None or where.name is None:
@@ -224,6 +239,9 @@ def marked_patient(notebook: Any) -> str | None:
 def log_export(session: Session, relative: str) -> None:
     """One ``export`` audit entry for the notebook at ``relative``: its patient, and the
     record it is stored as (none for the compiled progress notebook)."""
+    if outcomes.is_outcomes(relative):  # the cohort it shows was de-identified
+        session.log("export")
+        return
     where = VaultPath.parse(relative)
     if where.chart_code is None or where.name is None:
         raise InvalidInput(["only notebooks in a patient's folder can be exported"])

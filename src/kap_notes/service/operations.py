@@ -186,6 +186,27 @@ def _render_overview_section(session: Session, section: str) -> list[dict[str, A
     return list(overview_outputs(gather_overview(session, _clinic(session)), section))
 
 
+#: Where JupyterLab opens the clinic outcomes notebook (compiled in memory when opened).
+OUTCOMES_PATH = "kap-vault/outcomes.ipynb"
+
+
+def _cohort_frames(session: Session) -> dict[str, str]:
+    """The de-identified cohort's tables (supervisors and admins; one ``export`` audit entry)."""
+    from kap_notes.compile.cohort import build_cohort  # noqa: PLC0415 - pandas
+
+    cohort = build_cohort(session, _clinic(session))
+    return {name: frame.to_json(orient="split") for name, frame in cohort.frames.items()}
+
+
+def _open_outcomes(session: Session) -> dict[str, Any]:
+    """Where the clinic outcomes notebook opens (supervisors and admins; anyone else:
+    :class:`NotAuthorised`). It is compiled from the de-identified cohort when opened."""
+    from kap_notes.compile.cohort.frames import ROLES  # noqa: PLC0415 - pandas
+
+    session.require_role(*ROLES)
+    return {"path": OUTCOMES_PATH, "k": _clinic(session).cohort_min_cell}
+
+
 def _export_record_pdf(session: Session, patient_id: str) -> dict[str, Any]:
     """The record as an AES-256 protected PDF (base64) and its one-time passphrase."""
     from kap_notes.export import export_record_pdf  # noqa: PLC0415 - typst is heavy
@@ -397,6 +418,8 @@ OPERATIONS: dict[str, Operation] = {
     "patient_frames": _patient_frames,
     "render_section": _render_section,
     "render_overview_section": _render_overview_section,
+    "cohort_frames": _cohort_frames,
+    "open_outcomes": _open_outcomes,
     "find_patients": _find_patients,
     "patient_notes": _patient_notes,
     "my_day": _my_day,

@@ -234,6 +234,8 @@ REQUESTS: dict[str, Request] = {
     "render_overview_section": Request(
         {"section": {"type": "string", "enum": list(OVERVIEW_SECTIONS)}}, ("section",)
     ),
+    "cohort_frames": NOTHING,
+    "open_outcomes": NOTHING,
     "find_patients": Request(
         {
             "query": {

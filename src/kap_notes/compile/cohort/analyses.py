@@ -106,7 +106,10 @@ def adverse_event_rates(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def mg_per_kg(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """mg/kg (frozen at signing) by route: sessions, median, quartiles, range."""
-    dosing = frames["sessions"].dropna(subset=["mg_per_kg"])
+    sessions = frames["sessions"]
+    dosing = sessions.assign(mg_per_kg=pd.to_numeric(sessions["mg_per_kg"])).dropna(
+        subset=["mg_per_kg"]
+    )
     grouped = dosing.groupby("route", sort=True)["mg_per_kg"]
     table = pd.DataFrame(
         {
@@ -124,9 +127,7 @@ def mg_per_kg(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def phases(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Patients by current phase, with their signed sessions by form."""
     patients = frames["patients"].groupby("phase").size().rename("patients")
-    sessions = frames["sessions"].pivot_table(
-        index="phase", columns="form", values="day", aggfunc="count", fill_value=0
-    )
-    table = pd.concat([patients, sessions], axis=1).fillna(0).astype(int)
+    sessions = frames["sessions"].groupby(["phase", "form"]).size().unstack(fill_value=0)
+    table = pd.concat([patients.to_frame(), sessions], axis=1).fillna(0).astype(int)
     order = [p for p in ("preparation", "induction", "maintenance") if p in table.index]
     return table.loc[order].rename_axis("phase").reset_index()
