@@ -1,6 +1,7 @@
 """Accessibility (issue 11 deliver 7, issue 13 item 6): axe-core 4.14 (the npm package, injected)
 finds no critical or serious violation in kap-notes' own elements — the dosing form (with its
-errors showing), the KAP panel, the review queue, the unlock and co-sign dialogs — and the
+errors showing), the KAP panel, the review queue, a note's view tab, the unlock and co-sign
+dialogs, and the form, panel, queue and note view again in JupyterLab's dark theme — and the
 form's controls carry real labels, ``aria-required``, ``aria-pressed``, ``aria-invalid`` +
 ``aria-describedby`` and a polite live region for save and sign results.
 
@@ -23,6 +24,7 @@ from labui import (
     form_in,
     open_lab,
     pick_patient,
+    run_command,
     status_item,
     submit_unlock_dialog,
 )
@@ -31,6 +33,7 @@ from playwright.sync_api import Page, expect
 FORM = ".kap-FormPanel"
 PANEL = "#kap-notes-panel"
 QUEUE = ".kap-Queue"
+NOTE = ".kap-NoteView"
 
 
 @pytest.fixture
@@ -95,6 +98,10 @@ def test_form_panel_and_queue_have_no_serious_axe_violations(
     expect(panel.locator(".kap-Panel-patient .kap-Note")).not_to_have_count(0)
     shots("panel-patient")
     assert_no_blocking(page, "the KAP panel (a patient's notes)", PANEL)
+    # A note, read-only, in its own tab (the panel's View)
+    panel.get_by_role("button", name=re.compile(r"^View: ")).first.click()
+    expect(page.locator(f"{NOTE} .kap-preview-title")).to_be_visible()
+    assert_no_blocking(page, "the note view", NOTE)
 
     # The review queue as sam, a preview beside the row
     status_item(page).click()  # lock
@@ -124,3 +131,17 @@ def test_form_panel_and_queue_have_no_serious_axe_violations(
     assert_no_blocking(page, "the co-sign dialog", ".kap-ConfirmDialog")
     page.keyboard.press("Escape")
     expect(confirm).to_be_hidden()
+
+    # The same in JupyterLab's dark theme: the queue, the panel, the note view and the form
+    run_command(page, "apputils:change-theme", {"theme": "JupyterLab Dark"})
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false", timeout=30_000)
+    page.wait_for_timeout(500)  # the theme's stylesheet applied
+    shots("queue-dark")
+    assert_no_blocking(page, "the review queue (dark theme)", QUEUE)
+    assert_no_blocking(page, "the KAP panel (dark theme)", PANEL)
+    for name, tab in (("the note view", "kap-note-tab-"), ("the dosing form", "kap-form-tab-")):
+        page.locator(f'#jp-main-dock-panel .lm-TabBar-tab[data-id^="{tab}"]').click()
+        shown = page.locator(f'[id^="{tab}"]')
+        expect(shown.locator(f"{NOTE}, {FORM}")).to_be_visible()
+        shots(f"{tab}dark")
+        assert_no_blocking(page, f"{name} (dark theme)", f'[id^="{tab}"]')

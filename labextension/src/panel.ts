@@ -349,6 +349,7 @@ export function setUpPanel(
       let tab = notes.get(noteId);
       if (tab === undefined || tab.isDisposed) {
         tab = new MainAreaWidget({ content: new NoteView(model, noteId) });
+        tab.content.node.tabIndex = 0; // a scrolling read-only note: reachable by keyboard
         tab.id = `kap-note-tab-${noteId}`;
         tab.title.icon = kapIcon;
         tab.content.title.changed.connect(() => tab && (tab.title.label = tab.content.title.label));
