@@ -3,6 +3,7 @@ used through a separate runtime role (docs/deploy.md), on the suite's test serve
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import uuid
 from collections.abc import Iterator
@@ -37,6 +38,13 @@ def _url(server: harness.Server, user: str, password: str, dbname: str) -> str:
 def vault_roles(pg_server: harness.Server) -> Iterator[Roles]:
     """A database owned by a fresh owner role, and a fresh runtime login role with no
     privileges yet (both dropped afterwards; roles are cluster-wide)."""
+    with made_roles(pg_server) as roles:
+        yield roles
+
+
+@contextlib.contextmanager
+def made_roles(pg_server: harness.Server) -> Iterator[Roles]:
+    """See :func:`vault_roles`."""
     tag = uuid.uuid4().hex[:10]
     owner, runtime, db = f"kap_owner_{tag}", f"kap_rt_{tag}", f"kap_test_{tag}000000"
     owner_pw, runtime_pw = secrets.token_hex(12), secrets.token_hex(12)
@@ -50,13 +58,16 @@ def vault_roles(pg_server: harness.Server) -> Iterator[Roles]:
         conn.execute(
             sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db), sql.Identifier(owner))
         )
-    yield Roles(
-        _url(pg_server, owner, owner_pw, db),
-        _url(pg_server, runtime, runtime_pw, db),
-        owner,
-        runtime,
-    )
-    with psycopg.connect(pg_server.admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
-        for name in (runtime, owner):
-            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+    try:
+        yield Roles(
+            _url(pg_server, owner, owner_pw, db),
+            _url(pg_server, runtime, runtime_pw, db),
+            owner,
+            runtime,
+        )
+    finally:
+        with psycopg.connect(pg_server.admin_url, autocommit=True) as conn:
+            drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            conn.execute(drop.format(sql.Identifier(db)))
+            for name in (runtime, owner):
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
