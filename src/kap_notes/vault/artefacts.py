@@ -16,7 +16,7 @@ addendum or review can lose a version this way.
 from __future__ import annotations
 
 from kap_notes.vault import crypto
-from kap_notes.vault.errors import UnknownRecord
+from kap_notes.vault.errors import NotAuthorised, UnknownRecord
 from kap_notes.vault.session import Session
 
 __all__ = ["prune_versions"]
@@ -25,6 +25,8 @@ __all__ = ["prune_versions"]
 def prune_versions(session: Session, space: str, record_id: str, keep: int) -> int:
     """Drop the stored versions of ``record_id`` (in patient space ``space``) older than
     ``keep``, which must be its newest; returns how many went (0: nothing to prune)."""
+    if session.record_author(record_id) != session.user_id:
+        raise NotAuthorised(f"only the author of record {record_id} prunes its versions")
     if keep <= 1:
         return 0
     with session.writing():
