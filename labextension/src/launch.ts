@@ -7,7 +7,8 @@
  * kernel to start (the next spare starts a little later).
  */
 import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
-import { WidgetTracker } from '@jupyterlab/apputils';
+import { Dialog, showDialog, WidgetTracker } from '@jupyterlab/apputils';
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { UUID } from '@lumino/coreutils';
 
@@ -21,6 +22,7 @@ import {
   ViewSpec
 } from './forms';
 import { KapFormPanel, KapFormWidget, startSpare } from './formwidget';
+import { trans } from './i18n';
 
 export const RESTORE_COMMAND = 'kap-notes:restore-form';
 
@@ -159,5 +161,26 @@ export class FormTabs {
     await kernelspecs.ready;
     const specs = kernelspecs.specs;
     return chooseKernel(Object.keys(specs?.kernelspecs ?? {}), specs?.default ?? 'python3');
+  }
+}
+
+/**
+ * Jupyter Notebook 7 (any shell but JupyterLab's) has no room for form tabs: its main area holds
+ * one document per browser tab. Say so, and offer this server's JupyterLab (/lab) instead.
+ */
+export async function offerJupyterLab(what: string): Promise<void> {
+  const result = await showDialog({
+    title: trans.__('%1 opens in JupyterLab', what),
+    body: trans.__(
+      'KAP forms, progress notebooks, the review queue and access requests open in ' +
+        'JupyterLab, not in Jupyter Notebook. Unlocking and locking the vault work here too.'
+    ),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Stay here') }),
+      Dialog.okButton({ label: trans.__('Open JupyterLab') })
+    ]
+  });
+  if (result.button.accept) {
+    window.open(URLExt.join(PageConfig.getBaseUrl(), 'lab'), '_blank', 'noopener');
   }
 }
