@@ -16,6 +16,8 @@
  * a `.kap-widgets` root changes.
  */
 
+import { trans } from './i18n';
+
 export const ROOT = 'kap-widgets';
 export const FIELD = 'kap-field';
 export const LABEL = 'kap-label';
@@ -107,7 +109,7 @@ function ensureRequiredNote(doc: Document): void {
     const note = doc.createElement('span');
     note.id = REQUIRED_NOTE_ID;
     note.hidden = true;
-    note.textContent = 'Required';
+    note.textContent = trans.__('Required');
     doc.body.append(note);
   }
 }

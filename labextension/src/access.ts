@@ -29,6 +29,7 @@ import {
 } from './requests';
 import { needsAcknowledgement, noticesTitle, unlockNotices, IVaultStatus } from './status';
 import { VaultModel } from './vault';
+import { trans } from './i18n';
 
 export const WAITING_POLL_MS = 30_000;
 /** How long the wrong-passphrase warning stays on screen (it stays in the notification list). */
@@ -80,21 +81,27 @@ export class AccessRequestsPanel extends Widget {
     super();
     this.addClass('kap-AccessPanel');
     this.id = 'kap-access-requests';
-    this.node.setAttribute('aria-label', 'KAP access requests');
+    this.node.setAttribute('aria-label', trans.__('KAP access requests'));
     const intro = element(
       'p',
       'kap-AccessPanel-intro',
-      'Nobody gets access to your patients unless you approve it here (or with the ' +
-        'command kap-notes approve). Every answer is signed and recorded in the audit log.'
+      trans.__(
+        'Nobody gets access to your patients unless you approve it here (or with the ' +
+          'command kap-notes approve). Every answer is signed and recorded in the audit log.'
+      )
     );
     this._status = element('p', 'kap-AccessPanel-status');
     this._status.setAttribute('role', 'status');
     this._status.setAttribute('aria-live', 'polite');
     this._requests = element('section', 'kap-AccessPanel-section');
-    this._requests.setAttribute('aria-label', 'Access requests');
+    this._requests.setAttribute('aria-label', trans.__('Access requests'));
     this._supervisors = element('section', 'kap-AccessPanel-section');
-    this._supervisors.setAttribute('aria-label', 'Proposed supervisors');
-    const refresh = button('Refresh', 'Refresh the list of access requests', false);
+    this._supervisors.setAttribute('aria-label', trans.__('Proposed supervisors'));
+    const refresh = button(
+      trans.__('Refresh'),
+      trans.__('Refresh the list of access requests'),
+      false
+    );
     refresh.classList.add('kap-AccessPanel-refresh');
     refresh.addEventListener('click', () => void this.refresh());
     this.node.append(intro, this._status, this._requests, this._supervisors, refresh);
@@ -109,13 +116,13 @@ export class AccessRequestsPanel extends Widget {
   /** Ask the server again and redraw. */
   async refresh(): Promise<void> {
     if (!this.model.unlocked) {
-      this._render(null, 'The vault is locked: unlock it to see access requests.');
+      this._render(null, trans.__('The vault is locked: unlock it to see access requests.'));
       return;
     }
     try {
       this._render(await this.model.client.accessRequests(), '');
     } catch (error) {
-      this._render(null, `Could not load access requests: ${message(error)}`);
+      this._render(null, trans.__('Could not load access requests: %1', message(error)));
     }
   }
 
@@ -128,21 +135,23 @@ export class AccessRequestsPanel extends Widget {
 
   private _render(found: IAccessRequests | null, status: string): void {
     this._status.textContent = status;
-    this._requests.replaceChildren(element('h3', 'kap-AccessPanel-heading', 'Access requests'));
+    this._requests.replaceChildren(
+      element('h3', 'kap-AccessPanel-heading', trans.__('Access requests'))
+    );
     this._supervisors.replaceChildren(
-      element('h3', 'kap-AccessPanel-heading', 'Proposed supervisors')
+      element('h3', 'kap-AccessPanel-heading', trans.__('Proposed supervisors'))
     );
     if (found === null) {
       return;
     }
     this._requests.append(
       found.requests.length === 0
-        ? element('p', 'kap-AccessPanel-empty', 'No requests wait for your answer.')
+        ? element('p', 'kap-AccessPanel-empty', trans.__('No requests wait for your answer.'))
         : this._list(found.requests.map(r => this._requestItem(r)))
     );
     this._supervisors.append(
       found.proposed_supervisors.length === 0
-        ? element('p', 'kap-AccessPanel-empty', 'No supervisor was proposed to you.')
+        ? element('p', 'kap-AccessPanel-empty', trans.__('No supervisor was proposed to you.'))
         : this._list(found.proposed_supervisors.map(s => this._supervisorItem(s)))
     );
   }
@@ -156,9 +165,17 @@ export class AccessRequestsPanel extends Widget {
   private _requestItem(request: IAccessRequest): HTMLElement {
     const item = element('li', 'kap-AccessPanel-item kap-AccessPanel-request');
     const text = element('span', 'kap-AccessPanel-text', requestLine(request));
-    const who = `${request.user} for ${request.chart_code || request.patient_id}`;
-    const approve = button('Approve', `Approve access of ${who}`, true);
-    const deny = button('Deny', `Deny access of ${who}`, false);
+    const patient = request.chart_code || request.patient_id;
+    const approve = button(
+      trans.__('Approve'),
+      trans.__('Approve access of %1 for %2', request.user, patient),
+      true
+    );
+    const deny = button(
+      trans.__('Deny'),
+      trans.__('Deny access of %1 for %2', request.user, patient),
+      false
+    );
     approve.addEventListener('click', () => void this._approve(request, [approve, deny]));
     deny.addEventListener('click', () => void this._deny(request, [approve, deny]));
     item.append(text, approve, deny);
@@ -170,9 +187,9 @@ export class AccessRequestsPanel extends Widget {
     const text = element(
       'span',
       'kap-AccessPanel-text',
-      `${name} was proposed as your supervisor by an admin`
+      trans.__('%1 was proposed as your supervisor by an admin', name)
     );
-    const accept = button('Accept', `Accept ${name} as your supervisor`, true);
+    const accept = button(trans.__('Accept'), trans.__('Accept %1 as your supervisor', name), true);
     accept.addEventListener('click', () => void this._accept(name, [accept]));
     item.append(text, accept);
     return item;
@@ -188,7 +205,7 @@ export class AccessRequestsPanel extends Widget {
       await work();
       Notification.success(done, { autoClose: 5000 });
     } catch (error) {
-      const text = `Not done: ${message(error)}`;
+      const text = trans.__('Not done: %1', message(error));
       this._status.textContent = text;
       Notification.error(text, { autoClose: 8000 });
     }
@@ -197,13 +214,14 @@ export class AccessRequestsPanel extends Widget {
   }
 
   private async _approve(request: IAccessRequest, buttons: HTMLButtonElement[]): Promise<void> {
-    if (!(await confirmed(approveQuestion(request), approveDetail(request), 'Give access'))) {
+    const label = trans.__('Give access');
+    if (!(await confirmed(approveQuestion(request), approveDetail(request), label))) {
       return;
     }
     await this._answer(
       buttons,
       () => this.model.client.approveAccess(request.patient_id, request.user),
-      `${request.user} can now read ${patientLabel(request)}.`
+      trans.__('%1 can now read %2.', request.user, patientLabel(request))
     );
   }
 
@@ -211,20 +229,24 @@ export class AccessRequestsPanel extends Widget {
     await this._answer(
       buttons,
       () => this.model.client.denyAccess(request.patient_id, request.user),
-      `Declined: ${request.user} gets no access to ${patientLabel(request)}.`
+      trans.__('Declined: %1 gets no access to %2.', request.user, patientLabel(request))
     );
   }
 
   private async _accept(name: string, buttons: HTMLButtonElement[]): Promise<void> {
     if (
-      !(await confirmed(acceptSupervisorQuestion(name), acceptSupervisorDetail(name), 'Accept'))
+      !(await confirmed(
+        acceptSupervisorQuestion(name),
+        acceptSupervisorDetail(name),
+        trans.__('Accept')
+      ))
     ) {
       return;
     }
     await this._answer(
       buttons,
       () => this.model.client.acceptSupervisor(name),
-      `${name} now supervises you.`
+      trans.__('%1 now supervises you.', name)
     );
   }
 
@@ -328,9 +350,9 @@ export class WaitingBadge extends Widget {
 
   private _render(): void {
     const count = this.watcher.count;
-    this.node.textContent = count > 0 ? `KAP: ${count} waiting` : '';
+    this.node.textContent = count > 0 ? trans.__('KAP: %1 waiting', count) : '';
     const summary = this.watcher.waiting === null ? '' : waitingSummary(this.watcher.waiting);
-    this.node.title = `${summary} Click to open Access Requests.`;
+    this.node.title = trans.__('%1 Click to open Access Requests.', summary).trim();
     this.node.setAttribute('aria-label', this.node.title);
     this.setHidden(count === 0);
   }
@@ -345,7 +367,9 @@ export function notifyWhenWaiting(watcher: WaitingWatcher, open: () => void): vo
     }
     Notification.info(waitingSummary(waiting), {
       autoClose: false,
-      actions: [{ label: 'Review', caption: 'Open Access Requests', callback: open }]
+      actions: [
+        { label: trans.__('Review'), caption: trans.__('Open Access Requests'), callback: open }
+      ]
     });
   });
 }
@@ -358,8 +382,8 @@ export function createAccessPanel(
   const content = new AccessRequestsPanel(model, onAnswered);
   const widget = new MainAreaWidget({ content });
   widget.id = 'kap-access-requests-panel';
-  widget.title.label = 'Access Requests';
-  widget.title.caption = 'KAP: access requests and proposed supervisors waiting for you';
+  widget.title.label = trans.__('Access Requests');
+  widget.title.caption = trans.__('KAP: access requests and proposed supervisors waiting for you');
   widget.title.icon = kapIcon;
   widget.title.closable = true;
   return widget;
@@ -386,6 +410,6 @@ export async function showUnlockNotices(status: IVaultStatus, typedHere = 0): Pr
   await showDialog({
     title: noticesTitle(notices),
     body: new Widget({ node: body }),
-    buttons: [Dialog.okButton({ label: 'Understood' })]
+    buttons: [Dialog.okButton({ label: trans.__('Understood') })]
   });
 }

@@ -12,6 +12,7 @@ import { IConfirmation, parseConfirmations } from './confirmation';
 import { IAccessRequests, IWaiting, parseAccessRequests, parseWaiting } from './requests';
 import { IClinicSettingsInfo, parseClinicSettings } from './settings';
 import { IClinicSettings, IVaultStatus, parseStatus } from './status';
+import { trans } from './i18n';
 
 export type { IClinicSettings, IVaultStatus } from './status';
 
@@ -63,7 +64,7 @@ export class KapClient {
   async clinicSettings(): Promise<IClinicSettingsInfo> {
     const info = parseClinicSettings(await this._request('settings', { method: 'GET' }));
     if (info === null) {
-      throw new KapApiError('The kap-notes server sent an unexpected answer to settings.', 500);
+      throw unexpected('settings');
     }
     return info;
   }
@@ -87,7 +88,7 @@ export class KapClient {
   async waiting(): Promise<IWaiting> {
     const waiting = parseWaiting(await this._request('waiting', { method: 'GET' }));
     if (waiting === null) {
-      throw new KapApiError('The kap-notes server sent an unexpected answer to waiting.', 500);
+      throw unexpected('waiting');
     }
     return waiting;
   }
@@ -96,10 +97,7 @@ export class KapClient {
   async accessRequests(): Promise<IAccessRequests> {
     const found = parseAccessRequests(await this.operation('access_requests', {}));
     if (found === null) {
-      throw new KapApiError(
-        'The kap-notes server sent an unexpected answer to access_requests.',
-        500
-      );
+      throw unexpected('access_requests');
     }
     return found;
   }
@@ -128,7 +126,7 @@ export class KapClient {
     const body = await this._request(endpoint, init);
     const status = parseStatus(body);
     if (status === null) {
-      throw new KapApiError(`The kap-notes server sent an unexpected answer to ${endpoint}.`, 500);
+      throw unexpected(endpoint);
     }
     return status;
   }
@@ -140,7 +138,10 @@ export class KapClient {
       response = await ServerConnection.makeRequest(url, init, this.serverSettings);
     } catch (error) {
       throw new KapApiError(
-        `Cannot reach the Jupyter server (${String(error)}). Is JupyterLab still running?`,
+        trans.__(
+          'Cannot reach the Jupyter server (%1). Is JupyterLab still running?',
+          String(error)
+        ),
         0
       );
     }
@@ -160,6 +161,13 @@ export class KapClient {
   }
 }
 
+function unexpected(endpoint: string): KapApiError {
+  return new KapApiError(
+    trans.__('The kap-notes server sent an unexpected answer to %1.', endpoint),
+    500
+  );
+}
+
 function post(body: object): RequestInit {
   return {
     method: 'POST',
@@ -177,13 +185,15 @@ export function errorMessage(data: unknown, status: number): string {
     }
   }
   if (status === 404) {
-    return (
-      'The kap-notes server extension is not running. ' +
-      'Ask your admin to run `jupyter server extension enable kap_notes.server` and restart JupyterLab.'
+    return trans.__(
+      'The kap-notes server extension is not running. Ask your admin to run ' +
+        '`jupyter server extension enable kap_notes.server` and restart JupyterLab.'
     );
   }
   if (status === 403) {
-    return 'The Jupyter server refused the request (403). Reload the page and sign in again.';
+    return trans.__(
+      'The Jupyter server refused the request (403). Reload the page and sign in again.'
+    );
   }
-  return `The kap-notes server answered with an error (HTTP ${status}).`;
+  return trans.__('The kap-notes server answered with an error (HTTP %1).', status);
 }

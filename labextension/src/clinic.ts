@@ -14,6 +14,7 @@ import { PartialJSONValue } from '@lumino/coreutils';
 import { KapApiError } from './api';
 import { changesClinicSettings, refusalMessage, registryUpdates, settingsBody } from './settings';
 import { VaultModel } from './vault';
+import { trans } from './i18n';
 
 type Values = Record<string, unknown>;
 
@@ -61,7 +62,7 @@ export function connectClinicSettings(
         return;
       }
       const message = error instanceof KapApiError ? error.message : String(error);
-      await showErrorMessage('Clinic settings not changed', refusalMessage(message));
+      await showErrorMessage(trans.__('Clinic settings not changed'), refusalMessage(message));
       await showVaultValues(); // while locked: done at the next unlock instead
     }
   };

@@ -15,6 +15,7 @@ import { Widget } from '@lumino/widgets';
 import { KapApiError } from './api';
 import { confirmationQuestion, confirmLabel, IConfirmation } from './confirmation';
 import { VaultModel } from './vault';
+import { trans } from './i18n';
 
 export const CONFIRM_POLL_MS = 1_000;
 
@@ -29,11 +30,11 @@ class ConfirmBody extends Widget implements Dialog.IBodyWidget<string> {
     question.textContent = confirmationQuestion(item);
     const intro = document.createElement('p');
     intro.className = 'kap-UnlockDialog-intro';
-    intro.textContent = `Enter the passphrase of ${item.user} to confirm.`;
+    intro.textContent = trans.__('Enter the passphrase of %1 to confirm.', item.user);
     const label = document.createElement('label');
     label.className = 'kap-UnlockDialog-field';
     const text = document.createElement('span');
-    text.textContent = 'Passphrase';
+    text.textContent = trans.__('Passphrase');
     this._passphrase = document.createElement('input');
     this._passphrase.className = 'jp-mod-styled kap-ConfirmDialog-passphrase';
     this._passphrase.type = 'password';
@@ -64,7 +65,7 @@ export async function confirmOne(model: VaultModel, item: IConfirmation): Promis
   let error: string | null = null;
   for (;;) {
     const result = await showDialog<string>({
-      title: 'Confirm with your passphrase',
+      title: trans.__('Confirm with your passphrase'),
       body: new ConfirmBody(item, error),
       buttons: [Dialog.cancelButton(), Dialog.okButton({ label: confirmLabel(item.action) })],
       focusNodeSelector: '.kap-ConfirmDialog-passphrase'
@@ -78,7 +79,7 @@ export async function confirmOne(model: VaultModel, item: IConfirmation): Promis
       return;
     }
     if (result.value.length === 0) {
-      error = 'Enter your passphrase.';
+      error = trans.__('Enter your passphrase.');
       continue;
     }
     try {
@@ -90,7 +91,7 @@ export async function confirmOne(model: VaultModel, item: IConfirmation): Promis
         continue;
       }
       const message = reason instanceof KapApiError ? reason.message : String(reason);
-      Notification.error(`Not done: ${message}`, { autoClose: 8000 });
+      Notification.error(trans.__('Not done: %1', message), { autoClose: 8000 });
       return;
     }
   }

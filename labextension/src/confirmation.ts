@@ -7,6 +7,8 @@
  * asks the user and posts the passphrase to the server directly, so it never enters a kernel.
  */
 
+import { trans } from './i18n';
+
 export type ConfirmAction = 'sign' | 'addend' | 'cosign' | 'return';
 
 /** One entry of `GET /kap-notes/api/confirmations`. */
@@ -61,9 +63,10 @@ export function parseConfirmations(data: unknown): IConfirmation[] {
 /** "the dosing note of KAP-XXXX (2026-11-30)" */
 export function noteLabel(item: IConfirmation): string {
   const form = item.form.replace(/-/g, ' ');
-  const kind = form.endsWith(' note') ? form : `${form} note`;
-  const date = item.session_date ? ` (${item.session_date.slice(0, 10)})` : '';
-  return `the ${kind} of ${item.chart_code}${date}`;
+  const kind = form.endsWith(' note') ? form : trans.__('%1 note', form);
+  return item.session_date
+    ? trans.__('the %1 of %2 (%3)', kind, item.chart_code, item.session_date.slice(0, 10))
+    : trans.__('the %1 of %2', kind, item.chart_code);
 }
 
 /** The dialog's question, e.g. "Sign the dosing note of KAP-XXXX (2026-11-30)?" */
@@ -71,17 +74,22 @@ export function confirmationQuestion(item: IConfirmation): string {
   const note = noteLabel(item);
   switch (item.action) {
     case 'sign':
-      return `Sign ${note}?`;
+      return trans.__('Sign %1?', note);
     case 'addend':
-      return `Add an addendum to ${note}?`;
+      return trans.__('Add an addendum to %1?', note);
     case 'cosign':
-      return `Co-sign ${note}?`;
+      return trans.__('Co-sign %1?', note);
     case 'return':
-      return `Return ${note} to its author with your comment?`;
+      return trans.__('Return %1 to its author with your comment?', note);
   }
 }
 
 /** The label of the dialog's accept button. */
 export function confirmLabel(action: ConfirmAction): string {
-  return { sign: 'Sign', addend: 'Add addendum', cosign: 'Co-sign', return: 'Return' }[action];
+  return {
+    sign: trans.__('Sign'),
+    addend: trans.__('Add addendum'),
+    cosign: trans.__('Co-sign'),
+    return: trans.__('Return')
+  }[action];
 }

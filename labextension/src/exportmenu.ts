@@ -19,11 +19,12 @@ import {
   EXPORT_PDF_COMMAND,
   EXPORT_SUBMENU_ID,
   KAP_PDF_FORMAT,
-  KAP_PDF_LABEL,
+  kapPdfLabel,
   notebookPatient,
   relabelExportMenu,
   withoutKapPdf
 } from './exportpdf';
+import { trans } from './i18n';
 
 function exportSubmenu(app: JupyterFrontEnd): Menu | null {
   for (const widget of app.shell.widgets('menu')) {
@@ -67,16 +68,16 @@ async function exportRecord(client: KapClient, patientId: string): Promise<void>
   const link = document.createElement('a');
   link.download = pdf.filename;
   link.href = `data:application/pdf;base64,${pdf.pdf_base64}`;
-  link.textContent = `Download ${pdf.filename} (AES-256 encrypted)`;
+  link.textContent = trans.__('Download %1 (AES-256 encrypted)', pdf.filename);
   const note = document.createElement('p');
-  note.textContent = 'Passphrase, shown once — give it separately:';
+  note.textContent = trans.__('Passphrase, shown once — give it separately:');
   const code = document.createElement('code');
   code.textContent = pdf.passphrase;
   body.append(link, note, code);
   await showDialog({
-    title: 'KAP PDF exported (in the audit log)',
+    title: trans.__('KAP PDF exported (in the audit log)'),
     body: new Widget({ node: body }),
-    buttons: [Dialog.okButton({ label: 'Done' })]
+    buttons: [Dialog.okButton({ label: trans.__('Done') })]
   });
 }
 
@@ -87,8 +88,9 @@ export function setUpExportMenu(app: JupyterFrontEnd, client: KapClient): void {
   const formats = nbconvert.getExportFormats.bind(nbconvert);
   nbconvert.getExportFormats = async (force?: boolean) => withoutKapPdf(await formats(force));
   app.commands.addCommand(EXPORT_PDF_COMMAND, {
-    label: KAP_PDF_LABEL,
-    caption: 'An AES-256 protected PDF of this notebook (a progress notebook: the record)',
+    label: kapPdfLabel,
+    caption: () =>
+      trans.__('An AES-256 protected PDF of this notebook (a progress notebook: the record)'),
     isEnabled: () => currentNotebook(app) !== null,
     execute: async () => {
       const notebook = currentNotebook(app);
@@ -101,13 +103,13 @@ export function setUpExportMenu(app: JupyterFrontEnd, client: KapClient): void {
       if (patient === null) {
         return app.commands.execute('notebook:export-to-format', {
           format: KAP_PDF_FORMAT,
-          label: KAP_PDF_LABEL
+          label: kapPdfLabel()
         });
       }
       try {
         await exportRecord(client, patient);
       } catch (error) {
-        Notification.error(`KAP PDF not exported: ${(error as Error).message}`, {
+        Notification.error(trans.__('KAP PDF not exported: %1', (error as Error).message), {
           autoClose: false
         });
       }

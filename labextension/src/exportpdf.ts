@@ -1,8 +1,12 @@
 /** Pure parts of the KAP PDF menu item (./exportmenu): which patient, which menu item. */
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { trans } from './i18n';
 
 export const KAP_PDF_FORMAT = 'kap_pdf';
-export const KAP_PDF_LABEL = 'KAP PDF (encrypted)';
+/** The File → Save and Export As item's label. */
+export function kapPdfLabel(): string {
+  return trans.__('KAP PDF (encrypted)');
+}
 export const EXPORT_PDF_COMMAND = 'kap-notes:export-pdf';
 export const EXPORT_SUBMENU_ID = 'jp-mainmenu-file-notebookexport';
 

@@ -5,6 +5,8 @@
  * Pure module (no JupyterLab imports) so it is unit-tested under plain node.
  */
 
+import { trans } from './i18n';
+
 /** The kernelspec the Python package ships; `python3` is the fallback. */
 export const KAP_KERNEL = 'kap-notes';
 export const FALLBACK_KERNEL = 'python3';
@@ -50,12 +52,25 @@ export const SESSION_FORMS: ReadonlyArray<SessionForm> = [
   'integration'
 ];
 
-const SESSION_TITLES: Record<SessionForm, string> = {
-  preparation: 'Preparation',
-  intention: 'Intention',
-  dosing: 'Dosing',
-  integration: 'Integration'
-};
+/** A session form's title, translated. */
+export function sessionTitle(form: SessionForm): string {
+  return {
+    preparation: trans.__('Preparation'),
+    intention: trans.__('Intention'),
+    dosing: trans.__('Dosing'),
+    integration: trans.__('Integration')
+  }[form];
+}
+
+/** The caption of a form's tile and menu item. */
+function sessionCaption(form: SessionForm): string {
+  return {
+    preparation: trans.__('Document a preparation session (opens the Preparation form)'),
+    intention: trans.__('Document an intention session (opens the Intention form)'),
+    dosing: trans.__('Document a dosing session (opens the Dosing form)'),
+    integration: trans.__('Document an integration session (opens the Integration form)')
+  }[form];
+}
 
 export function isSessionForm(value: unknown): value is SessionForm {
   return typeof value === 'string' && (SESSION_FORMS as ReadonlyArray<string>).includes(value);
@@ -68,23 +83,31 @@ export interface ILaunchable {
 }
 
 export function sessionForm(form: SessionForm, patient?: string | null): ILaunchable {
-  const title = SESSION_TITLES[form];
   return {
-    title,
-    caption: `Document a ${title.toLowerCase()} session (opens the ${title} form)`,
+    title: sessionTitle(form),
+    caption: sessionCaption(form),
     spec: patient ? { kind: 'form', form, patient } : { kind: 'form', form }
   };
 }
 
+// Getters: the strings are translated when read (after the plugin set the translator).
 export const PROGRESS: ILaunchable = {
-  title: 'Patient progress',
-  caption: "Open a patient's compiled progress notebook (charts, tables, timeline)",
+  get title() {
+    return trans.__('Patient progress');
+  },
+  get caption() {
+    return trans.__("Open a patient's compiled progress notebook (charts, tables, timeline)");
+  },
   spec: { kind: 'progress' }
 };
 
 export const REVIEW_QUEUE: ILaunchable = {
-  title: 'Review queue',
-  caption: 'Signed notes waiting for your co-signature',
+  get title() {
+    return trans.__('Review queue');
+  },
+  get caption() {
+    return trans.__('Signed notes waiting for your co-signature');
+  },
   spec: { kind: 'review-queue' }
 };
 
@@ -119,7 +142,7 @@ export function restoreSpec(args: IRestoreArgs): ViewSpec {
 export function viewTitle(spec: ViewSpec, form?: string | null): string {
   const name = form ?? (spec.kind === 'form' ? spec.form : null);
   if (isSessionForm(name)) {
-    return SESSION_TITLES[name];
+    return sessionTitle(name);
   }
   if (spec.kind === 'progress') {
     return PROGRESS.title;
@@ -127,7 +150,7 @@ export function viewTitle(spec: ViewSpec, form?: string | null): string {
   if (spec.kind === 'review-queue') {
     return REVIEW_QUEUE.title;
   }
-  return 'KAP note';
+  return trans.__('KAP note');
 }
 
 export function sessionPath(key: string): string {

@@ -3,9 +3,15 @@
  * schema/plugin.json declares), the vault status bar item, activity reports for auto-lock,
  * and the settings editor joined to the clinic settings kept in the vault (./clinic).
  */
-import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import {
+  ILabShell,
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
 import {
   ICommandPalette,
+  InputDialog,
   MainAreaWidget,
   Notification,
   showErrorMessage
@@ -15,6 +21,7 @@ import { ILauncher } from '@jupyterlab/launcher';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { watchForms } from './a11y';
@@ -33,12 +40,15 @@ import {
   PROGRESS,
   REVIEW_QUEUE,
   SESSION_FORMS,
-  sessionForm
+  sessionForm,
+  sessionTitle
 } from './forms';
+import { setTranslator, trans } from './i18n';
 import { connectClinicSettings } from './clinic';
+import { CommandIDs } from './commands';
 import { setUpExportMenu } from './exportmenu';
 import { kapIcon } from './icons';
-import { FormTabs } from './launch';
+import { FormTabs, offerJupyterLab } from './launch';
 import { setUpPanel } from './panel';
 import { requestsCommandLabel } from './requests';
 import { VaultStatusItem } from './statusbar';
@@ -46,26 +56,17 @@ import { ensureUnlocked, unlockVault } from './unlock';
 import { VaultModel, watchActivity } from './vault';
 
 const PLUGIN_ID = 'kap-notes:plugin';
-const CATEGORY = 'KAP notes';
 /** Before JupyterLab's Notebook (0), Console (20) and Other (100) launcher sections. */
 const KAP_CATEGORY_RANK = -10;
 
-export namespace CommandIDs {
-  export const unlock = 'kap-notes:unlock';
-  export const lock = 'kap-notes:lock';
-  export const openForm = 'kap-notes:open-form';
-  export const openNote = 'kap-notes:open-note';
-  export const openProgress = 'kap-notes:open-progress';
-  export const openReview = 'kap-notes:open-review';
-  export const accessRequests = 'kap-notes:access-requests';
-}
+export { CommandIDs };
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description: 'KAP session forms, vault lock and clinic settings for kap-notes.',
   autoStart: true,
   requires: [IDocumentManager, ISettingRegistry, IRenderMimeRegistry],
-  optional: [ILauncher, ICommandPalette, IStatusBar, ILayoutRestorer],
+  optional: [ILauncher, ICommandPalette, IStatusBar, ILayoutRestorer, ITranslator, ILabShell],
   activate
 };
 
@@ -77,8 +78,13 @@ function activate(
   launcher: ILauncher | null,
   palette: ICommandPalette | null,
   statusBar: IStatusBar | null,
-  restorer: ILayoutRestorer | null
+  restorer: ILayoutRestorer | null,
+  translator: ITranslator | null,
+  labShell: ILabShell | null
 ): void {
+  // Every string from here on (and in the modules) goes through trans.__ (./i18n).
+  setTranslator(translator ?? nullTranslator);
+  const CATEGORY = trans.__('KAP notes');
   const { commands } = app;
   const model = new VaultModel(new KapClient(app.serviceManager.serverSettings));
   // Forms open in tabs of their own: no notebook, no code, kernels that end with their tab.
@@ -95,13 +101,16 @@ function activate(
   model.changed.connect(() => commands.notifyCommandChanged());
   model.autoLocked.connect((_, status) => {
     Notification.warning(
-      `The KAP vault is locked (no activity for ${status.auto_lock_minutes} min, ` +
-        'or it was locked elsewhere). Unlock to keep working.',
+      trans.__(
+        'The KAP vault is locked (no activity for %1 min, or it was locked elsewhere). ' +
+          'Unlock to keep working.',
+        status.auto_lock_minutes
+      ),
       {
         autoClose: false,
         actions: [
           {
-            label: 'Unlock',
+            label: trans.__('Unlock'),
             callback: () => void commands.execute(CommandIDs.unlock)
           }
         ]
@@ -123,32 +132,35 @@ function activate(
   let accessPanel: MainAreaWidget<AccessRequestsPanel> | null = null;
 
   const open = async (item: ILaunchable): Promise<void> => {
+    if (!labShell) {
+      return offerJupyterLab(item.title); // Notebook 7: no form tabs (README)
+    }
     try {
       if (!(await ensureUnlocked(model))) {
         return;
       }
       await forms.open(item.spec);
     } catch (error) {
-      await showErrorMessage(`Could not open ${item.title}`, error as Error);
+      await showErrorMessage(trans.__('Could not open %1', item.title), error as Error);
     }
   };
 
   commands.addCommand(CommandIDs.unlock, {
-    label: 'Unlock the KAP Vault…',
-    caption: 'Enter your user name and passphrase to open notes in this session',
+    label: trans.__('Unlock the KAP Vault…'),
+    caption: trans.__('Enter your user name and passphrase to open notes in this session'),
     execute: () => unlockVault(model)
   });
 
   commands.addCommand(CommandIDs.lock, {
-    label: 'Lock the KAP Vault',
-    caption: 'Forget the vault keys now; unlock again to keep working',
+    label: trans.__('Lock the KAP Vault'),
+    caption: trans.__('Forget the vault keys now; unlock again to keep working'),
     isEnabled: () => model.unlocked,
     execute: async () => {
       try {
         await model.lock();
-        Notification.info('The KAP vault is locked.', { autoClose: 3000 });
+        Notification.info(trans.__('The KAP vault is locked.'), { autoClose: 3000 });
       } catch (error) {
-        await showErrorMessage('Could not lock the KAP vault', error as Error);
+        await showErrorMessage(trans.__('Could not lock the KAP vault'), error as Error);
       }
     }
   });
@@ -156,13 +168,19 @@ function activate(
   commands.addCommand(CommandIDs.openForm, {
     label: args => formLabel(args),
     caption: args =>
-      isSessionForm(args.form) ? sessionForm(args.form).caption : 'Open a KAP session form',
+      isSessionForm(args.form)
+        ? sessionForm(args.form).caption
+        : trans.__('Open a KAP session form'),
     icon: args => (args.isLauncher ? kapIcon : undefined),
     execute: async args => {
       if (!isSessionForm(args.form)) {
         await showErrorMessage(
-          'Unknown KAP form',
-          `"${String(args.form)}" is not a session form; use one of: ${SESSION_FORMS.join(', ')}.`
+          trans.__('Unknown KAP form'),
+          trans.__(
+            '"%1" is not a session form; use one of: %2.',
+            String(args.form),
+            SESSION_FORMS.join(', ')
+          )
         );
         return;
       }
@@ -171,27 +189,53 @@ function activate(
     }
   });
 
+  // The keyboard's way to a new note (Accel Alt N, schema/plugin.json): which form?
+  commands.addCommand(CommandIDs.newNote, {
+    label: trans.__('New KAP Note…'),
+    caption: trans.__('Choose a session form (Preparation, Intention, Dosing, Integration)'),
+    execute: async () => {
+      const titles = SESSION_FORMS.map(sessionTitle);
+      const choice = await InputDialog.getItem({
+        title: trans.__('New KAP note'),
+        label: trans.__('Session form'),
+        items: titles,
+        okLabel: trans.__('Open')
+      });
+      const index =
+        choice.button.accept && choice.value !== null ? titles.indexOf(choice.value) : -1;
+      if (index >= 0) {
+        await commands.execute(CommandIDs.openForm, { form: SESSION_FORMS[index] });
+      }
+    }
+  });
+
   commands.addCommand(CommandIDs.openNote, {
-    label: 'Open KAP Note',
-    caption: 'Continue a draft, revise a returned note, or add an addendum to a signed note',
+    label: trans.__('Open KAP Note'),
+    caption: trans.__(
+      'Continue a draft, revise a returned note, or add an addendum to a signed note'
+    ),
     execute: async args => {
       if (typeof args.noteId !== 'string' || !args.noteId) {
-        await showErrorMessage('Open KAP Note', 'Which note? (noteId is missing)');
+        await showErrorMessage(
+          trans.__('Open KAP Note'),
+          trans.__('Which note? (noteId is missing)')
+        );
         return;
       }
-      await open({ title: 'KAP note', caption: '', spec: { kind: 'note', note: args.noteId } });
+      const spec = { kind: 'note' as const, note: args.noteId };
+      await open({ title: trans.__('KAP note'), caption: '', spec });
     }
   });
 
   commands.addCommand(CommandIDs.openProgress, {
-    label: args => (args.isLauncher ? PROGRESS.title : 'Open Patient Progress…'),
+    label: args => (args.isLauncher ? PROGRESS.title : trans.__('Open Patient Progress…')),
     caption: PROGRESS.caption,
     icon: args => (args.isLauncher ? kapIcon : undefined),
     execute: () => open(PROGRESS)
   });
 
   commands.addCommand(CommandIDs.openReview, {
-    label: args => (args.isLauncher ? REVIEW_QUEUE.title : 'Open Review Queue'),
+    label: args => (args.isLauncher ? REVIEW_QUEUE.title : trans.__('Open Review Queue')),
     caption: REVIEW_QUEUE.caption,
     icon: args => (args.isLauncher ? kapIcon : undefined),
     // The queue tab of the KAP panel (./panel): no kernel, preview beside the rows.
@@ -200,8 +244,13 @@ function activate(
 
   commands.addCommand(CommandIDs.accessRequests, {
     label: () => requestsCommandLabel(waiting.count),
-    caption: 'Approve or deny requests for access to your patients; accept proposed supervisors',
+    caption: trans.__(
+      'Approve or deny requests for access to your patients; accept proposed supervisors'
+    ),
     execute: async () => {
+      if (!labShell) {
+        return offerJupyterLab(trans.__('Access requests'));
+      }
       if (!(await ensureUnlocked(model))) {
         return;
       }
@@ -239,6 +288,7 @@ function activate(
   if (palette) {
     palette.addItem({ command: CommandIDs.unlock, category: CATEGORY });
     palette.addItem({ command: CommandIDs.lock, category: CATEGORY });
+    palette.addItem({ command: CommandIDs.newNote, category: CATEGORY });
     for (const form of SESSION_FORMS) {
       palette.addItem({
         command: CommandIDs.openForm,
@@ -277,10 +327,10 @@ function activate(
 
 function formLabel(args: ReadonlyPartialJSONObject): string {
   if (!isSessionForm(args.form)) {
-    return 'New KAP Form';
+    return trans.__('New KAP Form');
   }
   const title = sessionForm(args.form).title;
-  return args.isLauncher ? title : `New ${title} Form`;
+  return args.isLauncher ? title : trans.__('New %1 Form', title);
 }
 
 export default plugin;

@@ -10,6 +10,7 @@ import { Widget } from '@lumino/widgets';
 import { KapApiError } from './api';
 import { ConfirmAction, confirmationQuestion, confirmLabel } from './confirmation';
 import { VaultModel } from './vault';
+import { trans } from './i18n';
 
 export interface IReauthRequest {
   action: ConfirmAction;
@@ -50,11 +51,11 @@ class ReauthBody extends Widget implements Dialog.IBodyWidget<IAnswer> {
     }
     const intro = document.createElement('p');
     intro.className = 'kap-UnlockDialog-intro';
-    intro.textContent = `Enter the passphrase of ${user} to confirm.`;
+    intro.textContent = trans.__('Enter the passphrase of %1 to confirm.', user);
     const label = document.createElement('label');
     label.className = 'kap-UnlockDialog-field';
     const caption = document.createElement('span');
-    caption.textContent = 'Passphrase';
+    caption.textContent = trans.__('Passphrase');
     this._passphrase = document.createElement('input');
     this._passphrase.className = 'jp-mod-styled kap-ConfirmDialog-passphrase';
     this._passphrase.type = 'password';
@@ -89,12 +90,12 @@ export async function confirmWithPassphrase(
   request: IReauthRequest,
   run: (passphrase: string, text: string) => Promise<unknown>
 ): Promise<boolean> {
-  const user = model.status?.user ?? 'you';
+  const user = model.status?.user ?? trans.__('you');
   let error: string | null = null;
   let text = request.text?.value ?? '';
   for (;;) {
     const result = await showDialog<IAnswer>({
-      title: 'Confirm with your passphrase',
+      title: trans.__('Confirm with your passphrase'),
       body: new ReauthBody(request, user, error, text),
       buttons: [Dialog.cancelButton(), Dialog.okButton({ label: confirmLabel(request.action) })],
       focusNodeSelector: request.text ? '.kap-ConfirmDialog-text' : '.kap-ConfirmDialog-passphrase'
@@ -104,11 +105,11 @@ export async function confirmWithPassphrase(
     }
     text = result.value.text;
     if (request.text && text.trim().length === 0) {
-      error = `${request.text.label} is needed.`;
+      error = trans.__('%1 is needed.', request.text.label);
       continue;
     }
     if (result.value.passphrase.length === 0) {
-      error = 'Enter your passphrase.';
+      error = trans.__('Enter your passphrase.');
       continue;
     }
     try {

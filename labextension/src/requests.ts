@@ -4,6 +4,8 @@
  * Pure module (no JupyterLab imports) so it is unit-tested under plain node.
  */
 
+import { trans } from './i18n';
+
 /** One request: `user` would get access to the patient; `requested_by` asked. */
 export interface IAccessRequest {
   patient_id: string;
@@ -79,43 +81,53 @@ export function parseWaiting(data: unknown): IWaiting | null {
 /** "KAP-7Q2M (Synthetic Person 3)", or the chart code alone, or the id when nothing is known. */
 export function patientLabel(request: IAccessRequest): string {
   const code = request.chart_code || request.patient_id;
-  return request.patient_name ? `${code} (${request.patient_name})` : code;
+  return request.patient_name ? trans.__('%1 (%2)', code, request.patient_name) : code;
 }
 
 /** Who asked, for whom: "theo asks for access to KAP-7Q2M (Synthetic Person 3)" or
  * "theo asks for access to KAP-7Q2M (Synthetic Person 3), asked by ada". */
 export function requestLine(request: IAccessRequest): string {
-  const line = `${request.user} asks for access to ${patientLabel(request)}`;
-  return request.requested_by === request.user ? line : `${line}, asked by ${request.requested_by}`;
+  const patient = patientLabel(request);
+  return request.requested_by === request.user
+    ? trans.__('%1 asks for access to %2', request.user, patient)
+    : trans.__(
+        '%1 asks for access to %2, asked by %3',
+        request.user,
+        patient,
+        request.requested_by
+      );
 }
 
 /** The approval question: "Give theo access to KAP-7Q2M's notes?" */
 export function approveQuestion(request: IAccessRequest): string {
-  return `Give ${request.user} access to ${request.chart_code || request.patient_id}'s notes?`;
+  return trans.__(
+    "Give %1 access to %2's notes?",
+    request.user,
+    request.chart_code || request.patient_id
+  );
 }
 
 /** What approving means, under the question. */
 export function approveDetail(request: IAccessRequest): string {
-  const asked =
-    request.requested_by === request.user
-      ? `${request.user} asked for it`
-      : `${request.requested_by} asked for it`;
-  return (
-    `${request.user} will be able to open every note of ${patientLabel(request)}, ` +
-    `including earlier ones (process notes excepted). ${asked}. ` +
-    'You can revoke access later; revoking starts a new key.'
+  return trans.__(
+    '%1 will be able to open every note of %2, including earlier ones (process notes ' +
+      'excepted). %3 asked for it. You can revoke access later; revoking starts a new key.',
+    request.user,
+    patientLabel(request),
+    request.requested_by
   );
 }
 
 /** The question before accepting a supervisor. */
 export function acceptSupervisorQuestion(name: string): string {
-  return `Accept ${name} as your supervisor?`;
+  return trans.__('Accept %1 as your supervisor?', name);
 }
 
 export function acceptSupervisorDetail(name: string): string {
-  return (
-    `${name} will be able to read the notes of all your patients, now and later ` +
-    '(process notes excepted), to review and co-sign them.'
+  return trans.__(
+    '%1 will be able to read the notes of all your patients, now and later ' +
+      '(process notes excepted), to review and co-sign them.',
+    name
   );
 }
 
@@ -124,29 +136,32 @@ export function waitingCount(waiting: IWaiting | null): number {
   return waiting === null ? 0 : waiting.requests + waiting.proposed_supervisors;
 }
 
-function plural(count: number, one: string, many: string): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
-
 /** The badge notification: "2 access requests wait for your answer." */
 export function waitingSummary(waiting: IWaiting): string {
   const parts: string[] = [];
   if (waiting.requests > 0) {
-    parts.push(plural(waiting.requests, 'access request', 'access requests'));
+    parts.push(trans._n('%1 access request', '%1 access requests', waiting.requests));
   }
   if (waiting.proposed_supervisors > 0) {
-    parts.push(plural(waiting.proposed_supervisors, 'proposed supervisor', 'proposed supervisors'));
+    parts.push(
+      trans._n('%1 proposed supervisor', '%1 proposed supervisors', waiting.proposed_supervisors)
+    );
   }
   if (parts.length === 0) {
-    return 'Nothing waits for your answer.';
+    return trans.__('Nothing waits for your answer.');
   }
-  const verb = waitingCount(waiting) === 1 ? 'waits' : 'wait';
-  return `${parts.join(' and ')} ${verb} for your answer.`;
+  const what = parts.length === 2 ? trans.__('%1 and %2', parts[0], parts[1]) : parts[0];
+  return trans._n(
+    '%2 waits for your answer.',
+    '%2 wait for your answer.',
+    waitingCount(waiting),
+    what
+  );
 }
 
 /** The menu label: "Access Requests…" or "Access Requests (2)…". */
 export function requestsCommandLabel(count: number): string {
-  return count > 0 ? `Access Requests (${count})…` : 'Access Requests…';
+  return count > 0 ? trans.__('Access Requests (%1)…', count) : trans.__('Access Requests…');
 }
 
 /** True when the badge should tell the user again: more waits than when last told. */

@@ -9,6 +9,7 @@
  * Pure module (no JupyterLab imports) so it is unit-tested under plain node.
  */
 import type { IClinicSettings } from './status';
+import { trans } from './i18n';
 
 export const DEFAULT_SETTINGS: IClinicSettings = {
   auto_lock_minutes: 15,
@@ -137,9 +138,10 @@ export function parseClinicSettings(data: unknown): IClinicSettingsInfo | null {
 
 /** What the user is told when the vault refused their change of clinic settings. */
 export function refusalMessage(serverMessage: string): string {
-  return (
-    `${serverMessage}\n\nNothing was changed. While the vault is unlocked, the settings editor ` +
-    'shows the clinic settings kept in the vault. Clinic settings flag values for review only; ' +
-    'they are not clinical advice.'
+  return trans.__(
+    '%1\n\nNothing was changed. While the vault is unlocked, the settings editor ' +
+      'shows the clinic settings kept in the vault. Clinic settings flag values for review only; ' +
+      'they are not clinical advice.',
+    serverMessage
   );
 }

@@ -3,6 +3,8 @@
  * Pure module (no JupyterLab imports) so it is unit-tested under plain node.
  */
 
+import { trans } from './i18n';
+
 /** `GET /kap-notes/api/status` (and the answer of every POST). */
 export interface IVaultStatus {
   unlocked: boolean;
@@ -78,18 +80,24 @@ export function unlockNotices(status: IVaultStatus, typedHere = 0): string[] {
     return [];
   }
   const failed = status.failed_attempts ?? 0;
-  const isFailures = (notice: string): boolean => notice.includes('wrong passphrase');
+  // The server's notices are English; the one added here is translated.
+  const own = trans._n(
+    '%1 wrong passphrase since your last unlock.',
+    '%1 wrong passphrases since your last unlock.',
+    failed
+  );
+  const isFailures = (notice: string): boolean =>
+    notice.includes('wrong passphrase') || notice === own;
   let notices = [...(status.notices ?? [])];
   if (failed > 0 && !notices.some(isFailures)) {
-    const what = failed === 1 ? 'wrong passphrase' : 'wrong passphrases';
-    notices.unshift(`${failed} ${what} since your last unlock.`);
+    notices.unshift(own);
   }
   if (typedHere > 0) {
     notices =
       failed <= typedHere
         ? notices.filter(n => !isFailures(n))
         : notices.map(n =>
-            isFailures(n) ? `${n} (${typedHere} of them typed here just now.)` : n
+            isFailures(n) ? trans.__('%1 (%2 of them typed here just now.)', n, typedHere) : n
           );
   }
   return notices;
@@ -103,8 +111,8 @@ export function needsAcknowledgement(notices: string[]): boolean {
 /** The title of the dialog that shows the unlock notices. */
 export function noticesTitle(notices: string[]): string {
   return needsAcknowledgement(notices)
-    ? 'Emergency access to your patients'
-    : 'Since your last unlock';
+    ? trans.__('Emergency access to your patients')
+    : trans.__('Since your last unlock');
 }
 
 /** Whole minutes until auto-lock, rounded up ("locks in 1 min" for the last minute). */
@@ -115,16 +123,16 @@ export function minutesToLock(secondsToLock: number): number {
 /** The status bar text: "KAP: locked" or "KAP: tess · locks in 12 min". */
 export function statusText(status: IVaultStatus | null, unreachable = false): string {
   if (status === null) {
-    return unreachable ? 'KAP: unavailable' : 'KAP: …';
+    return unreachable ? trans.__('KAP: unavailable') : trans.__('KAP: …');
   }
   if (!status.unlocked) {
-    return 'KAP: locked';
+    return trans.__('KAP: locked');
   }
-  const who = status.user ?? 'unlocked';
+  const who = status.user ?? trans.__('unlocked');
   if (status.seconds_to_lock === null) {
-    return `KAP: ${who}`;
+    return trans.__('KAP: %1', who);
   }
-  return `KAP: ${who} · locks in ${minutesToLock(status.seconds_to_lock)} min`;
+  return trans.__('KAP: %1 · locks in %2 min', who, minutesToLock(status.seconds_to_lock));
 }
 
 /** The status bar tooltip: what clicking the item does. */
@@ -133,12 +141,14 @@ export function statusTitle(status: IVaultStatus | null, problem: string | null)
     return problem;
   }
   if (status === null || !status.unlocked) {
-    return 'The KAP vault is locked. Click to unlock.';
+    return trans.__('The KAP vault is locked. Click to unlock.');
   }
-  const role = status.role === null ? '' : ` (${status.role})`;
-  return (
-    `Unlocked as ${status.user ?? 'unknown user'}${role}; ` +
-    `locks after ${status.auto_lock_minutes} min without activity. Click to lock now.`
+  const who = status.user ?? trans.__('unknown user');
+  const as = status.role === null ? who : trans.__('%1 (%2)', who, status.role);
+  return trans.__(
+    'Unlocked as %1; locks after %2 min without activity. Click to lock now.',
+    as,
+    status.auto_lock_minutes
   );
 }
 

@@ -8,6 +8,7 @@ import { Widget } from '@lumino/widgets';
 import { showUnlockNotices } from './access';
 import { KapApiError } from './api';
 import { VaultModel } from './vault';
+import { trans } from './i18n';
 
 interface ICredentials {
   user: string;
@@ -23,14 +24,15 @@ class UnlockBody extends Widget implements Dialog.IBodyWidget<ICredentials> {
 
     const intro = document.createElement('p');
     intro.className = 'kap-UnlockDialog-intro';
-    intro.textContent =
+    intro.textContent = trans.__(
       'Unlock the vault to open and sign notes in this JupyterLab session. ' +
-      'It locks again after a period without activity.';
+        'It locks again after a period without activity.'
+    );
     this.node.appendChild(intro);
 
-    this._user = field(this.node, 'User name', 'text', 'username');
+    this._user = field(this.node, trans.__('User name'), 'text', 'username');
     this._user.value = user;
-    this._passphrase = field(this.node, 'Passphrase', 'password', 'current-password');
+    this._passphrase = field(this.node, trans.__('Passphrase'), 'password', 'current-password');
     (user.length > 0 ? this._passphrase : this._user).classList.add('kap-UnlockDialog-focus');
 
     if (error !== null) {
@@ -88,9 +90,9 @@ export async function unlockVault(model: VaultModel, initialUser = ''): Promise<
   const mistyped = new Map<string, number>();
   for (;;) {
     const result = await showDialog<ICredentials>({
-      title: 'Unlock the KAP vault',
+      title: trans.__('Unlock the KAP vault'),
       body: new UnlockBody(user, error),
-      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Unlock' })],
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: trans.__('Unlock') })],
       focusNodeSelector: '.kap-UnlockDialog-focus'
     });
     if (!result.button.accept || result.value === null) {
@@ -98,7 +100,7 @@ export async function unlockVault(model: VaultModel, initialUser = ''): Promise<
     }
     user = result.value.user;
     if (user.length === 0 || result.value.passphrase.length === 0) {
-      error = 'Enter your user name and passphrase.';
+      error = trans.__('Enter your user name and passphrase.');
       continue;
     }
     try {

@@ -4,6 +4,8 @@
  * Pure module (no JupyterLab imports) so it is unit-tested under plain node.
  */
 
+import { trans } from './i18n';
+
 export interface IPatientHit {
   patient_id: string;
   name: string;
@@ -247,43 +249,43 @@ export function parseQueue(data: unknown): IQueueItem[] {
 /** The button label of a note action. */
 export function actionLabel(action: NoteAction): string {
   return {
-    continue: 'Continue',
-    revise: 'Revise',
-    addendum: 'Add addendum',
-    view: 'View',
-    discard: 'Discard draft'
+    continue: trans.__('Continue'),
+    revise: trans.__('Revise'),
+    addendum: trans.__('Add addendum'),
+    view: trans.__('View'),
+    discard: trans.__('Discard draft')
   }[action];
 }
 
 /** A note's status as clinicians say it. */
 export function statusLabel(status: string): string {
   const labels: Record<string, string> = {
-    draft: 'Draft',
-    signed: 'Signed',
-    cosigned: 'Co-signed',
-    returned: 'Returned',
-    superseded: 'Superseded'
+    draft: trans.__('Draft'),
+    signed: trans.__('Signed'),
+    cosigned: trans.__('Co-signed'),
+    returned: trans.__('Returned'),
+    superseded: trans.__('Superseded')
   };
   return labels[status] ?? status;
 }
 
 /** "Jordan Lee · KAP-S00012 · born 1980-05-17" */
 export function patientLine(patient: IPatientHit): string {
-  const parts = [patient.name || '(no name)', patient.chart_code];
+  const parts = [patient.name || trans.__('(no name)'), patient.chart_code];
   if (patient.date_of_birth) {
-    parts.push(`born ${patient.date_of_birth}`);
+    parts.push(trans.__('born %1', patient.date_of_birth));
   }
   return parts.filter(p => p.length > 0).join(' · ');
 }
 
 /** "2026-01-19 · Dosing session" */
 export function noteLine(row: { session_date: string | null; title: string }): string {
-  return `${row.session_date ?? 'no date'} · ${row.title}`;
+  return trans.__('%1 · %2', row.session_date ?? trans.__('no date'), row.title);
 }
 
 /** "Continue the dosing session of 2026-01-19" (a button's accessible name). */
 export function actionName(action: NoteAction, row: INoteRow): string {
-  return `${actionLabel(action)}: ${noteLine(row)}`;
+  return trans.__('%1: %2', actionLabel(action), noteLine(row));
 }
 
 /** Every item of My day. */
@@ -301,6 +303,19 @@ export function filterQueue(queue: readonly IQueueItem[], therapist: string): IQ
   return therapist === '' ? [...queue] : queue.filter(q => q.therapist === therapist);
 }
 
+/** The review queue's column headers, translated. */
+export function queueColumns(): string[] {
+  return [
+    trans.__('Patient'),
+    trans.__('Chart code'),
+    trans.__('Therapist'),
+    trans.__('Note type'),
+    trans.__('Session date'),
+    trans.__('Signed')
+  ];
+}
+
+/** The column headers as written (queueColumns() translates them). */
 export const QUEUE_COLUMNS = [
   'Patient',
   'Chart code',
@@ -356,11 +371,11 @@ export function dayItemCall(item: IDayItem): ICommandCall | 'queue' {
 export function dayActionLabel(item: IDayItem): string {
   return (
     {
-      continue: 'Continue',
-      revise: 'Revise',
-      integration: 'New integration',
-      review: 'Review'
-    }[item.action] ?? 'Open'
+      continue: trans.__('Continue'),
+      revise: trans.__('Revise'),
+      integration: trans.__('New integration'),
+      review: trans.__('Review')
+    }[item.action] ?? trans.__('Open')
   );
 }
 

@@ -38,7 +38,7 @@ describe('settings schema', () => {
     const commands = new Set(
       schema['jupyter.lab.menus'].main[0].items.map(item => item.command).filter(Boolean)
     );
-    for (const id of ['unlock', 'lock', 'open-form', 'open-progress', 'open-review']) {
+    for (const id of ['unlock', 'lock', 'new-note', 'open-form', 'open-progress', 'open-review']) {
       assert.ok(commands.has(`kap-notes:${id}`), id);
     }
   });
