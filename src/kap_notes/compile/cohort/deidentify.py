@@ -12,10 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from kap_notes.compile.data import PatientData, Row
+from kap_notes.compile.data import INDUCTION_SESSIONS, PatientData, Row
+from kap_notes.compile.values import as_number
+from kap_notes.forms import ClinicSettings
+from kap_notes.model.patient import Patient
+from kap_notes.records.chart import NoteView
+from kap_notes.records.derived import frozen_values
+from kap_notes.records.display import form_answer
+from kap_notes.records.outcomes import in_signed_record, outcome_series
 
 #: What a generalised (suppressed) quasi-identifier reads as.
 SUPPRESSED = "*"
@@ -66,9 +75,9 @@ def _day(value: Any) -> dt.date | None:
         return None
 
 
-def _indication(data: PatientData) -> str:
+def _indication(signed: list[NoteView]) -> str:
     """The indication codes of the latest signed preparation note (``+``-joined)."""
-    for view in reversed(data.signed_views):
+    for view in reversed(signed):
         codes = view.note.answers.get("indication") if view.note.form == "preparation" else None
         if isinstance(codes, str):
             codes = [codes]
@@ -77,15 +86,38 @@ def _indication(data: PatientData) -> str:
     return "unknown"
 
 
-def _phases(data: PatientData, first: dt.date) -> dict[int, str]:
+@lru_cache(maxsize=512)
+def _shown(link_id: str, code: str) -> str:
+    """A dosing-form choice as every view shows it (:func:`records.display.form_answer`)."""
+    return form_answer("dosing", link_id, code)
+
+
+def _dosing_row(view: NoteView) -> Row:
+    """A signed dosing note's route, phase, dose and mg/kg (as frozen at signing)."""
+    answers = view.note.answers
+    frozen = frozen_values(view.note)
+    route = answers.get("route")
+    return {
+        "date": view.note.session_date,
+        "note_id": view.note.note_id,
+        "route": _shown("route", str(route)) if route else None,
+        "phase": answers.get("session_phase"),
+        "dose_mg": as_number(answers.get("dose_mg")),
+        "dose_mg_per_kg": as_number(frozen.computed.get("dose_mg_per_kg")) if frozen else None,
+    }
+
+
+def _phases(dosing: list[Row], first: dt.date) -> dict[int, str]:
     """Course phase from each dosing day on (preparation before the first dosing)."""
     phases: dict[int, str] = {}
-    for number, row in enumerate(data.dosing, start=1):
+    for number, row in enumerate(dosing, start=1):
         on = _day(row["date"])
         if on is None:
             continue
         said = row["phase"] if row["phase"] in ("induction", "maintenance") else None
-        phases[(on - first).days] = said or ("induction" if number <= 6 else "maintenance")
+        phases[(on - first).days] = said or (
+            "induction" if number <= INDUCTION_SESSIONS else "maintenance"
+        )
     return phases
 
 
@@ -94,26 +126,28 @@ def _phase_on(phases: dict[int, str], day: int) -> str:
     return phases[max(before)] if before else "preparation"
 
 
-def deidentify(data: PatientData) -> Course | None:
+def deidentify(patient: Patient, views: list[NoteView]) -> Course | None:
     """The patient's signed course without identifiers; None without a dated signed note."""
-    dated = [(_day(v.note.session_date), v) for v in data.signed_views]
-    dated = [(on, v) for on, v in dated if on is not None]
+    signed = [v for v in views if in_signed_record(v)]
+    dated = [(on, v) for v in signed if (on := _day(v.note.session_date)) is not None]
     if not dated:
         return None
-    first = min(on for on, _ in dated if on is not None)
-    routes = Counter(str(r["route"]) for r in data.dosing if r["route"])
+    first = min(on for on, _ in dated)
+    dosing = [_dosing_row(v) for v in signed if v.note.form == "dosing"]
+    routes = Counter(str(r["route"]) for r in dosing if r["route"])
+    phase = PatientData("", patient, [], ClinicSettings(), dosing=dosing).phase  # the one rule
     course = Course(
-        age_band=age_band(data.patient.date_of_birth, first),
-        sex=data.patient.sex or "unknown",
-        indication=_indication(data),
+        age_band=age_band(patient.date_of_birth, first),
+        sex=patient.sex or "unknown",
+        indication=_indication(signed),
         route="+".join(sorted(routes)) or "none",
-        phase=data.phase,
+        phase=phase,
     )
-    phases = _phases(data, first)
-    dosing = {row["note_id"]: row for row in data.dosing}
+    phases = _phases(dosing, first)
+    by_note = {row["note_id"]: row for row in dosing}
     for on, view in sorted(dated, key=lambda pair: (pair[0], pair[1].note.form)):
-        day = (on - first).days if on is not None else 0
-        row = dosing.get(view.note.note_id)
+        day = (on - first).days
+        row = by_note.get(view.note.note_id)
         course.sessions.append(
             {
                 "day": day,
@@ -124,34 +158,38 @@ def deidentify(data: PatientData) -> Course | None:
                 "mg_per_kg": row["dose_mg_per_kg"] if row else None,
             }
         )
-    for series in data.outcomes:
+        if row is not None:
+            course.adverse_events += _events(view, day, row["route"])
+    for series in outcome_series(signed):
         for point in series.points:
-            on = _day(point.date)
-            if on is None:
-                continue
-            course.scores.append(
-                {
-                    "day": (on - first).days,
-                    "instrument": series.instrument,
-                    "total": point.total,
-                    "change_pct": point.change_pct,
-                    "response": point.response,
-                    "remission": point.remission,
-                }
-            )
-    for event in data.adverse_events:
-        on = _day(event["date"])
-        if on is None:
-            continue
-        row = dosing.get(event["note_id"])
-        course.adverse_events.append(
-            {
-                "day": (on - first).days,
-                "route": row["route"] if row else None,
-                "event": event["event"],
-                "severity": event["severity"] or None,
-                "serious": event["serious"],
-                "resolved": event["resolved"],
-            }
-        )
+            if (on := _day(point.date)) is not None:
+                course.scores.append(
+                    {
+                        "day": (on - first).days,
+                        "instrument": series.instrument,
+                        "total": point.total,
+                        "change_pct": point.change_pct,
+                        "response": point.response,
+                        "remission": point.remission,
+                    }
+                )
     return course
+
+
+def _events(view: NoteView, day: int, route: str | None) -> list[Row]:
+    """A dosing note's adverse events: type, severity, serious, resolved (no free text)."""
+    rows = view.note.answers.get("adverse_events") or []
+    return [
+        {
+            "day": day,
+            "route": route,
+            "event": _shown("ae_type", str(e.get("ae_type"))),
+            "severity": _shown("ae_severity", str(e["ae_severity"]))
+            if e.get("ae_severity")
+            else None,
+            "serious": e.get("ae_serious"),
+            "resolved": e.get("ae_resolved"),
+        }
+        for e in rows
+        if isinstance(e, Mapping)
+    ]

@@ -16,9 +16,9 @@ import pandas as pd
 
 from kap_notes.compile.cohort.deidentify import SUPPRESSED, Course, deidentify
 from kap_notes.compile.cohort.suppress import QUASI_IDENTIFIERS, Suppression, suppress
-from kap_notes.compile.compiled import load_patient_data
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.people import Role
+from kap_notes.records.chart import chart
 from kap_notes.vault.session import Session
 
 TABLES = ("patients", "sessions", "scores", "adverse_events")
@@ -84,13 +84,14 @@ def assemble(courses: Sequence[Course], k: int, patients_read: int | None = None
     )  # fmt: skip
 
 
-def gather_courses(session: Session, settings: ClinicSettings) -> tuple[list[Course], int]:
+def gather_courses(session: Session) -> tuple[list[Course], int]:
     """Every readable patient's de-identified course, and how many patients were read."""
     session.require_role(*ROLES)
     patient_ids = [p for p in session.readable_patients() if session.has_access(p)]
     courses = []
     for patient_id in patient_ids:
-        course = deidentify(load_patient_data(session, patient_id, settings=settings))
+        read = chart(session, patient_id)  # one audited read; process notes left out
+        course = deidentify(read.patient, read.notes)
         if course is not None:
             courses.append(course)
     return courses, len(patient_ids)
@@ -100,7 +101,7 @@ def build_cohort(session: Session, settings: ClinicSettings | None = None) -> Co
     """The de-identified cohort of the patients this supervisor or admin may read (audited as
     one ``export``; :class:`~kap_notes.vault.errors.NotAuthorised` for anyone else)."""
     settings = settings or session.clinic_settings()[0]
-    courses, read = gather_courses(session, settings)
+    courses, read = gather_courses(session)
     cohort = assemble(courses, settings.cohort_min_cell, read)
     session.log("export")
     return cohort

@@ -1,0 +1,87 @@
+"""Cohort benchmark: the de-identified cohort and the outcomes notebook of 1,000 patients x 30
+notes (issue 15: target 10 s on 2 cores, for both together).
+
+Run: .venv/bin/python benchmarks/cohort.py [--patients N] [--repeats R] [--keep DIR]
+(prints medians; no asserts). Synthetic data only, made the way benchmarks/scale.py makes it
+(20 courses recorded through the service layer, the rest re-signed copies); ``--keep DIR``
+keeps (or reuses) the vault there so later runs skip generating it.
+
+Measured after a fresh ``Vault.open`` + ``unlock`` of supervisor sam, who reads every patient:
+(a) ``build_cohort``: read + decrypt every note (audited), de-identify, suppress (k = 5);
+(b) ``build_outcomes``: the notebook from that cohort (tables, Wilson, Kaplan-Meier, charts);
+(c) both, as opening ``kap-vault/outcomes.ipynb`` does (``outcomes_notebook``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from _timing import Row, table
+from scale import generate, make_clinic, unlock
+
+TARGET_S = 10.0
+
+
+def _median_s(action: object, repeats: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = action()  # type: ignore[operator]
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--patients", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--keep", metavar="DIR", help="keep (or reuse) the vault in DIR")
+    args = parser.parse_args()
+    from kap_notes.compile.cells import validated_json  # noqa: PLC0415
+    from kap_notes.compile.cohort import build_cohort, outcomes_notebook  # noqa: PLC0415
+    from kap_notes.compile.cohort.notebook import build_outcomes  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory(prefix="kap-cohort-bench-") as scratch:
+        location = str(Path(args.keep or scratch) / f"vault-{args.patients}")
+        if not Path(location).exists():
+            make_clinic(location).close()
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       TimeElapsedColumn())  # fmt: skip
+            with Progress(*columns, transient=True) as progress:
+                generate(location, args.patients, progress)
+        sam = unlock(location, "sam")
+        cohort_s, cohort = _median_s(lambda: build_cohort(sam), args.repeats)
+        notebook_s, _ = _median_s(
+            lambda: validated_json(build_outcomes(cohort)),  # type: ignore[arg-type]
+            args.repeats,
+        )
+        both_s, text = _median_s(lambda: outcomes_notebook(sam), args.repeats)
+        patients = len(cohort.frames["patients"])  # type: ignore[attr-defined]
+        sessions = len(cohort.frames["sessions"])  # type: ignore[attr-defined]
+        sam.vault.close()
+    print(f"{args.patients} patients read, {patients} in the cohort, {sessions} signed sessions; "
+          f"notebook {len(str(text)) // 1024} KiB; median of {args.repeats}")  # fmt: skip
+    rows = [
+        Row("(a) build_cohort", f"{cohort_s:.2f} s", "-", None),
+        Row("(b) outcomes notebook from the cohort", f"{notebook_s:.2f} s", "-", None),
+        Row(
+            "(c) cohort + notebook (open outcomes.ipynb)",
+            f"{both_s:.2f} s",
+            f"<= {TARGET_S:g} s",
+            both_s <= TARGET_S,
+        ),  # fmt: skip
+        Row("share of (c) spent reading/de-identifying", f"{cohort_s / both_s:.0%}", "-", None),
+    ]
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
