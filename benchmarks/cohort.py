@@ -19,7 +19,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -27,13 +29,15 @@ from _timing import Row, table
 from scale import generate, make_clinic, unlock
 
 TARGET_S = 10.0
+T = TypeVar("T")
 
 
-def _median_s(action: object, repeats: int) -> tuple[float, object]:
-    times, result = [], None
+def _median_s(action: Callable[[], T], repeats: int) -> tuple[float, T]:
+    """Median seconds of ``repeats`` calls, and the last call's result."""
+    times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        result = action()  # type: ignore[operator]
+        result = action()
         times.append(time.perf_counter() - start)
     return statistics.median(times), result
 
@@ -58,13 +62,10 @@ def main() -> int:
                 generate(location, args.patients, progress)
         sam = unlock(location, "sam")
         cohort_s, cohort = _median_s(lambda: build_cohort(sam), args.repeats)
-        notebook_s, _ = _median_s(
-            lambda: validated_json(build_outcomes(cohort)),  # type: ignore[arg-type]
-            args.repeats,
-        )
+        notebook_s, _ = _median_s(lambda: validated_json(build_outcomes(cohort)), args.repeats)
         both_s, text = _median_s(lambda: outcomes_notebook(sam), args.repeats)
-        patients = len(cohort.frames["patients"])  # type: ignore[attr-defined]
-        sessions = len(cohort.frames["sessions"])  # type: ignore[attr-defined]
+        patients = len(cohort.frames["patients"])
+        sessions = len(cohort.frames["sessions"])
         sam.vault.close()
     print(f"{args.patients} patients read, {patients} in the cohort, {sessions} signed sessions; "
           f"notebook {len(str(text)) // 1024} KiB; median of {args.repeats}")  # fmt: skip
@@ -76,7 +77,7 @@ def main() -> int:
             f"{both_s:.2f} s",
             f"<= {TARGET_S:g} s",
             both_s <= TARGET_S,
-        ),  # fmt: skip
+        ),
         Row("share of (c) spent reading/de-identifying", f"{cohort_s / both_s:.0%}", "-", None),
     ]
     print(table(rows))
