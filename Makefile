@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit ui bench clean postgres chromium
+.PHONY: demo test lint typecheck unit ui bench clean postgres chromium packaging pythons
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/kap-notes demo demo-clinic --lab
 
 ## test: set up and run every check and test
-test: $(STAMP) lint typecheck unit ui
+test: $(STAMP) lint typecheck unit ui packaging pythons
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks ui-tests
@@ -52,6 +52,15 @@ chromium:
 ## ui: browser tests (their own pytest run): real jupyter lab on 127.0.0.1 + headless chromium
 ui: $(STAMP) chromium
 	$(BIN)/python -m pytest ui-tests
+
+## packaging: sdist and wheel each install without node and pass a smoke test; reproducible wheel
+PACKAGING_OUT := $(CURDIR)/build/packaging
+packaging: $(STAMP)
+	KAP_PACKAGING_OUT=$(PACKAGING_OUT) bash .ci/packaging.sh
+
+## pythons: the unit suite under the oldest and newest Python (3.10, 3.13) against that wheel
+pythons: packaging postgres
+	KAP_PACKAGING_OUT=$(PACKAGING_OUT) bash .ci/pythons.sh
 
 bench: $(STAMP) chromium postgres
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"

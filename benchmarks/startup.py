@@ -6,7 +6,9 @@ Run: .venv/bin/python benchmarks/startup.py [--repeats 10]
 same machine; the ratio is taken run by run and its median printed. ``patient list`` runs on a
 throwaway demo vault (synthetic patients) with the fast test KDF, so no figure includes key
 derivation. Targets (issue 14 item 1, issue 13 item 7): ``--version`` ≤ 10× bare Python,
-``--help`` and ``patient list`` ≤ 0.3 s, importing the server extension ≤ 0.2 s.
+``--help`` and ``patient list`` ≤ 0.3 s, importing the server extension ≤ 0.2 s. Informational
+rows: what a form kernel imports (``kap_notes.widgets``), checking one request (fastjsonschema)
+beside importing jsonschema (which only explains a refused request).
 """
 
 from __future__ import annotations
@@ -92,6 +94,16 @@ def main() -> None:
                 None,
             ),
         ]
+        check = (
+            "from kap_notes.service.requests import check_operation; check_operation("
+            "'save_draft', {'patient_id': 'p', 'form': 'dosing', 'answers': {'weight': 70}})"
+        )
+        for name, code in (
+            ("kernel: import kap_notes.widgets", "import kap_notes.widgets"),
+            ("check one request (fastjsonschema)", check),
+            ("import jsonschema (refusals only)", "import jsonschema"),
+        ):
+            cases.append((name, [PYTHON, "-c", code], env, None, None))
         rows = [Row("python -c pass", f"{bare_s * 1000:.0f} ms", "yardstick", None)]
         for name, argv, case_env, limit_s, limit_ratio in cases:
             seconds, ratio = paired(argv, case_env, args.repeats)

@@ -53,6 +53,7 @@ def cmd_demo(ctx: Context) -> int:
             "created": True,
         }
     (root / "notebooks").mkdir(parents=True, exist_ok=True)
+    _warm_font_cache()
     lines += [
         "",
         "Demo users and passphrases (the demo vault uses the fast test KDF):",
@@ -74,6 +75,12 @@ def cmd_demo(ctx: Context) -> int:
     ctx.emit(data, "\n".join(lines))
     sys.stdout.flush()
     return _run_lab(root, vault, ctx.args.port)
+
+
+def _warm_font_cache() -> None:
+    """Build matplotlib's font cache now (seconds, once per machine), so that the first progress
+    notebook a clinician compiles does not pay for it."""
+    import matplotlib.font_manager  # noqa: F401, PLC0415 - importing builds and saves the cache
 
 
 def _run_lab(root: Path, vault: Path, port: int) -> int:
