@@ -20,6 +20,7 @@ from labui import (
     WidgetForm,
     click_tile,
     current_form,
+    current_notebook,
     current_tab,
     form_in,
     open_lab,
@@ -120,6 +121,29 @@ def test_form_tab_no_notebook_survives_reload_saves_on_close_and_reopens(
     _close_current_tab(page)
     _wait_for(lambda: not _form_sessions(lab))
     assert _new_notes(lab, patient["patient_id"], before) == [draft]
+    # The progress view's "Compile and open" link opens the notebook in JupyterLab (no
+    # "Could not find path"), and its export menu offers "KAP PDF (encrypted)", not "Kap_pdf"
+    run_command(page, "kap-notes:open-progress")
+    progress = form_in(page, current_form(page))
+    pick_patient(page, progress, f"{patient['chart_code']} · {patient['name']}")
+    progress.button("Compile and open").click()
+    link = progress.root.get_by_role("link", name=re.compile(r"^Open kap-vault\W"))
+    expect(link).to_be_visible(timeout=60_000)
+    link.click()
+    notebook = current_notebook(page)
+    heading = notebook.locator(".jp-RenderedMarkdown h1").first
+    expect(heading).to_have_text(re.compile(rf"^Progress notebook: {patient['chart_code']}"))
+    expect(current_tab(page)).to_contain_text(".ipynb")
+    expect(page.get_by_text("Could not find path")).to_have_count(0)
+    exports = _export_items(page)
+    assert "KAP PDF (encrypted)" in exports
+    assert not [i for i in exports if "Kap_pdf" in i], exports
+    assert "format html" in exports, exports
+    assert "format kap_pdf" not in exports, exports
+    shots("progress-link-opened")
+    _close_current_tab(page, ".jp-NotebookPanel")
+    _close_current_tab(page)
+
     # And once the vault locks, no kernel is left (the spare goes too)
     lab.api("lock")
     expect(status_item(page)).to_have_text("KAP: locked", timeout=30_000)
@@ -157,10 +181,23 @@ def _new_notes(lab: LabServer, patient_id: str, before: set[str]) -> list[str]:
     return [n["note_id"] for n in notes if n["note_id"] not in before]
 
 
-def _close_current_tab(page: Page) -> None:
+def _close_current_tab(page: Page, kind: str = ".kap-FormPanel") -> None:
     tab: Locator = current_tab(page)
     tab.locator(".lm-TabBar-tabCloseIcon").click()
-    expect(page.locator(".kap-FormPanel")).to_have_count(0, timeout=30_000)
+    expect(page.locator(f"{kind}:visible")).to_have_count(0, timeout=30_000)
+
+
+def _export_items(page: Page) -> list[str]:
+    """The formats JupyterLab builds its File-menu and palette export items from (each
+    labelled by JupyterLab itself), and the KAP menu item's label."""
+    items: list[str] = page.evaluate(
+        """async () => [
+            ...Object.keys(await window.jupyterapp.serviceManager.nbconvert.getExportFormats(false))
+              .map(f => `format ${f}`),
+            window.jupyterapp.commands.label('kap-notes:export-pdf')
+        ]"""
+    )
+    return items
 
 
 def _wait_for(condition: Any, timeout: float = 30) -> None:
