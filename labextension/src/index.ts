@@ -49,6 +49,7 @@ import { CommandIDs } from './commands';
 import { setUpExportMenu } from './exportmenu';
 import { kapIcon } from './icons';
 import { FormTabs, offerJupyterLab } from './launch';
+import { addOutcomesCommand, OPEN_OUTCOMES } from './outcomes';
 import { setUpPanel } from './panel';
 import { requestsCommandLabel } from './requests';
 import { VaultStatusItem } from './statusbar';
@@ -122,6 +123,8 @@ function activate(
   setUpExportMenu(app, new KapClient(app.serviceManager.serverSettings));
   // The KAP panel (left side bar): patients, My day, a patient's notes; the review queue tab.
   setUpPanel(app, model, () => ensureUnlocked(model));
+  // The clinic outcomes notebook (de-identified cohort), for supervisors and admins.
+  addOutcomesCommand(app, model, () => ensureUnlocked(model));
   // Signing, addenda, co-signing and returning from a kernel are confirmed here, with the
   // passphrase sent to the server directly (it never enters a kernel).
   new ConfirmationWatcher(model);
@@ -299,6 +302,7 @@ function activate(
     palette.addItem({ command: CommandIDs.openProgress, category: CATEGORY });
     palette.addItem({ command: CommandIDs.openReview, category: CATEGORY });
     palette.addItem({ command: CommandIDs.accessRequests, category: CATEGORY });
+    palette.addItem({ command: OPEN_OUTCOMES, category: CATEGORY });
   }
 
   if (statusBar) {

@@ -16,6 +16,7 @@ import { Widget } from '@lumino/widgets';
 import { button, element, message } from './dom';
 import { formActivity } from './formwidget';
 import { kapIcon } from './icons';
+import { OPEN_OUTCOMES } from './outcomes';
 import { PatientView } from './patientview';
 import { NoteView, ReviewQueueView } from './queueview';
 import { VaultModel } from './vault';
@@ -82,8 +83,15 @@ export class KapPanel extends Widget {
     refresh.addEventListener('click', () => void this.refresh());
     this._queue = button('Review queue', 'kap-Panel-queue', 'Open the review queue');
     this._queue.addEventListener('click', () => void host.openQueue());
+    this._outcomes = button(
+      'Clinic outcomes',
+      'kap-Panel-outcomes',
+      'Open the clinic outcomes notebook (de-identified)'
+    );
+    this._outcomes.addEventListener('click', () => void host.run({ id: OPEN_OUTCOMES, args: {} }));
+    this._outcomes.hidden = true; // shown to supervisors and admins once My day loads
     const bar = element('div', 'kap-Panel-tools');
-    bar.append(refresh, this._queue);
+    bar.append(refresh, this._queue, this._outcomes);
     this._unlock = button('Unlock the vault', 'jp-mod-accept');
     this._unlock.addEventListener('click', () => void host.unlock());
     this._results = element('section', 'kap-Panel-section kap-Panel-results');
@@ -177,6 +185,7 @@ export class KapPanel extends Widget {
         throw new Error('the server sent an unexpected answer to my_day');
       }
       this._queue.hidden = day.role !== 'supervisor';
+      this._outcomes.hidden = day.role !== 'supervisor' && day.role !== 'admin';
       this._renderDay(day.sections, dayCount(day), day.today);
     } catch (error) {
       this._day.replaceChildren(element('p', 'kap-Panel-error', message(error)));
@@ -219,6 +228,7 @@ export class KapPanel extends Widget {
   private _showLocked(): void {
     this._status.textContent = 'The vault is locked: unlock it to see your patients and notes.';
     this._queue.hidden = true;
+    this._outcomes.hidden = true;
     this._results.replaceChildren();
     this._day.replaceChildren();
     this._patient.close();
@@ -305,6 +315,7 @@ export class KapPanel extends Widget {
   private _patient: PatientView;
   private _unlock: HTMLButtonElement;
   private _queue: HTMLButtonElement;
+  private _outcomes: HTMLButtonElement;
   private _user: string | null | undefined = undefined;
   private _timer: number | null = null;
   private _refreshTimer = 0;
