@@ -12,6 +12,9 @@ from kap_notes.widgets.shared import is_shared, shared
 from kap_notes.widgets.style import help_html, label_html, message_list
 
 ChangeCallback = Callable[[], None]
+Key = tuple[str | None, int | None, str]
+"""Where an answer lives: (repeating group, row, linkId); plain groups are flattened (None)."""
+KeySet = set[Key]
 
 
 class ItemWidget:
