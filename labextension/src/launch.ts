@@ -37,7 +37,7 @@ export class FormTabs {
   ) {
     this.tracker = new WidgetTracker<KapFormWidget>({ namespace: 'kap-notes-form' });
     app.commands.addCommand(RESTORE_COMMAND, {
-      label: 'Reopen a KAP form',
+      label: trans.__('Reopen a KAP form'),
       execute: args => {
         const parsed = parseRestoreArgs(args);
         return parsed ? this._open(parsed, false) : null;
