@@ -63,6 +63,12 @@ describe('translations', () => {
     assert.equal(viewTitle({ kind: 'progress' }), 'Patient progress');
   });
 
+  it('translate the settings schema (titles, descriptions, menu labels) in the same domain', () => {
+    const schemaPath = join(__dirname, '..', '..', 'schema', 'plugin.json');
+    const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(schema['jupyter.lab.internationalization'], { domain: DOMAIN });
+  });
+
   it('leave no user-visible string literal outside trans in the modules it covers', () => {
     // Modules whose every string shown to people goes through trans (the rest follow).
     const src = join(__dirname, '..', '..', 'src');
