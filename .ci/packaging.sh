@@ -26,8 +26,9 @@ for tool in sh bash env uname cat ls rm mkdir cp mv tar gzip; do
     [ -e "$NONODE/$tool" ] || ln -s "$(command -v "$tool")" "$NONODE/$tool"
 done
 
-# 1. sdist and wheel from a clean copy of the tree; another copy builds a second wheel
-# (node and rspack run again there: the extension's bundle must come out the same)
+# 1. sdist and wheel from a clean copy of the tree; a second fresh copy at the same path builds a
+# second wheel (node and rspack run again: the extension's bundle must come out the same; rspack's
+# module ids depend on the build folder's path, as with most bundlers, so the path is kept)
 copy_tree() {
     rm -rf "$1" && mkdir -p "$1"
     git ls-files -z -co --exclude-standard |
@@ -35,13 +36,16 @@ copy_tree() {
     [ ! -e "$1/src/kap_notes/labextension" ] || { say "the copy has a built extension"; exit 1; }
 }
 SRC=$OUT/src
-copy_tree "$SRC" && copy_tree "$OUT/src2"
-rm -rf "$OUT/dist" "$OUT/wheel0"
+rm -rf "$OUT/dist" "$OUT/wheel0" "$OUT/src-first" "$SRC"
 say "building the sdist and a wheel from the tree (node builds the extension), then a second wheel"
+copy_tree "$OUT/pristine"
+cp -a "$OUT/pristine" "$SRC"
 (cd "$SRC" && "$PY" -m build --sdist --wheel --outdir "$OUT/dist" . >"$OUT/build.log" 2>&1) ||
     { tail -n 40 "$OUT/build.log"; exit 1; }
-(cd "$OUT/src2" && "$PY" -m build --wheel --outdir "$OUT/wheel0" . >"$OUT/build0.log" 2>&1) ||
+mv "$SRC" "$OUT/src-first" && cp -a "$OUT/pristine" "$SRC"
+(cd "$SRC" && "$PY" -m build --wheel --outdir "$OUT/wheel0" . >"$OUT/build0.log" 2>&1) ||
     { tail -n 40 "$OUT/build0.log"; exit 1; }
+rm -rf "$OUT/src-first"
 SDIST=$OUT/dist/kap_notes-$VERSION.tar.gz
 WHEEL=$OUT/dist/kap_notes-$VERSION-py3-none-any.whl
 tar -tzf "$SDIST" >"$OUT/sdist.txt"

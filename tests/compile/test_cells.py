@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import matplotlib
+import nbformat
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -38,6 +39,7 @@ def test_cell_ids_follow_the_layout_and_validate() -> None:
     book.code("rec_0a1/weird id!", "1")
     assert [c["id"] for c in book.cells] == ["000-header", "001-rec_0a1-weird-id"]
     assert validated_json(book.notebook({})) == validated_json(book.notebook({}))
+    nbformat.validate(nbformat.reads(validated_json(book.notebook({})), as_version=4))
 
 
 def test_png_bytes_ignore_local_matplotlib_settings(recorded: Course12) -> None:
