@@ -7,7 +7,8 @@ Run: .venv/bin/python benchmarks/cohort.py [--patients N] [--repeats R] [--keep 
 keeps (or reuses) the vault there so later runs skip generating it.
 
 Measured after a fresh ``Vault.open`` + ``unlock`` of supervisor sam, who reads every patient:
-(a) ``build_cohort``: read + decrypt every note (audited), de-identify, suppress (k = 5);
+(a) ``build_cohort``: read + decrypt every note (audited), de-identify, suppress (k = 5); the
+    first call after unlock also unwraps every patient key;
 (b) ``build_outcomes``: the notebook from that cohort (tables, Wilson, Kaplan-Meier, charts);
 (c) both, as opening ``kap-vault/outcomes.ipynb`` does (``outcomes_notebook``).
 """
@@ -61,6 +62,7 @@ def main() -> int:
             with Progress(*columns, transient=True) as progress:
                 generate(location, args.patients, progress)
         sam = unlock(location, "sam")
+        first_s, _ = _median_s(lambda: build_cohort(sam), 1)  # patient keys unwrapped here
         cohort_s, cohort = _median_s(lambda: build_cohort(sam), args.repeats)
         notebook_s, _ = _median_s(lambda: validated_json(build_outcomes(cohort)), args.repeats)
         both_s, text = _median_s(lambda: outcomes_notebook(sam), args.repeats)
@@ -70,6 +72,7 @@ def main() -> int:
     print(f"{args.patients} patients read, {patients} in the cohort, {sessions} signed sessions; "
           f"notebook {len(str(text)) // 1024} KiB; median of {args.repeats}")  # fmt: skip
     rows = [
+        Row("(a) build_cohort, first after unlock", f"{first_s:.2f} s", "-", None),
         Row("(a) build_cohort", f"{cohort_s:.2f} s", "-", None),
         Row("(b) outcomes notebook from the cohort", f"{notebook_s:.2f} s", "-", None),
         Row(
@@ -78,7 +81,7 @@ def main() -> int:
             f"<= {TARGET_S:g} s",
             both_s <= TARGET_S,
         ),
-        Row("share of (c) spent reading/de-identifying", f"{cohort_s / both_s:.0%}", "-", None),
+        Row("share of (c) in the notebook (b)", f"{notebook_s / both_s:.0%}", "-", None),
     ]
     print(table(rows))
     return 0

@@ -22,24 +22,23 @@ def per_patient(frames: dict[str, pd.DataFrame], instrument: str) -> pd.DataFram
     """One row per patient with ≥ 2 scores of ``instrument``: responded, remitted, the days to
     first response (or to the last score, censored), with the patient's route and phase."""
     scores = frames["scores"]
-    scores = scores[scores["instrument"] == instrument].sort_values(["study_id", "day", "total"])
-    rows = []
-    for study_id, group in scores.groupby("study_id", sort=True):
-        if len(group) < 2:
-            continue
-        start = int(group["day"].iloc[0])
-        later = group.iloc[1:]
-        hits = later[later["response"] == True]  # noqa: E712 - None/NaN are not responses
-        rows.append(
-            {
-                "study_id": study_id,
-                "response": not hits.empty,
-                "remission": bool((later["remission"] == True).any()),  # noqa: E712
-                "days": int((hits["day"].iloc[0] if not hits.empty else later["day"].iloc[-1])
-                            - start),
-            }
-        )  # fmt: skip
-    table = pd.DataFrame(rows, columns=["study_id", "response", "remission", "days"])
+    scores = scores[scores["instrument"] == instrument].sort_values(
+        ["study_id", "day", "total"], kind="stable"
+    )
+    by = scores.groupby("study_id", sort=True)
+    later = scores[by.cumcount() > 0]  # every score after the baseline
+    start = by["day"].first()
+    hits = later[later["response"].eq(True)].groupby("study_id")["day"].min()
+    table = pd.DataFrame(
+        {
+            "response": hits.reindex(start.index).notna(),
+            "remission": later["remission"].eq(True).groupby(later["study_id"]).any(),
+            "days": hits.reindex(start.index).fillna(later.groupby("study_id")["day"].max())
+            - start,
+        }
+    ).dropna(subset=["remission"])  # patients with a later score only
+    table = table.astype({"response": bool, "remission": bool, "days": int})
+    table = table.rename_axis("study_id").reset_index()
     patients = frames["patients"][["study_id", "route", "phase"]]
     return table.merge(patients, on="study_id", how="left")
 

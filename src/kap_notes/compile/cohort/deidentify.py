@@ -22,9 +22,9 @@ from kap_notes.compile.values import as_number
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.patient import Patient
 from kap_notes.records.chart import NoteView
-from kap_notes.records.derived import frozen_values
+from kap_notes.records.derived import frozen_values, instrument_totals
 from kap_notes.records.display import form_answer
-from kap_notes.records.outcomes import in_signed_record, outcome_series
+from kap_notes.records.outcomes import CHARTED_INSTRUMENTS, in_signed_record, series_for
 
 #: What a generalised (suppressed) quasi-identifier reads as.
 SUPPRESSED = "*"
@@ -160,7 +160,8 @@ def deidentify(patient: Patient, views: list[NoteView]) -> Course | None:
         )
         if row is not None:
             course.adverse_events += _events(view, day, row["route"])
-    for series in outcome_series(signed):
+    scored = {key for view in signed for key in instrument_totals(view.note)}
+    for series in (series_for(key, signed) for key in CHARTED_INSTRUMENTS if key in scored):
         for point in series.points:
             if (on := _day(point.date)) is not None:
                 course.scores.append(
