@@ -22,13 +22,13 @@ from tests.widgets.test_widgets_form_view import fill, type_into
 from tests.widgets.wire import Wire, counting
 
 #: Models, updates and payload bytes a new note sends, bounded about 10 % above what was measured
-#: (dosing was 467 models, 101 updates and 327 KB before; 193, 5 and 121 KB after).
+#: (dosing was 467 models, 101 updates and 327 KB before; 178, 2 and 110 KB after).
 BOUNDS = {
-    "dosing": (210, 8, 135_000),
-    "preparation": (295, 8, 190_000),
-    "intention": (125, 8, 80_000),
-    "integration": (300, 8, 197_000),
-    "process-note": (80, 8, 53_000),
+    "dosing": (195, 4, 121_000),
+    "preparation": (280, 4, 178_000),
+    "intention": (108, 4, 68_000),
+    "integration": (285, 4, 185_000),
+    "process-note": (62, 4, 40_000),
 }
 REMS = tuple(rems_answers())
 

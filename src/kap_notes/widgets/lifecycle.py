@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from kap_notes.widgets.controller import FormController, SaveOutcome
+from kap_notes.widgets.shared import shared
 from kap_notes.widgets.style import label_html, tone
 
 #: Shown while a signature waits for the passphrase in JupyterLab's dialog.
@@ -39,37 +40,47 @@ class LifecycleBar:
         # a polite live region (labextension/src/a11y.ts): "Draft saved", "Cannot sign yet"
         self.status = widgets.HTML(label_html("Not saved yet"), _dom_classes=("kap-live",))
         self.status_text = "Not saved yet"
-        self.save_button = widgets.Button(description="Save draft", icon="save")
-        self.sign_button = widgets.Button(description="Sign", icon="pencil")
-        self.discard_button = widgets.Button(
-            description="Discard draft", icon="trash", tooltip="Only a draft's author can"
+        self.save_button = _button("Save draft", "save")
+        self.sign_button = _button("Sign", "pencil")
+        self.discard_button = widgets.Button(  # its own layout: hidden without a discard
+            description="Discard draft",
+            icon="trash",
+            tooltip="Only a draft's author can",
+            style=shared("button_style"),
+            layout=widgets.Layout(display=None if on_discard else "none"),
         )
-        self.discard_yes = widgets.Button(description="Yes, discard", icon="trash")
-        self.discard_no = widgets.Button(description="Keep it", icon="undo")
+        self.discard_yes = _button("Yes, discard", "trash")
+        self.discard_no = _button("Keep it", "undo")
+        question = widgets.HTML(
+            label_html(DISCARD_QUESTION), layout=shared("plain_layout"), style=shared("html_style")
+        )
         self.confirm_row = widgets.HBox(
-            [widgets.HTML(label_html(DISCARD_QUESTION)), self.discard_yes, self.discard_no]
+            [question, self.discard_yes, self.discard_no], layout=widgets.Layout(display="none")
         )
-        self.confirm_row.layout.display = "none"
         self.discard_button.on_click(lambda _b: self.ask_discard())
         self.discard_no.on_click(lambda _b: self._hide_confirm("Kept: nothing was discarded"))
         self.discard_yes.on_click(lambda _b: self._discard(on_discard))
-        if on_discard is None:
-            self.discard_button.layout.display = "none"
         self.addendum = widgets.Textarea(
-            description="Addendum", placeholder="Addendum to the signed note", rows=3
+            description="Addendum",
+            placeholder="Addendum to the signed note",
+            rows=3,
+            style={"description_width": "initial"},
         )
-        self.addend_button = widgets.Button(description="Add addendum", icon="plus")
+        self.addend_button = _button("Add addendum", "plus")
         self.save_button.on_click(lambda _b: on_save())
         self.sign_button.on_click(lambda _b: self._confirming(on_sign))
         self.addend_button.on_click(
             lambda _b: self._confirming(lambda: on_addend(self.addendum.value))
         )
-        self.addendum.style = {"description_width": "initial"}
-        self.sign_row = widgets.HBox([self.sign_button])
-        self.addendum_row = widgets.VBox([self.addendum, self.addend_button])
+        self.sign_row = widgets.HBox([self.sign_button], layout=shared("row_layout"))
+        locked = controller.locked()  # shown as it will be: no update message at opening
+        self.addendum_row = widgets.VBox(
+            [self.addendum, self.addend_button],
+            layout=widgets.Layout(display=None if locked else "none"),
+        )
         self.container = widgets.VBox(
             [
-                widgets.HBox([self.save_button, self.discard_button]),
+                widgets.HBox([self.save_button, self.discard_button], layout=shared("row_layout")),
                 self.confirm_row,
                 self.sign_row,
                 self.addendum_row,
@@ -110,6 +121,16 @@ class LifecycleBar:
         if locked:
             self._hide_confirm()
         self.addendum_row.layout.display = None if locked else "none"
+
+
+def _button(description: str, icon: str) -> Any:
+    """A button with the shared layout and style (two models fewer than its own)."""
+    return widgets.Button(
+        description=description,
+        icon=icon,
+        layout=shared("plain_layout"),
+        style=shared("button_style"),
+    )
 
 
 class Autosave:
