@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kap_notes.forms import get_template
+from kap_notes.forms.definition import EnableWhen, Item
 from kap_notes.widgets import FormView
-from kap_notes.widgets.fields import FieldWidget
-from kap_notes.widgets.sections import LazyItem
+from kap_notes.widgets.fields import FieldWidget, NoteChoiceField
+from kap_notes.widgets.sections import LazyItem, Section
 from tests.forms.helpers import dosing_answers, rems_answers
 from tests.widgets.fakes import FakeController
 from tests.widgets.test_widgets_form_view import fill, type_into
@@ -137,3 +138,20 @@ def test_any_kept_rems_answers_survive_being_built(kept: set[str]) -> None:
     after = view.value
     for link, value in answers.items():
         assert after[link] == value  # nothing kept is lost or changed by being built
+
+
+def test_a_conditional_group_holding_a_note_chooser_is_built_at_once() -> None:
+    chooser = Item("linked", "Linked dosing note", "string", initial_from_context="dosing_note_id")
+    group = Item(
+        "linked_group",
+        "Linked note",
+        "group",
+        enable_when=(EnableWhen("session_setting", "exists", True),),
+        items=(chooser,),
+    )
+    plain = Item("later", "Later", "string", enable_when=group.enable_when)
+    choices = {"dosing_note_id": [{"note_id": "rec_a", "label": "2026-03-01 · Dosing"}]}
+    section = Section(get_template("integration"), (group, plain), lambda: None, choices=choices)
+    assert isinstance(section.widgets["linked"], NoteChoiceField)  # the form picks its default
+    assert not isinstance(section.widgets["linked_group"], LazyItem)
+    assert isinstance(section.widgets["later"], LazyItem)

@@ -67,13 +67,18 @@ class Section:
         """The widget for `item` (registered by linkId; answerable ones are observed).
 
         An item shown only under a condition (enableWhen) is a placeholder until first enabled:
-        a form reaches the browser without the widgets of sections nobody sees yet."""
-        key = item.initial_from_context
-        if item.enable_when and not (key is not None and key in self.choices):
+        a form reaches the browser without the widgets of sections nobody sees yet. Items
+        holding a note chooser are built at once (the form picks its default on opening)."""
+        if item.enable_when and not self._chooses(item):
             lazy = self.pending[item.link_id] = LazyItem(item)
             self.widgets[item.link_id] = lazy
             return lazy
         return self._register(item, self._make(item))
+
+    def _chooses(self, item: Item) -> bool:
+        """Whether `item` or an item in it is chosen from the patient's notes."""
+        key = item.initial_from_context
+        return (key is not None and key in self.choices) or any(map(self._chooses, item.items))
 
     def _make(self, item: Item) -> ItemWidget:
         key = item.initial_from_context
