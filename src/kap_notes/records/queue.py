@@ -15,7 +15,7 @@ from kap_notes.model.people import Role
 from kap_notes.model.times import clinic_time_zone, format_timestamp
 from kap_notes.records.chart import NoteView, build_views
 from kap_notes.records.derived import definition_of
-from kap_notes.vault.session import Session
+from kap_notes.vault.session import Session, StoredRecord
 
 
 @dataclass(frozen=True)
@@ -63,17 +63,21 @@ def read_record(
     """One patient's profile and notes (one audited read; ``include_process`` adds the user's
     own psychotherapy process notes)."""
     records = session.read_patient(patient_id, include_process=include_process)
+    return _patient_record(patient_id, records, session)
+
+
+def _patient_record(
+    patient_id: str, records: list[StoredRecord], session: Session
+) -> PatientRecord:
     profile = next((r.content for r in records if r.record_id == patient_id), {})
     return PatientRecord(patient_id, dict(profile), build_views(records, session.signing_key_of))
 
 
 def my_patient_records(session: Session, *, include_process: bool = False) -> list[PatientRecord]:
     """Every patient this user holds a key for, with its notes."""
-    return [
-        read_record(session, patient_id, include_process=include_process)
-        for patient_id in session.readable_patients()
-        if session.has_access(patient_id)
-    ]
+    ids = [pid for pid in session.readable_patients() if session.has_access(pid)]
+    read = session.read_patients(ids, include_process=include_process)
+    return [_patient_record(pid, records, session) for pid, records in read.items()]
 
 
 def views_of_my_patients(session: Session) -> list[NoteView]:

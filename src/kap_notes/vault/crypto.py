@@ -418,10 +418,27 @@ def sign(key: Ed25519PrivateKey, message: bytes) -> bytes:
     return key.sign(message)
 
 
+#: Digests of (key, signature, message) triples already found valid in this process: reading a
+#: patient again (My day, the queue, a refresh) re-checks the same signatures. A hit needs a
+#: BLAKE2b-256 second preimage, so it vouches for exactly the triple that was verified.
+_VERIFIED: set[bytes] = set()
+_VERIFIED_LIMIT = 200_000
+
+
 def verify(public: bytes, signature: bytes, message: bytes) -> bool:
     """True if ``signature`` is ``public``'s Ed25519 signature over ``message``."""
+    triple = hashlib.blake2b(digest_size=32)
+    for part in (public, signature, message):
+        triple.update(struct.pack(">Q", len(part)))
+        triple.update(part)
+    seen = triple.digest()
+    if seen in _VERIFIED:
+        return True
     try:
         Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
     except (InvalidSignature, ValueError):
         return False
+    if len(_VERIFIED) >= _VERIFIED_LIMIT:
+        _VERIFIED.clear()
+    _VERIFIED.add(seen)
     return True
