@@ -242,7 +242,8 @@ function activate(
     caption: REVIEW_QUEUE.caption,
     icon: args => (args.isLauncher ? kapIcon : undefined),
     // The queue tab of the KAP panel (./panel): no kernel, preview beside the rows.
-    execute: () => commands.execute('kap-notes:review-queue')
+    execute: () =>
+      labShell ? commands.execute('kap-notes:review-queue') : offerJupyterLab(REVIEW_QUEUE.title)
   });
 
   commands.addCommand(CommandIDs.accessRequests, {
