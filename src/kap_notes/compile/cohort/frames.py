@@ -17,8 +17,9 @@ import pandas as pd
 from kap_notes.compile.cohort.deidentify import SUPPRESSED, Course, deidentify
 from kap_notes.compile.cohort.suppress import QUASI_IDENTIFIERS, Suppression, suppress
 from kap_notes.forms import ClinicSettings
+from kap_notes.model.patient import Patient
 from kap_notes.model.people import Role
-from kap_notes.records.chart import chart
+from kap_notes.records.chart import build_views
 from kap_notes.vault.session import Session
 
 TABLES = ("patients", "sessions", "scores", "adverse_events")
@@ -85,13 +86,15 @@ def assemble(courses: Sequence[Course], k: int, patients_read: int | None = None
 
 
 def gather_courses(session: Session) -> tuple[list[Course], int]:
-    """Every readable patient's de-identified course, and how many patients were read."""
+    """Every readable patient's de-identified course, and how many patients were read (one
+    ``read`` audit entry each, written together; process notes never read)."""
     session.require_role(*ROLES)
     patient_ids = [p for p in session.readable_patients() if session.has_access(p)]
     courses = []
-    for patient_id in patient_ids:
-        read = chart(session, patient_id)  # one audited read; process notes left out
-        course = deidentify(read.patient, read.notes)
+    for patient_id, records in session.read_patients(patient_ids).items():
+        profile = next(r for r in records if r.record_id == patient_id)
+        views = [v for v in build_views(records, session.signing_key_of) if not v.is_process_note]
+        course = deidentify(Patient.from_record(profile.content), views)
         if course is not None:
             courses.append(course)
     return courses, len(patient_ids)
