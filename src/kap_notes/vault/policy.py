@@ -51,15 +51,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kap_notes.vault import crypto
+from kap_notes.vault import crypto, recordfacts
 from kap_notes.vault.audit import ACTIONS, WRITE_ACTIONS, chain_hash
 from kap_notes.vault.ids import BREAK_GLASS
+from kap_notes.vault.recordfacts import RecordTable
 from kap_notes.vault.store import AuditRow
 
 GENESIS = b"\x00" * 32
 FORMAT = 2
 PATIENT, PROCESS = "patient", "process"
 ADMIN, THERAPIST, SUPERVISOR = "admin", "therapist", "supervisor"
+
+#: Write actions whose version is signed: the record never takes another version.
+SEALING_ACTIONS = recordfacts.SEALING_ACTIONS
+#: A record's author, version digests and sealed flag (kept in :mod:`.recordfacts`).
+RecordFact = recordfacts.RecordFact
 
 #: A wrap as entries list it: (patient id, epoch, recipient, sha256 hex of the sealed bytes).
 Wrap = tuple[str, int, str, str]
@@ -120,21 +126,6 @@ class PatientFact:
     requests: dict[str, str] = field(default_factory=dict)  # user -> requested by
 
 
-#: Write actions whose version is signed: the record never takes another version.
-SEALING_ACTIONS = frozenset({"sign", "cosign", "return"})
-
-
-@dataclass(slots=True)
-class RecordFact:
-    """A record's author, the digest of every version, in order, and whether a signed version
-    sealed it."""
-
-    patient: str
-    author: str
-    digests: list[str]
-    sealed: bool = False
-
-
 @dataclass
 class Policy:
     """The state the signed log describes, after entry ``seq`` (whose hash is ``head``)."""
@@ -150,7 +141,7 @@ class Policy:
     supervisors: dict[str, list[str]] = field(default_factory=dict)  # therapist -> accepted
     proposals: list[list[str]] = field(default_factory=list)  # [supervisor, therapist]
     patients: dict[str, PatientFact] = field(default_factory=dict)
-    records: dict[str, RecordFact] = field(default_factory=dict)
+    records: RecordTable = field(default_factory=RecordTable)
     shredded: list[str] = field(default_factory=list)
     #: Every version of the clinic settings: {"version", "values", "by", "at"}, oldest first.
     clinic_settings: list[dict[str, Any]] = field(default_factory=list)
@@ -160,19 +151,9 @@ class Policy:
     seq: int = 0
     head: str = GENESIS.hex()
 
-    def __post_init__(self) -> None:
-        #: patient space -> its record ids, built on first use (not part of a checkpoint).
-        self._by_patient: dict[str, set[str]] | None = None
-
-    # ------------------------------------------------------------------------------ queries
     def records_of(self, space: str) -> set[str]:
         """Ids of the records the log says are kept in ``space`` (a patient or process space)."""
-        if self._by_patient is None:
-            index: dict[str, set[str]] = {}
-            for rid, fact in self.records.items():
-                index.setdefault(fact.patient, set()).add(rid)
-            self._by_patient = index
-        return set(self._by_patient.get(space, ()))
+        return self.records.records_of(space)
 
     def user_named(self, name: str) -> tuple[str, UserFact] | None:
         return next(((uid, u) for uid, u in self.users.items() if u.name == name), None)
@@ -248,32 +229,42 @@ class Policy:
 
     # ------------------------------------------------------------------------ serialisation
     def to_bytes(self) -> bytes:
-        """Compact JSON (records as ``[patient, author, digests, sealed]``) for a private
-        checkpoint."""
+        """Compact JSON (records as ``[patient, author, digests, sealed]``)."""
+        return json.dumps(self.to_dict(), separators=(",", ":")).encode("utf-8")
+
+    def to_dict(self, *, records: bool = True) -> dict[str, Any]:
+        """Plain data (without the record facts unless ``records``: see :mod:`.recordfacts`)."""
         raw: dict[str, Any] = {
             k: getattr(self, k) for k in self.__dataclass_fields__ if k not in _NESTED
         }
         raw["users"] = {k: vars(v) for k, v in self.users.items()}
         raw["patients"] = {k: vars(v) for k, v in self.patients.items()}
-        raw["records"] = {
-            k: [r.patient, r.author, r.digests, r.sealed] for k, r in self.records.items()
-        }
-        return json.dumps(raw, separators=(",", ":")).encode("utf-8")
+        if records:
+            raw["records"] = {
+                k: [r.patient, r.author, r.digests, r.sealed] for k, r in self.records.items()
+            }
+        return raw
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Policy:
         """Inverse of :meth:`to_bytes` (also reads records written as objects)."""
-        raw = json.loads(data)
+        return cls.from_dict(json.loads(data))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Policy:
+        """Inverse of :meth:`to_dict` (no ``records``: none in memory)."""
         policy = cls(**{k: v for k, v in raw.items() if k not in _NESTED})
         policy.users = {k: UserFact(**v) for k, v in raw["users"].items()}
         policy.patients = {}
         for pid, p in raw["patients"].items():
             p["commits"] = {int(e): c for e, c in p["commits"].items()}
             policy.patients[pid] = PatientFact(**p)
-        policy.records = {
-            k: RecordFact(*v) if isinstance(v, list) else RecordFact(**v)
-            for k, v in raw["records"].items()
-        }
+        policy.records = RecordTable(
+            {
+                k: RecordFact(*v) if isinstance(v, list) else RecordFact(**v)
+                for k, v in raw.get("records", {}).items()
+            }
+        )
         return policy
 
 
@@ -490,8 +481,6 @@ class _Rules:
             if self.row.action == "discard":
                 raise self.refuse("a discard only follows a draft's saved version")
             p.records[rid] = RecordFact(pid, self.actor, [self.digest], seals)
-            if p._by_patient is not None:
-                p._by_patient.setdefault(pid, set()).add(rid)
             if seals:
                 p.sealed_at[pid] = self.row.seq
             return
@@ -588,9 +577,7 @@ class _Rules:
             del self.p.patients[space]
             self.p.sealed_at.pop(space, None)
             _add(self.p.shredded, space)
-        for rid in [r for r, fact in self.p.records.items() if fact.patient in spaces]:
-            del self.p.records[rid]
-        self.p._by_patient = None
+        self.p.records.drop_spaces(spaces)
 
     def settings(self) -> None:
         if not self.p.is_active(self.actor, ADMIN):

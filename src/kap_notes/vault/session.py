@@ -9,13 +9,13 @@ refuse is rolled back with :class:`NotAuthorised` whatever code asked for it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kap_notes.errors import StorageFull
 from kap_notes.model.people import Role, User, person_label
-from kap_notes.vault import attempts, audit, clinic, crypto, keys, trust
+from kap_notes.vault import attempts, audit, clinic, crypto, directory, keys, trust
 from kap_notes.vault.crypto import KeyPair, OpenError
 from kap_notes.vault.errors import (
     IntegrityError,
@@ -629,21 +629,34 @@ class Session:
         return fact.patient
 
     def list_patients(self) -> list[StoredRecord]:
-        """The profile record of every patient this user can open. One audited read."""
-        wanted = set(self.readable_patients())
-        rows = {
-            r.record_id: r for r in self.store.profiles_for(self.user_id) if r.record_id in wanted
-        }
-        for missing in sorted(wanted - rows.keys()):
-            row = self.store.get_record(missing)
+        """The profile record of every patient this user can open. One audited read.
+
+        Profiles still current since this user last decrypted them come from their sealed
+        patient list (:mod:`.directory`); only the others are opened (and added to it).
+        """
+        wanted = self.readable_patients()
+        vid = self.vault.vault_id
+        listed = directory.read(self.store, vid, self.key_pair, self.user_id)
+        kept, missing = directory.current(self.policy, wanted, listed)
+        rows: dict[str, RecordRow] = {}
+        if len(missing) > 50:
+            rows = {r.record_id: r for r in self.store.profiles_for(self.user_id)}
+        for pid in missing:
+            row = rows.get(pid) or self.store.get_record(pid)
             if row is not None:
-                rows[missing] = row
-        sealed = self.store.wraps_for(self.user_id)
-        for row in rows.values():
-            self._check_current(row)
-        profiles = [self._open(rows[pid], sealed) for pid in sorted(rows)]
+                rows[pid] = row
+        sealed = self.store.wraps_for(self.user_id) if missing else {}
+        for pid in missing:
+            if pid in rows:
+                self._check_current(rows[pid])
+                opened = self._open(rows[pid], sealed)
+                digest = crypto.sha256(rows[pid].blob).hex()
+                kept[pid] = [opened.version, digest, opened.epoch, opened.content]
+        if kept != listed:
+            with suppress(StorageFull), self.store.transaction():
+                directory.write(self.store, vid, self.key_pair, self.user_id, kept)
         self.log("read")
-        return profiles
+        return [StoredRecord(pid, pid, e[0], e[2], e[3]) for pid, e in sorted(kept.items())]
 
     def _seal(
         self,

@@ -367,7 +367,15 @@ class SqliteStore(Store):
         sql = "SELECT DISTINCT patient_id FROM wraps WHERE recipient = ? ORDER BY 1"
         return [str(r[0]) for r in self._db.execute(sql, (recipient,))]
 
+    def forget_patient_lists(self, user_id: str | None = None) -> None:
+        if user_id is None:
+            sql = "UPDATE meta SET value = '' WHERE substr(key, 1, 13) = ?"
+            self._write(sql, ("patient_list:",))
+        else:
+            self._write("UPDATE meta SET value = '' WHERE key = ?", ("patient_list:" + user_id,))
+
     def delete_wraps(self, patient_id: str, recipient: str | None = None) -> int:
+        self.forget_patient_lists(recipient)
         if recipient is None:
             cur = self._write("DELETE FROM wraps WHERE patient_id = ?", (patient_id,))
         else:
@@ -465,6 +473,7 @@ ORDER BY r.record_id"""
         return cur.rowcount
 
     def delete_patient(self, patient_id: str) -> None:
+        self.forget_patient_lists()
         self._write(
             "DELETE FROM record_versions WHERE record_id IN "
             "(SELECT record_id FROM records WHERE patient_id = ?)",

@@ -145,7 +145,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def delete_wraps(self, patient_id: str, recipient: str | None = None) -> int:
-        """*tx* — delete one recipient's wraps (all epochs), or every wrap of the patient."""
+        """*tx* — delete one recipient's wraps (all epochs), or every wrap of the patient; the
+        sealed patient lists of those who lose a wrap are emptied."""
 
     @abc.abstractmethod
     def add_pending_grant(self, patient_id: str, user_id: str) -> None:
@@ -190,7 +191,12 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def delete_patient(self, patient_id: str) -> None:
-        """*tx* — remove a patient's records, versions, wraps and row (crypto-shredding)."""
+        """*tx* — remove a patient's records, versions, wraps and row (crypto-shredding), and
+        empty every user's sealed patient list (:mod:`~.vault.directory`)."""
+
+    @abc.abstractmethod
+    def forget_patient_lists(self, user_id: str | None = None) -> None:
+        """*tx* — empty one user's sealed patient list, or everyone's (revocation, shredding)."""
 
     @abc.abstractmethod
     def scrub(self) -> None:

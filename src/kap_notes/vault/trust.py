@@ -14,7 +14,7 @@ import json
 import zlib
 from collections.abc import Iterator, Mapping
 
-from kap_notes.vault import crypto
+from kap_notes.vault import crypto, recordfacts
 from kap_notes.vault.audit import WRITE_ACTIONS, chain_hash, key_fingerprint
 from kap_notes.vault.crypto import KeyPair, OpenError
 from kap_notes.vault.policy import Policy, Unauthorised, expected_wraps, heads
@@ -128,9 +128,9 @@ def sync(store: Store, policy: Policy) -> None:
 
 
 def _cache_key(key_pair: KeyPair, vault_id: str) -> bytes:
-    # v2: records carry whether a signed version sealed them; older checkpoints (which do not
-    # say) no longer open, so the next unlock replays from the genesis entry once.
-    return crypto.subkey(key_pair, b"kap-notes policy cache v2\x00" + vault_id.encode())
+    # v3: the checkpoint carries no record facts, only an index and a digest per space (see
+    # .recordfacts); older checkpoints no longer open, so the next unlock replays once.
+    return crypto.subkey(key_pair, b"kap-notes policy cache v3\x00" + vault_id.encode())
 
 
 def read_cache(store: Store, vault_id: str, key_pair: KeyPair, user_id: str) -> Policy | None:
@@ -140,16 +140,41 @@ def read_cache(store: Store, vault_id: str, key_pair: KeyPair, user_id: str) -> 
     try:
         sealed = base64.b64decode(text)
         raw = crypto.open_secret(_cache_key(key_pair, vault_id), sealed, user_id.encode())
-        return Policy.from_bytes(zlib.decompress(raw))
+        return _decode_checkpoint(raw, store)
     except (OpenError, ValueError, KeyError, TypeError, zlib.error):
         return None  # unreadable or not ours: verify from the genesis entry instead
 
 
 def write_cache(store: Store, policy: Policy, key_pair: KeyPair, user_id: str) -> None:
     """*tx* — keep this user's checkpoint of the verified policy."""
-    raw = zlib.compress(policy.to_bytes(), 1)
+    raw = _encode_checkpoint(policy)
     sealed = crypto.seal_secret(_cache_key(key_pair, policy.vault_id), raw, user_id.encode())
     store.set_meta(CACHE_PREFIX + user_id, base64.b64encode(sealed).decode("ascii"))
+
+
+def _encode_checkpoint(policy: Policy) -> bytes:
+    """``len(core) ‖ zlib(core JSON) ‖ index``: the policy without its record facts, a digest
+    of each space's facts and the sorted record index (:mod:`.recordfacts`)."""
+    core = policy.to_dict(records=False)
+    index, order = recordfacts.index_for(policy.records)
+    core["record_spaces"] = recordfacts.commits_for(policy.records, policy.patients)
+    core["record_order"] = order
+    packed = zlib.compress(json.dumps(core, separators=(",", ":")).encode("utf-8"), 1)
+    return len(packed).to_bytes(4, "big") + packed + index
+
+
+def _decode_checkpoint(raw: bytes, store: Store) -> Policy:
+    size = int.from_bytes(raw[:4], "big")
+    core = json.loads(zlib.decompress(raw[4 : 4 + size]))
+    index = raw[4 + size :]
+    if len(index) % recordfacts.ENTRY:
+        raise ValueError("index")
+    spaces, order = core.pop("record_spaces"), core.pop("record_order")
+    policy = Policy.from_dict(core)
+    lazy = recordfacts.Lazy(policy.seq, index, order, spaces)
+    lazy.rows = lambda space: store.audit_rows(patient_id=space)
+    policy.records = recordfacts.RecordTable(lazy=lazy)
+    return policy
 
 
 # ------------------------------------------------------------------------ tables vs the log

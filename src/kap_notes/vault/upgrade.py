@@ -17,7 +17,6 @@ Afterwards the log is replayed from the snapshot on (:func:`.trust.from_genesis`
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 
 from kap_notes.vault import access, audit, crypto, keys, trust
 from kap_notes.vault.crypto import MINIMUM_KDF, KdfParams
@@ -60,7 +59,8 @@ def upgrade(vault: Vault, name: str, passphrase: str) -> int:
                 + "; ".join(report.problems[:3])
             )
         policy = snapshot(store, vault.vault_id, user.user_id, vault.requested_floor)
-        data = {"policy": {k: v for k, v in asdict(policy).items() if k not in ("seq", "head")}}
+        plain = policy.to_dict()
+        data = {"policy": {k: v for k, v in plain.items() if k not in ("seq", "head")}}
         event = audit.AuditEvent(user.user_id, "policy_snapshot", record=vault.vault_id, data=data)
         store.append_audit(event.builder(key_pair.signing.sign))
         for patient_id, user_id in store.dump_table("pending_grants"):
