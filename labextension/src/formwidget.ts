@@ -50,6 +50,7 @@ import {
   viewTitle
 } from './forms';
 import { kapIcon } from './icons';
+import { trans } from './i18n';
 
 const WIDGET_MIME = 'application/vnd.jupyter.widget-view+json';
 
@@ -150,7 +151,7 @@ export class KapFormPanel extends Panel {
       this._ready.resolve();
     } catch (error) {
       this._failed = true;
-      this._showStatus(`Could not open this form. ${(error as Error).message}`, true);
+      this._showStatus(trans.__('Could not open this form. %1', (error as Error).message), true);
       this._ready.reject(error);
       this._ready.promise.catch(() => undefined); // reported on screen
     }
@@ -173,13 +174,14 @@ export class KapFormPanel extends Panel {
     const saved = await this._flush();
     if (!saved) {
       const answer = await showDialog({
-        title: 'Close without saving?',
-        body:
+        title: trans.__('Close without saving?'),
+        body: trans.__(
           'What you typed last could not be saved (is the vault locked?). ' +
-          'Keep the form open to unlock and save it, or close it anyway.',
+            'Keep the form open to unlock and save it, or close it anyway.'
+        ),
         buttons: [
-          Dialog.cancelButton({ label: 'Keep open' }),
-          Dialog.warnButton({ label: 'Close anyway' })
+          Dialog.cancelButton({ label: trans.__('Keep open') }),
+          Dialog.warnButton({ label: trans.__('Close anyway') })
         ]
       });
       if (!answer.button.accept) {
@@ -214,7 +216,7 @@ export class KapFormPanel extends Panel {
     const sessions = this._services.sessions;
     await sessions.refreshRunning(); // a kernel shut down elsewhere must not look alive
     const existing = await sessions.findByPath(this.path);
-    this._showStatus('Opening…');
+    this._showStatus(trans.__('Opening…'));
     const title = viewTitle(this._args.spec);
     const session = existing
       ? sessions.connectTo({ model: existing })
@@ -413,7 +415,7 @@ export class KapFormWidget extends MainAreaWidget<KapFormPanel> {
   updateTitle(): void {
     const label = viewTitle(this.content.args.spec, this.content.form);
     this.title.label = label;
-    this.title.caption = `KAP: ${label}`;
+    this.title.caption = trans.__('KAP: %1', label);
   }
 
   protected override onCloseRequest(msg: Message): void {

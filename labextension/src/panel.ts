@@ -33,6 +33,7 @@ import {
   parsePatients,
   patientLine
 } from './worklist';
+import { trans } from './i18n';
 
 export const PANEL_ID = 'kap-notes-panel';
 export const OPEN_PANEL = 'kap-notes:open-panel';
@@ -59,9 +60,9 @@ export class KapPanel extends Widget {
     this.id = PANEL_ID;
     this.addClass('kap-Panel');
     this.title.icon = kapIcon;
-    this.title.caption = 'KAP: patients, My day, review queue';
-    this.node.setAttribute('aria-label', 'KAP panel');
-    const heading = element('h2', 'kap-Panel-heading', 'KAP notes');
+    this.title.caption = trans.__('KAP: patients, My day, review queue');
+    this.node.setAttribute('aria-label', trans.__('KAP panel'));
+    const heading = element('h2', 'kap-Panel-heading', trans.__('KAP notes'));
     this._status = element('p', 'kap-Panel-status');
     this._status.setAttribute('role', 'status');
     this._status.setAttribute('aria-live', 'polite');
@@ -71,35 +72,43 @@ export class KapPanel extends Widget {
       event.preventDefault();
       void this.search();
     });
-    const label = element('label', 'kap-Panel-searchLabel', 'Find a patient');
+    const label = element('label', 'kap-Panel-searchLabel', trans.__('Find a patient'));
     label.htmlFor = 'kap-panel-search';
     this._query = element('input', 'jp-mod-styled kap-Panel-query');
     this._query.id = 'kap-panel-search';
     this._query.type = 'search';
-    this._query.placeholder = 'Name, chart code or date of birth';
+    this._query.placeholder = trans.__('Name, chart code or date of birth');
     this._query.addEventListener('input', () => this._searchSoon());
     search.append(label, this._query);
-    const refresh = button('Refresh', 'kap-Panel-refresh', 'Refresh patients and My day');
+    const refresh = button(
+      trans.__('Refresh'),
+      'kap-Panel-refresh',
+      trans.__('Refresh patients and My day')
+    );
     refresh.addEventListener('click', () => void this.refresh());
-    this._queue = button('Review queue', 'kap-Panel-queue', 'Open the review queue');
+    this._queue = button(
+      trans.__('Review queue'),
+      'kap-Panel-queue',
+      trans.__('Open the review queue')
+    );
     this._queue.addEventListener('click', () => void host.openQueue());
     this._outcomes = button(
-      'Clinic outcomes',
+      trans.__('Clinic outcomes'),
       'kap-Panel-outcomes',
-      'Open the clinic outcomes notebook (de-identified)'
+      trans.__('Open the clinic outcomes notebook (de-identified)')
     );
     this._outcomes.addEventListener('click', () => void host.run({ id: OPEN_OUTCOMES, args: {} }));
     this._outcomes.hidden = true; // shown to supervisors and admins once My day loads
     const bar = element('div', 'kap-Panel-tools');
     bar.append(refresh, this._queue, this._outcomes);
-    this._unlock = button('Unlock the vault', 'jp-mod-accept');
+    this._unlock = button(trans.__('Unlock the vault'), 'jp-mod-accept');
     this._unlock.addEventListener('click', () => void host.unlock());
     this._results = element('section', 'kap-Panel-section kap-Panel-results');
-    this._results.setAttribute('aria-label', 'Patients');
+    this._results.setAttribute('aria-label', trans.__('Patients'));
     this._day = element('section', 'kap-Panel-section kap-Panel-day');
-    this._day.setAttribute('aria-label', 'My day');
+    this._day.setAttribute('aria-label', trans.__('My day'));
     const patientNode = element('section', 'kap-Panel-section kap-Panel-patient');
-    patientNode.setAttribute('aria-label', 'Patient');
+    patientNode.setAttribute('aria-label', trans.__('Patient'));
     this._patient = new PatientView(
       model,
       {
@@ -226,7 +235,9 @@ export class KapPanel extends Widget {
   }
 
   private _showLocked(): void {
-    this._status.textContent = 'The vault is locked: unlock it to see your patients and notes.';
+    this._status.textContent = trans.__(
+      'The vault is locked: unlock it to see your patients and notes.'
+    );
     this._queue.hidden = true;
     this._outcomes.hidden = true;
     this._results.replaceChildren();
@@ -245,10 +256,10 @@ export class KapPanel extends Widget {
   }
 
   private _renderResults(found: IPatientHit[], query: string): void {
-    const title = query ? `Patients matching “${query}”` : 'Your patients';
+    const title = query ? trans.__('Patients matching “%1”', query) : trans.__('Your patients');
     const heading = element('h3', 'kap-Panel-subheading', title);
     if (found.length === 0) {
-      const none = query ? 'No patient matches.' : 'No patients yet.';
+      const none = query ? trans.__('No patient matches.') : trans.__('No patients yet.');
       this._results.replaceChildren(heading, element('p', 'kap-Panel-empty', none));
       return;
     }
@@ -259,7 +270,9 @@ export class KapPanel extends Widget {
       open.type = 'button';
       open.append(element('span', 'kap-Panel-name', patientLine(patient)));
       if (patient.therapist) {
-        open.append(element('span', 'kap-Panel-meta', `Therapist: ${patient.therapist}`));
+        open.append(
+          element('span', 'kap-Panel-meta', trans.__('Therapist: %1', patient.therapist))
+        );
       }
       open.addEventListener('click', () => void this.openPatient(patient.patient_id));
       item.append(open);
@@ -269,16 +282,18 @@ export class KapPanel extends Widget {
   }
 
   private _renderDay(sections: IDaySection[], total: number, today: string): void {
-    const parts: HTMLElement[] = [element('h3', 'kap-Panel-subheading', `My day (${today})`)];
+    const parts: HTMLElement[] = [
+      element('h3', 'kap-Panel-subheading', trans.__('My day (%1)', today))
+    ];
     if (total === 0) {
-      parts.push(element('p', 'kap-Panel-empty', 'Nothing waits for you.'));
+      parts.push(element('p', 'kap-Panel-empty', trans.__('Nothing waits for you.')));
     }
     for (const section of sections.filter(s => s.items.length > 0)) {
       const block = element('div', `kap-Day-section kap-Day-${section.key}`);
       const list = element('ul', 'kap-Panel-list');
       list.append(...section.items.map(item => this._dayItem(item)));
       block.append(
-        element('h4', 'kap-Day-title', `${section.title} (${section.items.length})`),
+        element('h4', 'kap-Day-title', trans.__('%1 (%2)', section.title, section.items.length)),
         list
       );
       parts.push(block);
@@ -289,7 +304,7 @@ export class KapPanel extends Widget {
   private _dayItem(item: IDayItem): HTMLElement {
     const overdue = item.overdue ? ' kap-mod-overdue' : '';
     const li = element('li', `kap-Panel-item kap-Day-item${overdue}`);
-    const who = `${item.patient_name} · ${item.chart_code}`;
+    const who = trans.__('%1 · %2', item.patient_name, item.chart_code);
     const text = element('div', 'kap-Day-text');
     text.append(
       element('span', 'kap-Panel-name', who),
@@ -297,12 +312,12 @@ export class KapPanel extends Widget {
       element('span', 'kap-Panel-detail', item.detail)
     );
     const label = dayActionLabel(item);
-    const act = button(label, 'kap-Day-action', `${label}: ${who}, ${noteLine(item)}`);
+    const act = button(label, 'kap-Day-action', trans.__('%1: %2, %3', label, who, noteLine(item)));
     act.addEventListener('click', () => {
       const call = dayItemCall(item);
       void (call === 'queue' ? this.host.openQueue(item.note_id) : this.host.run(call));
     });
-    const notes = button('Notes', 'kap-Day-patient', `Notes of ${who}`);
+    const notes = button(trans.__('Notes'), 'kap-Day-patient', trans.__('Notes of %1', who));
     notes.addEventListener('click', () => void this.openPatient(item.patient_id));
     li.append(text, act, notes);
     return li;
@@ -333,9 +348,12 @@ export function setUpPanel(
   const host: IPanelHost = {
     run: async call => {
       if (!app.commands.hasCommand(call.id)) {
-        Notification.warning(`This JupyterLab has no command ${call.id}; update kap-notes.`, {
-          autoClose: 8000
-        });
+        Notification.warning(
+          trans.__('This JupyterLab has no command %1; update kap-notes.', call.id),
+          {
+            autoClose: 8000
+          }
+        );
         return;
       }
       await app.commands.execute(call.id, call.args);
@@ -346,7 +364,7 @@ export function setUpPanel(
         content.changed = () => panel.refreshSoon();
         queue = new MainAreaWidget({ content });
         queue.id = 'kap-review-queue-tab';
-        queue.title.label = 'Review queue';
+        queue.title.label = trans.__('Review queue');
         queue.title.icon = kapIcon;
         app.shell.add(queue, 'main');
       }
@@ -379,13 +397,13 @@ export function setUpPanel(
   const panel = new KapPanel(model, host);
   app.shell.add(panel, 'left', { rank: 50 });
   app.commands.addCommand(OPEN_PANEL, {
-    label: 'KAP Panel (Patients, My Day)',
-    caption: 'Find a patient, see what waits for you today',
+    label: trans.__('KAP Panel (Patients, My Day)'),
+    caption: trans.__('Find a patient, see what waits for you today'),
     execute: () => app.shell.activateById(PANEL_ID)
   });
   app.commands.addCommand(OPEN_QUEUE, {
-    label: 'Review Queue',
-    caption: 'Signed notes waiting for your co-signature (patient, therapist, preview)',
+    label: trans.__('Review Queue'),
+    caption: trans.__('Signed notes waiting for your co-signature (patient, therapist, preview)'),
     execute: async () => {
       if (await unlock()) {
         await host.openQueue();

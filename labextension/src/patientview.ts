@@ -24,6 +24,7 @@ import {
   parsePatientNotes,
   statusLabel
 } from './worklist';
+import { trans } from './i18n';
 
 /** What the patient view asks of JupyterLab. */
 export interface IPatientHost {
@@ -74,7 +75,11 @@ export class PatientView {
 
   private _render(found: IPatientNotes): void {
     const patient = found.patient;
-    const back = button('Back', 'kap-Panel-back', 'Back to patients and My day');
+    const back = button(
+      trans.__('Back'),
+      'kap-Panel-back',
+      trans.__('Back to patients and My day')
+    );
     back.addEventListener('click', () => {
       this.close();
       this.host.closed();
@@ -82,12 +87,12 @@ export class PatientView {
     const heading = element('h3', 'kap-Panel-subheading', patient.name || patient.chart_code);
     const facts = [
       patient.chart_code,
-      patient.date_of_birth && `born ${patient.date_of_birth}`,
-      patient.therapist && `Therapist: ${patient.therapist}`
+      patient.date_of_birth && trans.__('born %1', patient.date_of_birth),
+      patient.therapist && trans.__('Therapist: %1', patient.therapist)
     ].filter(Boolean);
     const tools = element('div', 'kap-Panel-tools');
     for (const form of found.new_notes) {
-      const start = button(`New ${form.title.toLowerCase()}`, 'kap-Panel-new');
+      const start = button(trans.__('New %1', form.title.toLowerCase()), 'kap-Panel-new');
       start.addEventListener(
         'click',
         () => void this.host.run(newNoteCall(form.form, patient.patient_id))
@@ -95,26 +100,26 @@ export class PatientView {
       tools.append(start);
     }
     if (found.actions.includes('progress')) {
-      const progress = button('Progress notebook');
+      const progress = button(trans.__('Progress notebook'));
       progress.addEventListener('click', () => void this._progress(patient));
       tools.append(progress);
     }
     if (found.actions.includes('export')) {
-      const pdf = button('Export PDF');
+      const pdf = button(trans.__('Export PDF'));
       pdf.addEventListener('click', () => void this._export(patient));
       tools.append(pdf);
     }
     const list = element('ul', 'kap-Panel-list kap-Panel-notes');
-    list.setAttribute('aria-label', `Notes of ${patient.name}`);
+    list.setAttribute('aria-label', trans.__('Notes of %1', patient.name));
     list.append(...found.notes.map(row => this._noteItem(row, patient)));
     const empty =
-      found.notes.length === 0 ? [element('p', 'kap-Panel-empty', 'No notes yet.')] : [];
+      found.notes.length === 0 ? [element('p', 'kap-Panel-empty', trans.__('No notes yet.'))] : [];
     this.node.replaceChildren(
       back,
       heading,
       element('p', 'kap-Panel-meta', facts.join(' · ')),
       tools,
-      element('h4', 'kap-Day-title', 'Notes'),
+      element('h4', 'kap-Day-title', trans.__('Notes')),
       ...empty,
       list
     );
@@ -129,15 +134,17 @@ export class PatientView {
       element('span', `kap-Status kap-Status-${row.status}`, statusLabel(row.status))
     );
     const meta = [
-      `by ${row.author_label}`,
-      row.signed ? `signed ${row.signed}` : `saved ${row.updated}`
+      trans.__('by %1', row.author_label),
+      row.signed ? trans.__('signed %1', row.signed) : trans.__('saved %1', row.updated)
     ];
     if (row.addenda > 0) {
-      meta.push(row.addenda === 1 ? '1 addendum' : `${row.addenda} addenda`);
+      meta.push(trans._n('%1 addendum', '%1 addenda', row.addenda));
     }
     li.append(line, element('span', 'kap-Panel-meta', meta.join(' · ')));
     if (row.returned_comment) {
-      li.append(element('span', 'kap-Panel-detail', `Returned: ${row.returned_comment}`));
+      li.append(
+        element('span', 'kap-Panel-detail', trans.__('Returned: %1', row.returned_comment))
+      );
     }
     const buttons = element('div', 'kap-Note-actions');
     for (const action of row.actions) {
@@ -165,15 +172,18 @@ export class PatientView {
         this.host.changed();
       }
     } catch (error) {
-      Notification.error(`Not done: ${message(error)}`, { autoClose: 8000 });
+      Notification.error(trans.__('Not done: %1', message(error)), { autoClose: 8000 });
     }
   }
 
   private async _discard(row: INoteRow): Promise<boolean> {
     const result = await showDialog({
-      title: 'Discard this draft?',
-      body: `${noteLine(row)} (draft). It leaves every list; this cannot be undone from here.`,
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Discard draft' })]
+      title: trans.__('Discard this draft?'),
+      body: trans.__(
+        '%1 (draft). It leaves every list; this cannot be undone from here.',
+        noteLine(row)
+      ),
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Discard draft') })]
     });
     if (!result.button.accept) {
       return false;
@@ -182,7 +192,7 @@ export class PatientView {
       note_id: row.note_id,
       version: row.version
     });
-    Notification.info('Draft discarded.', { autoClose: 4000 });
+    Notification.info(trans.__('Draft discarded.'), { autoClose: 4000 });
     return true;
   }
 
@@ -192,20 +202,20 @@ export class PatientView {
       chart_code: patient.chart_code,
       form: row.form,
       session_date: row.session_date,
-      text: { label: 'Addendum', value: '' }
+      text: { label: trans.__('Addendum'), value: '' }
     };
     const done = await confirmWithPassphrase(this.model, request, (passphrase, text) =>
       this.model.client.operation('add_addendum', { note_id: row.note_id, text, passphrase })
     );
     if (done) {
-      Notification.success('Addendum signed and added.', { autoClose: 5000 });
+      Notification.success(trans.__('Addendum signed and added.'), { autoClose: 5000 });
     }
     return done;
   }
 
   private async _progress(patient: IPatientHit): Promise<void> {
     try {
-      this.host.say(`Compiling the progress notebook of ${patient.chart_code}…`);
+      this.host.say(trans.__('Compiling the progress notebook of %1…', patient.chart_code));
       const answer = (await this.model.client.operation('compile_patient', {
         patient_id: patient.patient_id
       })) as { path?: unknown };
@@ -214,13 +224,13 @@ export class PatientView {
         await this.host.openPath(answer.path);
       }
     } catch (error) {
-      this.host.say(`Could not compile: ${message(error)}`);
+      this.host.say(trans.__('Could not compile: %1', message(error)));
     }
   }
 
   private async _export(patient: IPatientHit): Promise<void> {
     try {
-      this.host.say(`Exporting the record of ${patient.chart_code}…`);
+      this.host.say(trans.__('Exporting the record of %1…', patient.chart_code));
       const answer = (await this.model.client.operation('export_record_pdf', {
         patient_id: patient.patient_id
       })) as { filename?: unknown; passphrase?: unknown; pdf_base64?: unknown };
@@ -237,16 +247,16 @@ export class PatientView {
       window.setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
       const body = element('div', 'kap-Export');
       body.append(
-        element('p', '', `${name} is protected with this passphrase (shown once):`),
+        element('p', '', trans.__('%1 is protected with this passphrase (shown once):', name)),
         element('p', 'kap-Export-passphrase', answer.passphrase)
       );
       await showDialog({
-        title: 'PDF exported',
+        title: trans.__('PDF exported'),
         body: new Widget({ node: body }),
-        buttons: [Dialog.okButton({ label: 'Done' })]
+        buttons: [Dialog.okButton({ label: trans.__('Done') })]
       });
     } catch (error) {
-      this.host.say(`Could not export: ${message(error)}`);
+      this.host.say(trans.__('Could not export: %1', message(error)));
     }
   }
 

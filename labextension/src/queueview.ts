@@ -15,10 +15,11 @@ import {
   filterQueue,
   IQueueItem,
   parseQueue,
-  QUEUE_COLUMNS,
+  queueColumns,
   queueCells,
   therapists
 } from './worklist';
+import { trans } from './i18n';
 
 const sanitizer = new Sanitizer();
 
@@ -35,7 +36,7 @@ export async function showPreview(
     target.innerHTML = sanitizer.sanitize(typeof answer.html === 'string' ? answer.html : '');
   } catch (error) {
     target.replaceChildren(
-      element('p', 'kap-Panel-error', `Could not show the note: ${message(error)}`)
+      element('p', 'kap-Panel-error', trans.__('Could not show the note: %1', message(error)))
     );
   }
 }
@@ -49,7 +50,7 @@ export class NoteView extends Widget {
     super();
     this.id = `kap-note-${noteId}`;
     this.addClass('kap-NoteView');
-    this.title.label = 'KAP note';
+    this.title.label = trans.__('KAP note');
     this.title.closable = true;
     this._body = element('article', 'kap-Preview');
     this.node.append(this._body);
@@ -72,15 +73,19 @@ export class ReviewQueueView extends Widget {
     super();
     this.id = 'kap-review-queue';
     this.addClass('kap-Queue');
-    this.title.label = 'Review queue';
+    this.title.label = trans.__('Review queue');
     this.title.closable = true;
-    const heading = element('h2', 'kap-Queue-heading', 'Notes waiting for your co-signature');
+    const heading = element(
+      'h2',
+      'kap-Queue-heading',
+      trans.__('Notes waiting for your co-signature')
+    );
     const filterLabel = element('label', 'kap-Queue-filter');
-    filterLabel.append(document.createTextNode('Therapist '));
+    filterLabel.append(document.createTextNode(`${trans.__('Therapist')} `));
     this._filter = element('select', 'jp-mod-styled kap-Queue-therapist');
     this._filter.addEventListener('change', () => this._renderRows());
     filterLabel.append(this._filter);
-    const refresh = button('Refresh');
+    const refresh = button(trans.__('Refresh'));
     refresh.addEventListener('click', () => void this.refresh());
     this._status = element('p', 'kap-Queue-status');
     this._status.setAttribute('role', 'status');
@@ -88,12 +93,14 @@ export class ReviewQueueView extends Widget {
     const bar = element('div', 'kap-Queue-bar');
     bar.append(filterLabel, refresh, this._status);
     this._table = element('table', 'kap-Queue-table');
-    this._table.setAttribute('aria-label', 'Notes waiting for your co-signature');
+    this._table.setAttribute('aria-label', trans.__('Notes waiting for your co-signature'));
     const rows = element('div', 'kap-Queue-rows');
     rows.append(this._table);
     this._preview = element('article', 'kap-Preview kap-Queue-preview');
-    this._preview.setAttribute('aria-label', 'Note preview');
-    this._preview.append(element('p', 'kap-Panel-empty', 'Choose a note to preview it here.'));
+    this._preview.setAttribute('aria-label', trans.__('Note preview'));
+    this._preview.append(
+      element('p', 'kap-Panel-empty', trans.__('Choose a note to preview it here.'))
+    );
     this._actions = element('div', 'kap-Queue-actions');
     const side = element('section', 'kap-Queue-side');
     side.append(this._actions, this._preview);
@@ -108,7 +115,7 @@ export class ReviewQueueView extends Widget {
       this._items = parseQueue(await this.model.client.operation('review_queue', {}));
     } catch (error) {
       this._items = [];
-      this._status.textContent = `Could not load the queue: ${message(error)}`;
+      this._status.textContent = trans.__('Could not load the queue: %1', message(error));
     }
     const chosen = this._filter.value;
     const options = ['', ...therapists(this._items)];
@@ -116,7 +123,7 @@ export class ReviewQueueView extends Widget {
       ...options.map(t => {
         const option = document.createElement('option');
         option.value = t;
-        option.textContent = t === '' ? 'All therapists' : t;
+        option.textContent = t === '' ? trans.__('All therapists') : t;
         return option;
       })
     );
@@ -145,18 +152,17 @@ export class ReviewQueueView extends Widget {
 
   private _renderRows(): void {
     const shown = filterQueue(this._items, this._filter.value);
-    this._status.textContent =
-      shown.length === 1 ? '1 note waiting' : `${shown.length} notes waiting`;
+    this._status.textContent = trans._n('%1 note waiting', '%1 notes waiting', shown.length);
     const head = element('thead', '');
     const headRow = element('tr', '');
-    for (const column of QUEUE_COLUMNS) {
+    for (const column of queueColumns()) {
       const th = element('th', '', column);
       th.scope = 'col';
       headRow.append(th);
     }
     const actions = element('th', '');
     actions.scope = 'col';
-    actions.append(element('span', 'kap-sr-only', 'Actions')); // named for screen readers
+    actions.append(element('span', 'kap-sr-only', trans.__('Actions'))); // named for screen readers
     headRow.append(actions);
     head.append(headRow);
     const body = element('tbody', '');
@@ -165,8 +171,11 @@ export class ReviewQueueView extends Widget {
       row.dataset.noteId = item.note_id;
       queueCells(item).forEach((cell, i) => row.append(element('td', `kap-Queue-col${i}`, cell)));
       const cell = element('td', '');
-      const preview = button('Preview');
-      preview.setAttribute('aria-label', `Preview ${item.title} of ${item.patient_name}`);
+      const preview = button(trans.__('Preview'));
+      preview.setAttribute(
+        'aria-label',
+        trans.__('Preview %1 of %2', item.title, item.patient_name)
+      );
       preview.addEventListener('click', () => void this.select(item.note_id));
       cell.append(preview);
       row.append(cell);
@@ -181,11 +190,11 @@ export class ReviewQueueView extends Widget {
   }
 
   private _renderActions(item: IQueueItem): void {
-    const cosign = button('Co-sign', 'jp-mod-accept');
-    const back = button('Return…', 'jp-mod-reject');
-    const who = `${item.title} of ${item.patient_name} (${item.chart_code})`;
-    cosign.setAttribute('aria-label', `Co-sign ${who}`);
-    back.setAttribute('aria-label', `Return ${who} to its author`);
+    const cosign = button(trans.__('Co-sign'), 'jp-mod-accept');
+    const back = button(trans.__('Return…'), 'jp-mod-reject');
+    const who = trans.__('%1 of %2 (%3)', item.title, item.patient_name, item.chart_code);
+    cosign.setAttribute('aria-label', trans.__('Co-sign %1', who));
+    back.setAttribute('aria-label', trans.__('Return %1 to its author', who));
     cosign.addEventListener('click', () => void this._review(item, 'cosign'));
     back.addEventListener('click', () => void this._review(item, 'return'));
     this._actions.replaceChildren(cosign, back);
@@ -199,7 +208,7 @@ export class ReviewQueueView extends Widget {
       session_date: item.session_date,
       text:
         action === 'return'
-          ? { label: 'What needs changing (sent to the author)', value: '' }
+          ? { label: trans.__('What needs changing (sent to the author)'), value: '' }
           : undefined
     };
     try {
@@ -215,15 +224,15 @@ export class ReviewQueueView extends Widget {
       if (done) {
         Notification.success(
           action === 'cosign'
-            ? `Co-signed: ${item.title} of ${item.patient_name}.`
-            : `Returned to ${item.therapist}.`,
+            ? trans.__('Co-signed: %1 of %2.', item.title, item.patient_name)
+            : trans.__('Returned to %1.', item.therapist),
           { autoClose: 5000 }
         );
         await this.refresh();
         this.changed();
       }
     } catch (error) {
-      Notification.error(`Not done: ${message(error)}`, { autoClose: 8000 });
+      Notification.error(trans.__('Not done: %1', message(error)), { autoClose: 8000 });
     }
   }
 

@@ -315,17 +315,7 @@ export function queueColumns(): string[] {
   ];
 }
 
-/** The column headers as written (queueColumns() translates them). */
-export const QUEUE_COLUMNS = [
-  'Patient',
-  'Chart code',
-  'Therapist',
-  'Note type',
-  'Session date',
-  'Signed'
-] as const;
-
-/** The cells of one queue row, in QUEUE_COLUMNS order. */
+/** The cells of one queue row, in queueColumns() order. */
 export function queueCells(item: IQueueItem): string[] {
   return [
     item.patient_name,
