@@ -1,4 +1,11 @@
-"""The server's only copy of the unlocked session, with idle auto-lock."""
+"""The server's only copy of the unlocked session, with idle auto-lock.
+
+Reads run side by side: an operation in :data:`READ_OPERATIONS` syncs the policy on its own
+(briefly exclusive), then decrypts and verifies under a shared lock in one store snapshot,
+collecting its audit entries; they are written (exclusive again, one transaction) before its
+result is returned. Writes, syncs, audit appends, lock and unlock are exclusive. A read that
+turns out to need more (a write, entries written meanwhile) runs again exclusively.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +13,46 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kap_notes.agent.confirm import CONFIRM_SECONDS, MAX_ATTEMPTS, Confirmations, Pending
+from kap_notes.agent.rwlock import ReadWriteLock
 from kap_notes.service import operations
 from kap_notes.vault.crypto import MINIMUM_KDF, KdfParams
 from kap_notes.vault.errors import VaultError, VaultLocked, WrongPassphrase
-from kap_notes.vault.session import Session
+from kap_notes.vault.session import NeedsExclusive, Session
 from kap_notes.vault.vault import Vault
 
 log = logging.getLogger(__name__)
+
+#: Threads that run operations for the REST API and kernels: enough that a save never queues
+#: behind reads before reaching the lock (which lets writes go first).
+WORKERS = 24
+#: Reads decrypting at once: more only share the interpreter's lock with the event loop.
+READERS = 2
+
+#: Operations that only read (and audit their reads): they may run alongside each other.
+READ_OPERATIONS = frozenset(
+    {
+        "whoami",
+        "clinic_settings",
+        "settings_info",
+        "list_patients",
+        "list_notes",
+        "get_note",
+        "form_context",
+        "dosing_choices",
+        "review_queue",
+        "find_patients",
+        "patient_notes",
+        "my_day",
+        "note_preview",
+        "patient_frames",
+        "render_section",
+        "render_overview_section",
+    }
+)
 
 
 class KeyHolder:
@@ -37,7 +74,12 @@ class KeyHolder:
         self._clock = clock
         self._session: Session | None = None
         self._last_used = clock()
-        self._mutex = threading.RLock()
+        self._mutex = threading.RLock()  # the holder's own state (taken after _rw)
+        #: Shared for reads (READ_OPERATIONS), exclusive for every other use of the session.
+        self._rw = ReadWriteLock()
+        self._readers = threading.BoundedSemaphore(READERS)
+        #: Where REST handlers and the kernel agent run operations (off the event loop).
+        self.executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="kap-notes-op")
         #: Kernel requests to sign, co-sign, return or addend, waiting for JupyterLab's dialog.
         self.confirmations = Confirmations()
         self.confirm_seconds = CONFIRM_SECONDS
@@ -61,7 +103,7 @@ class KeyHolder:
             vault.close()
             raise
         notices = _notices_of(session)
-        with self._mutex:
+        with self._rw.exclusive(), self._mutex:
             if self._session is not None:
                 _release(self._session)
             self._session = session
@@ -73,7 +115,7 @@ class KeyHolder:
     def lock(self) -> dict[str, Any]:
         """Drop every key. Kernels see the vault locked on their next request."""
         self.confirmations.cancel_all("the vault was locked before you confirmed: nothing signed")
-        with self._mutex:
+        with self._rw.exclusive(), self._mutex:  # reads under way finish first
             if self._session is not None:
                 _release(self._session)
             self._session = None
@@ -129,7 +171,7 @@ class KeyHolder:
         """How many access requests and supervisor proposals wait for the unlocked user (counts
         only, nothing decrypted; zero while locked). Polling this is not activity."""
         self.check_idle()
-        with self._mutex:
+        with self._rw.exclusive():  # lock and unlock change the session only holding this
             session = self._session
             if session is None:
                 return {"requests": 0, "proposed_supervisors": 0}
@@ -138,8 +180,8 @@ class KeyHolder:
 
     # -------------------------------------------------------------------- operations
     def _still(self, session: Session) -> Session:
-        """``session`` if it is still the unlocked one (call holding the mutex): a lock or
-        another unlock between :meth:`session` and taking the mutex closed its store."""
+        """``session`` if it is still the unlocked one (call holding ``_rw``): a lock or
+        another unlock between :meth:`session` and taking ``_rw`` closed its store."""
         if self._session is not session:
             raise VaultLocked("the vault was locked: unlock it in JupyterLab (nothing was lost)")
         return session
@@ -147,16 +189,36 @@ class KeyHolder:
     def with_session(self, work: Callable[[Session], Any]) -> Any:
         """Run ``work(session)`` as the unlocked user (serialised with every other use)."""
         session = self.session()
-        with self._mutex:
+        with self._rw.exclusive():
             return work(self._still(session))
 
     def run(self, op: str, kwargs: dict[str, Any]) -> Any:
-        """Run one service operation as the unlocked user (serialised)."""
+        """Run one service operation as the unlocked user: reads alongside other reads,
+        anything else on its own."""
         if op == "status":
             return self.status()
         session = self.session()
-        with self._mutex:
+        if op in READ_OPERATIONS:
+            try:
+                return self._read(session, op, kwargs)
+            except NeedsExclusive:
+                pass  # nothing was shown or written: run it on its own
+        with self._rw.exclusive():
             return operations.run(self._still(session), op, kwargs)
+
+    def _read(self, session: Session, op: str, kwargs: dict[str, Any]) -> Any:
+        """A read alongside others; its audit entries are written before it answers."""
+        try:
+            with self._readers, self._rw.shared(), self._still(session).shared_read() as entries:
+                result = operations.run(session, op, kwargs)
+        except NeedsExclusive:  # perhaps only entries others wrote since: sync, then again
+            with self._rw.exclusive():
+                self._still(session).sync()
+            with self._readers, self._rw.shared(), self._still(session).shared_read() as entries:
+                result = operations.run(session, op, kwargs)
+        with self._rw.exclusive():
+            self._still(session).audit_reads(entries)
+        return result
 
     # ----------------------------------------------------------------- confirmations
     def request_confirmation(self, op: str, kwargs: dict[str, Any]) -> Pending:
@@ -164,7 +226,7 @@ class KeyHolder:
         if "passphrase" in kwargs:
             raise ValueError("a parked operation never carries a passphrase")
         session = self.session()
-        with self._mutex:
+        with self._rw.exclusive():
             summary = operations.describe(self._still(session), op, kwargs)
             summary["user"] = session.user_row.name
             return self.confirmations.park(session.user_id, op, kwargs, summary)
@@ -185,7 +247,7 @@ class KeyHolder:
         pending = self.confirmations.start(confirmation_id, session.user_id)
         kwargs = {**pending.kwargs, "passphrase": passphrase}
         try:
-            with self._mutex:
+            with self._rw.exclusive():
                 result = operations.run(self._still(session), pending.op, kwargs)
         except WrongPassphrase:
             if self.confirmations.retry(pending):

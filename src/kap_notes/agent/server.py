@@ -152,7 +152,7 @@ class AgentServer:
                 result = await self._confirmed(op, kwargs, reader)
             else:
                 result = await asyncio.get_running_loop().run_in_executor(
-                    None, self.keyholder.run, op, kwargs
+                    self.keyholder.executor, self.keyholder.run, op, kwargs
                 )
         except Exception as exc:
             if not is_domain_error(exc):
@@ -167,7 +167,9 @@ class AgentServer:
         unconfirmed after ``confirm_seconds`` or when the kernel hangs up (interrupted or
         restarted), so no dialog is left asking to sign for a form that stopped waiting."""
         loop = asyncio.get_running_loop()
-        pending = await loop.run_in_executor(None, self.keyholder.request_confirmation, op, kwargs)
+        pending = await loop.run_in_executor(
+            self.keyholder.executor, self.keyholder.request_confirmation, op, kwargs
+        )
         waiting = asyncio.wrap_future(pending.future)
         hangup = asyncio.ensure_future(reader.read(1))  # a kernel sends one request, then waits
         done, _ = await asyncio.wait(

@@ -61,7 +61,8 @@ class KapHandler(APIHandler):
     async def respond(self, func: Any, *args: Any) -> None:
         """Run ``func`` off the event loop; write its JSON result or a clear error."""
         try:
-            result = await asyncio.get_running_loop().run_in_executor(None, func, *args)
+            executor = self.keyholder.executor  # its own threads: saves never queue behind reads
+            result = await asyncio.get_running_loop().run_in_executor(executor, func, *args)
         except Exception as exc:
             if not is_domain_error(exc):
                 raise

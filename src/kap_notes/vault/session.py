@@ -8,10 +8,11 @@ refuse is rolled back with :class:`NotAuthorised` whatever code asked for it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kap_notes.errors import StorageFull
 from kap_notes.model.people import Role, User, person_label
@@ -37,7 +38,7 @@ from kap_notes.vault.policy import (
     wrap_commit_context,
     wraps_listing,
 )
-from kap_notes.vault.store import AuditRow, PatientRow, RecordRow, UserRow
+from kap_notes.vault.store import AuditRow, PatientRow, RecordRow, Store, UserRow
 
 if TYPE_CHECKING:
     from kap_notes.forms.settings import ClinicSettings
@@ -50,6 +51,27 @@ SIGNATURE_KEY = "signature"
 #: how many may wait: they are written, with their own times, before the next write.
 DEFERRABLE_ACTIONS = frozenset({"read"})
 MAX_DEFERRED_AUDIT = 1000
+
+#: An audit entry of a read kept for later: (action, patient, record, time of the read).
+PendingEntry = tuple[str, str | None, str | None, str]
+
+
+class NeedsExclusive(BaseException):
+    """A shared read (:meth:`Session.shared_read`) met something it may not do alongside other
+    reads (a write, entries written since the policy's sync): run it again on its own."""
+
+
+class _ReadOnlyStore:
+    """The store as a shared read sees it: a transaction needs the key holder's exclusive lock."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def transaction(self) -> Any:
+        raise NeedsExclusive
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
 
 
 @dataclass(frozen=True)
@@ -102,7 +124,6 @@ class Session:
 
     def __init__(self, vault: Vault, user: UserRow, key_pair: KeyPair, policy: Policy) -> None:
         self.vault = vault
-        self.store = vault.store
         self.user_row = user
         self.policy = policy
         self.notices: list[str] = []
@@ -114,6 +135,14 @@ class Session:
         #: Decrypted values the service keeps between calls (e.g. a patient's signed notes for
         #: autosave's as-of context); dropped with the keys by :meth:`lock`.
         self.memo: dict[Any, Any] = {}
+        #: Per thread: the audit entries of the shared read running there (see shared_read).
+        self._shared = threading.local()
+
+    @property
+    def store(self) -> Store:
+        """The vault's store (read-only in this thread's shared read)."""
+        shared: Store | None = getattr(self._shared, "store", None)
+        return shared if shared is not None else self.vault.store
 
     # -------------------------------------------------------------------------- identity
     @property
@@ -196,6 +225,8 @@ class Session:
     # ---------------------------------------------------------------------- the policy
     def sync(self) -> None:
         """Bring the verified policy up to date with entries others wrote since."""
+        if self._pending() is not None:
+            return  # a shared read: synced before, and its snapshot holds nothing newer
         try:
             if self._stale:
                 self.policy, _ = self.vault.load_policy(self.key_pair, self.user_id)
@@ -209,6 +240,8 @@ class Session:
     @contextmanager
     def writing(self) -> Iterator[None]:
         """A write transaction that starts from the newest verified policy."""
+        if self._pending() is not None:
+            raise NeedsExclusive
         written = len(self._deferred)
         try:
             with self.store.transaction():
@@ -258,6 +291,10 @@ class Session:
         """
         self.key_pair  # noqa: B018 - a locked session may not log
         stamp = audit.utc_now()
+        pending = self._pending()
+        if pending is not None:
+            pending.append((action, patient, record, stamp))
+            return
         try:
             with self.writing():
                 self.audit(action, patient, record, ts=stamp)
@@ -274,6 +311,10 @@ class Session:
             return
         self.key_pair  # noqa: B018 - a locked session may not log
         stamp = audit.utc_now()
+        pending = self._pending()
+        if pending is not None:
+            pending.extend((action, patient, None, stamp) for patient in patients)
+            return
         try:
             with self.writing():
                 for patient in patients:
@@ -283,6 +324,52 @@ class Session:
             if action not in DEFERRABLE_ACTIONS or len(patients) > room:
                 raise
             self._deferred.extend((action, patient, None, stamp) for patient in patients)
+
+    # ---------------------------------------------------------------------- shared reads
+    def _pending(self) -> list[PendingEntry] | None:
+        """This thread's shared read's audit entries (None outside one)."""
+        pending: list[PendingEntry] | None = getattr(self._shared, "entries", None)
+        return pending
+
+    @contextmanager
+    def shared_read(self) -> Iterator[list[PendingEntry]]:
+        """Reads that may run alongside other threads' shared reads (never alongside a write,
+        a sync or :meth:`audit_reads`: the caller keeps those out, see the key holder).
+
+        The store is read in one snapshot that must hold no entry newer than the policy;
+        nothing here changes the policy or the store: audit entries are collected (with the
+        times of the reads) for :meth:`audit_reads`, to be written before anything read is
+        shown. Raises :class:`NeedsExclusive` if the reads need a write or a newer policy.
+        """
+        self.key_pair  # noqa: B018 - a locked session may not read
+        entries: list[PendingEntry] = []
+        with self.store.snapshot():
+            rows = self.store.audit_rows(after=self.policy.seq)
+            newer = next(rows, None)
+            del rows
+            if self._stale or newer is not None:
+                raise NeedsExclusive
+            self._shared.entries = entries
+            self._shared.store = cast("Store", _ReadOnlyStore(self.vault.store))
+            try:
+                yield entries
+            finally:
+                self._shared.entries = self._shared.store = None
+
+    def audit_reads(self, entries: list[PendingEntry]) -> None:
+        """Write a shared read's audit entries in one transaction (while the disk is full,
+        reads wait in the session as with :meth:`log`)."""
+        if not entries:
+            return
+        try:
+            with self.writing():
+                for action, patient, record, stamp in entries:
+                    self.audit(action, patient, record, ts=stamp)
+        except StorageFull:
+            room = MAX_DEFERRED_AUDIT - len(self._deferred)
+            if any(e[0] not in DEFERRABLE_ACTIONS for e in entries) or len(entries) > room:
+                raise
+            self._deferred.extend(entries)
 
     @property
     def deferred_audit(self) -> int:
