@@ -10,11 +10,14 @@ Data: therapist tess (supervised by sam) treats every patient; each patient has 
 patient. While generating, the store's connection skips fsync (``synchronous=OFF``); every
 measurement reopens the vault with the normal durable settings.
 
-Columns (medians): unlock (the user's sealed checkpoint opened, newer entries replayed with
-their signatures and authority, the writes since the checkpoint held against the store), the
-first patient list after unlock (every profile decrypted), opening one patient (its records held
-against the log, then decrypted), and, with ``--verify``, the full ``audit verify`` (every entry
-from genesis, every table, every stored version; parallel where possible).
+Columns (medians): unlock (the user's sealed checkpoint opened — policy without record facts,
+a record index and a digest per patient space — newer entries replayed with their signatures and
+authority, the writes since the checkpoint held against the store), the first patient list after
+unlock (profiles from the user's sealed patient list while the log still names them current,
+the others decrypted), opening one patient (its record facts rebuilt from its audit entries and
+held against the checkpoint's digest, its records held against the log, then decrypted), and,
+with ``--verify``, the full ``audit verify`` (every entry from genesis, every table, every
+stored version).
 Targets at 200,000 notes: unlock <= 300 ms, first patient list <= 150 ms.
 """
 
