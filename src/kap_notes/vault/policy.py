@@ -187,13 +187,13 @@ class Policy:
         )
 
     def process_space(self, patient_id: str, owner: str) -> str | None:
-        return next(
+        return min(
             (
                 pid
-                for pid, p in sorted(self.patients.items())
+                for pid, p in self.patients.items()
                 if p.kind == PROCESS and p.parent == patient_id and p.owner == owner
             ),
-            None,
+            default=None,
         )
 
     def signing_key(self, user_id: str) -> bytes | None:
