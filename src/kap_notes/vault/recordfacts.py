@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 
@@ -75,6 +76,7 @@ class RecordTable(MutableMapping[str, RecordFact]):
         self._by_space: dict[str, set[str]] | None = None
         self.lazy = lazy
         self._loaded: set[str] = set()
+        self._lock = threading.RLock()
         #: Records added, and spaces shredded, since the checkpoint (its next index follows).
         self.added: set[str] = set()
         self.dropped: set[str] = set()
@@ -123,12 +125,13 @@ class RecordTable(MutableMapping[str, RecordFact]):
     def records_of(self, space: str) -> set[str]:
         """Ids of the records kept in ``space``."""
         self.load(space)
-        if self._by_space is None:
-            index: dict[str, set[str]] = {}
-            for rid, fact in self._facts.items():
-                index.setdefault(fact.patient, set()).add(rid)
-            self._by_space = index
-        return set(self._by_space.get(space, ()))
+        with self._lock:
+            if self._by_space is None:
+                index: dict[str, set[str]] = {}
+                for rid, fact in self._facts.items():
+                    index.setdefault(fact.patient, set()).add(rid)
+                self._by_space = index
+            return set(self._by_space.get(space, ()))
 
     def drop_spaces(self, spaces: Iterable[str]) -> None:
         """Forget every record of ``spaces`` (shredded): nothing is rebuilt for them again."""
@@ -169,7 +172,12 @@ class RecordTable(MutableMapping[str, RecordFact]):
         lazy = self.lazy
         if lazy is None or space in self._loaded:
             return
-        self._loaded.add(space)
+        with self._lock:  # reads run in parallel (the key holder): one rebuild, seen whole
+            if space not in self._loaded:
+                self._load(lazy, space)
+                self._loaded.add(space)  # only once its facts are all in
+
+    def _load(self, lazy: Lazy, space: str) -> None:
         commit = lazy.commits.get(space)
         if commit is None:
             return  # no records when the checkpoint was made
@@ -177,7 +185,6 @@ class RecordTable(MutableMapping[str, RecordFact]):
             raise IntegrityError("a checkpoint's records cannot be rebuilt without the store")
         facts = rebuild(space, lazy.rows(space), lazy.seq)
         if facts is None or space_digest(space, facts.items()) != commit[0]:
-            self._loaded.discard(space)
             raise IntegrityError(
                 f"vault integrity check failed: the audit entries of patient {space} up to entry "
                 f"{lazy.seq} differ from those this user verified (edited, deleted or added "
