@@ -142,9 +142,9 @@ def test_form_tab_no_notebook_survives_reload_saves_on_close_and_reopens(
     assert "format kap_pdf" not in exports, exports
     shots("progress-link-opened")
     _close_current_tab(page, ".jp-NotebookPanel")
-    for opened in lab.http.get("/api/sessions").json():  # a notebook keeps its kernel when closed
-        if opened["type"] != "kap-form":
-            lab.http.delete(f"/api/sessions/{opened['id']}")
+    for running in lab.http.get("/api/sessions").json():  # a notebook keeps its kernel when closed
+        if running["type"] != "kap-form":
+            lab.http.delete(f"/api/sessions/{running['id']}")
     _close_current_tab(page)
 
     # And once the vault locks, no kernel is left (the spare goes too)

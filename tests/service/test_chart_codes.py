@@ -175,7 +175,8 @@ def test_a_shared_code_never_opens_another_patients_folder(unlock: Any) -> None:
         assert [m["name"] for m in folder["content"]] == ["progress.ipynb"]
     # But for sam the folder is listed once and refused when opened, by any route
     root = vault_notebooks.get(sam, FOLDER, "", content=True)
-    assert [m["name"] for m in root["content"]] == ["KAP-DUP001"]
+    # (beside the clinic outcomes notebook every supervisor has there)
+    assert [m["name"] for m in root["content"]] == ["KAP-DUP001", "outcomes.ipynb"]
     for path in ("KAP-DUP001", "KAP-DUP001/progress.ipynb", "KAP-DUP001/notes.ipynb"):
         with pytest.raises(AmbiguousChartCode, match="used by 2 patients you can open"):
             vault_notebooks.get(sam, FOLDER, path, content=True)
