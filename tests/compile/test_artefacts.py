@@ -5,9 +5,11 @@ A real vault (SQLite), real encryption and signatures; the attacker edits ``vaul
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,8 +29,20 @@ from tests.compile.conftest import Course12
 from tests.conftest import PASSPHRASES
 
 
+@contextlib.contextmanager
+def _db(path: Path) -> Iterator[sqlite3.Connection]:
+    """The vault's SQLite file, committed and closed on exit (Python 3.13 warns of unclosed
+    connections, and ``with sqlite3.connect(...)`` only commits)."""
+    db = sqlite3.connect(path / DB_NAME)
+    try:
+        with db:
+            yield db
+    finally:
+        db.close()
+
+
 def _versions(path: Path, record_id: str) -> list[int]:
-    with sqlite3.connect(path / DB_NAME) as db:
+    with _db(path) as db:
         rows = db.execute(
             "SELECT version FROM record_versions WHERE record_id = ? ORDER BY 1", (record_id,)
         )
@@ -66,20 +80,20 @@ def test_recompiles_keep_only_the_newest_notebook_and_verify_passes(recorded: Co
 
 def test_verify_catches_a_forged_or_restored_notebook_version(recorded: Course12) -> None:
     first = compile_patient(recorded.tess, recorded.patient_id)
-    with sqlite3.connect(recorded.clinic.path / DB_NAME) as db:
+    with _db(recorded.clinic.path) as db:
         (old_blob,) = db.execute(
             "SELECT blob FROM record_versions WHERE record_id = ?", (first.record_id,)
         ).fetchone()
     record_id = _recompile_three_times(recorded)
     assert record_id == first.record_id
-    with sqlite3.connect(recorded.clinic.path / DB_NAME) as db:
+    with _db(recorded.clinic.path) as db:
         # A pruned version put back: its digest was forgotten by the signed prune.
         db.execute(
             "INSERT INTO record_versions (record_id, version, blob) VALUES (?, 1, ?)",
             (record_id, old_blob),
         )
     assert any("version 1" in p for p in _verify(recorded))
-    with sqlite3.connect(recorded.clinic.path / DB_NAME) as db:
+    with _db(recorded.clinic.path) as db:
         db.execute("DELETE FROM record_versions WHERE record_id = ? AND version = 1", (record_id,))
         db.execute(
             "UPDATE record_versions SET blob = ? WHERE record_id = ? AND version = 4",
