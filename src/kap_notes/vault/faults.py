@@ -18,6 +18,18 @@ from kap_notes.errors import StorageError, StorageFull, StorageUnavailable
 
 # SQLite primary result codes (stable; ``sqlite3`` names them only from Python 3.11).
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
+#: Python 3.10's sqlite3 errors carry no ``sqlite_errorcode`` (3.11+): SQLite's fixed messages
+#: (sqlite3_errstr) give the primary code instead.
+_MESSAGES = {
+    "database is locked": _BUSY,
+    "database table is locked": _LOCKED,
+    "attempt to write a readonly database": _READONLY,
+    "disk I/O error": _IOERR,
+    "database disk image is malformed": _CORRUPT,
+    "database or disk is full": _FULL,
+    "unable to open database file": _CANTOPEN,
+    "file is not a database": _NOTADB,
+}
 
 #: What became of the user's work. Said for reads too: a save often fails at a read before its
 #: write transaction (the store cannot tell), and a form is what a clinician looks at.
@@ -90,6 +102,8 @@ def sqlite_fault(
 ) -> StorageError | None:
     """The storage fault ``exc`` is, or None for anything else (a bug, a constraint)."""
     code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        code = _MESSAGES.get(str(exc).strip())
     if code is None:
         return None
     primary = int(code) & 0xFF
