@@ -13,6 +13,7 @@ Two kinds of time, never mixed up:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,6 +50,20 @@ def parse_date(raw: Any) -> dt.date | None:
         return None
 
 
+_FRACTION = re.compile(r"(T|\s)(\d{2}:\d{2}:\d{2})\.(\d{1,6})\d*")
+_COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+def _from_iso(text: str) -> dt.datetime:
+    """``datetime.fromisoformat`` as Python 3.11 reads it, also on 3.10 (a ``Z``, fractions of
+    any length, ``+0100`` offsets); raises ValueError."""
+    text = text.replace("Z", "+00:00") if text.endswith("Z") else text
+    text = _FRACTION.sub(lambda m: f"{m[1]}{m[2]}.{m[3].ljust(6, '0')}", text)
+    if len(text) > 19:
+        text = _COMPACT_OFFSET.sub(r"\1:\2", text)
+    return dt.datetime.fromisoformat(text)
+
+
 def parse_datetime(raw: Any) -> dt.datetime | None:
     """A typed date and time (``YYYY-MM-DD HH:MM``, ``T`` or seconds allowed), else None.
 
@@ -62,7 +77,7 @@ def parse_datetime(raw: Any) -> dt.datetime | None:
     if len(text) < 16:
         return None
     try:
-        return dt.datetime.fromisoformat(text)
+        return _from_iso(text)
     except ValueError:
         return None
 
@@ -114,7 +129,7 @@ def parse_timestamp(stamp: Any) -> dt.datetime | None:
         moment = stamp
     elif isinstance(stamp, str) and len(stamp.strip()) >= 16:
         try:
-            moment = dt.datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
+            moment = _from_iso(stamp.strip())
         except ValueError:
             return None
     else:
