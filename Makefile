@@ -19,8 +19,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/kap-notes demo demo-clinic --lab
 
-## test: set up and run every check and test
-test: $(STAMP) lint typecheck unit ui packaging pythons
+## test: set up and run every check and test (the browser tests last: their summary ends the run)
+test: $(STAMP) lint typecheck packaging pythons unit ui
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks ui-tests
