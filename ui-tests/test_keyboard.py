@@ -63,7 +63,11 @@ def palette(page: Page, command: str) -> None:
             page.keyboard.press("Escape")
     expect(search).to_be_focused()
     active = page.locator(".lm-CommandPalette-item.lm-mod-active")
-    for _ in range(3):  # a loaded machine can drop keystrokes (seen once in CI): type again
+    for _ in range(5):  # focus can move away while the lab settles (seen in CI): reopen, retype
+        if not search.evaluate("e => e === document.activeElement"):
+            page.keyboard.press("Escape")
+            page.keyboard.press("Control+Shift+C")
+            expect(search).to_be_focused(timeout=5_000)
         page.keyboard.press("Control+A")
         page.keyboard.type(command)
         try:
