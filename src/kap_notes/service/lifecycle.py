@@ -23,6 +23,7 @@ from kap_notes.records.derived import (
     derived_values,
     frozen_content,
 )
+from kap_notes.service import autosave
 from kap_notes.service.notes import NoteRef, get_note, list_notes
 from kap_notes.vault.audit import utc_now
 from kap_notes.vault.errors import NotAuthorised, SignedRecordImmutable
@@ -150,6 +151,7 @@ def save_draft(
     settings: ClinicSettings | None = None,
     refuse_wrong_values: bool = False,
     expected_author: str | None = None,
+    coalesce: bool = False,
 ) -> Saved:
     """Save exactly what was typed, whatever its problems; return them alongside.
 
@@ -158,10 +160,15 @@ def save_draft(
     A draft is saved only as its author: ``expected_author`` (the user id the form was opened
     by) must be the unlocked user, and an existing draft only takes versions from its author
     (:class:`NotAuthorised` otherwise; nothing is written).
+
+    ``coalesce`` (a form's autosave): while this session wrote the draft's audited head itself,
+    the save goes to the author's sealed autosave buffer (:mod:`.autosave`: one commit, no audit
+    entry) and the version stays; :func:`close_draft` or signing writes it as a version.
     """
     check_author(session, expected_author)
     if note_id is not None and expected_version is None:
         raise InvalidInput(["updating a note needs the version you are updating"])
+    remembered = session.memo.get(("draft", note_id)) if note_id else None
     existing = _draft_facts(session, note_id, expected_version) if note_id else None
     revises = existing.revises if existing else None
     definition = get_template(form, existing.template_version if existing else None)
@@ -192,6 +199,11 @@ def save_draft(
     # Process notes (HIPAA 164.501) live in a space keyed to their author alone.
     is_process = definition.note_class == PROCESS_CLASS
     space = session.process_space(patient_id) if is_process else patient_id
+    if coalesce and note_id and expected_version and existing is remembered:
+        autosave.write(
+            session, session.record_space(note_id), note_id, expected_version, note.to_record()
+        )
+        return Saved(NoteRef(note_id, expected_version), assessment)
     record_id, version_saved = session.put_record(
         space, note.to_record(), record_id=note_id, expected_version=expected_version
     )
@@ -248,6 +260,7 @@ def discard_draft(session: Session, note_id: str, expected_version: int) -> Note
         expected_version=expected_version,
         action="discard",
     )
+    autosave.forget(session, note_id)
     return NoteRef(record_id, version)
 
 
@@ -288,6 +301,7 @@ def sign_note(
     record_id, saved = session.put_record(
         note.patient_id, signed, record_id=note_id, expected_version=version - 1, action="sign"
     )
+    autosave.forget(session, note_id)  # the signed version carries what was typed
     return Saved(NoteRef(record_id, saved), assessment)
 
 

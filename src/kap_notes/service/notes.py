@@ -8,6 +8,7 @@ from typing import Any
 
 from kap_notes.model.note import NOTE_KIND, Note
 from kap_notes.model.patient import InvalidInput
+from kap_notes.service import autosave
 from kap_notes.vault.session import Session
 
 
@@ -39,11 +40,18 @@ def note_input(data: Any) -> tuple[str, dict[str, Any]]:
 
 
 def get_note(session: Session, note_id: str, version: int | None = None) -> Note:
-    """One note (current version unless ``version``)."""
+    """One note (current version unless ``version``). Its author's own draft comes with what
+    they typed since its audited version (the autosave buffer, :mod:`.autosave`)."""
     record = session.get_record(note_id, version)
     if record.content.get("kind") != NOTE_KIND:
         raise InvalidInput([f"{note_id} is not a note"])
-    return Note.from_record(record.record_id, record.patient_id, record.version, record.content)
+    content = record.content
+    own_draft = content.get("signature") is None and content.get("author") == session.user_id
+    if version is None and own_draft:
+        space = session.record_space(note_id)
+        buffered = autosave.read(session, space, note_id, record.version)
+        content = buffered.content if buffered is not None else content
+    return Note.from_record(record.record_id, record.patient_id, record.version, content)
 
 
 def list_notes(session: Session, patient_id: str) -> list[Note]:

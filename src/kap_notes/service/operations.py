@@ -17,7 +17,7 @@ from kap_notes.model.patient import InvalidInput
 from kap_notes.model.times import clinic_time_zone
 from kap_notes.records import chart, myday, preview, worklist
 from kap_notes.records.derived import context_for
-from kap_notes.service import lifecycle, linking, patients, requests, review
+from kap_notes.service import autosave, lifecycle, linking, patients, requests, review
 from kap_notes.service import settings as clinic_settings
 from kap_notes.service.notes import get_note, list_notes
 from kap_notes.vault import access
@@ -88,9 +88,11 @@ def _save_draft(
     note_id: str | None = None,
     version: int | None = None,
     expected_author: str | None = None,
+    autosave: bool = False,
 ) -> dict[str, Any]:
     """Save a draft as the unlocked user; ``expected_author`` (the user id the form was opened
-    by) must be that user, or nothing is saved."""
+    by) must be that user, or nothing is saved. ``autosave``: coalesced into the draft's sealed
+    autosave buffer while this session edits it (no audit entry; ``close_draft`` ends it)."""
     saved = lifecycle.save_draft(
         session,
         patient_id,
@@ -100,12 +102,19 @@ def _save_draft(
         expected_version=version,
         settings=_clinic(session),
         expected_author=expected_author,
+        coalesce=autosave,
     )
     return {
         **asdict(saved.ref),
         "author": session.user_id,
         "issues": [i.as_dict() for i in saved.assessment.validation.issues],
     }
+
+
+def _close_draft(session: Session, note_id: str) -> dict[str, Any]:
+    """The form closes: what its autosaves kept becomes the draft's next audited version."""
+    version, written = autosave.close(session, note_id)
+    return {"note_id": note_id, "version": version, "written": written}
 
 
 def _discard_draft(
@@ -408,6 +417,7 @@ OPERATIONS: dict[str, Operation] = {
     "dosing_choices": _dosing_choices,
     "save_draft": _save_draft,
     "discard_draft": _discard_draft,
+    "close_draft": _close_draft,
     "sign_note": _sign_note,
     "add_addendum": _add_addendum,
     "review_queue": _review_queue,

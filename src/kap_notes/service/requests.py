@@ -199,9 +199,15 @@ REQUESTS: dict[str, Request] = {
                 "maxLength": SHORT,
                 "description": f"{EXPECTED_AUTHOR} is saved (403).",
             },
+            "autosave": {
+                "type": "boolean",
+                "description": "a form's autosave: kept in the draft's sealed autosave buffer "
+                "(no new version) while this session edits it; close_draft writes it",
+            },
         },
         ("patient_id", "form", "answers"),
     ),
+    "close_draft": NOTE,
     "discard_draft": Request(
         {
             "note_id": ID,
