@@ -17,9 +17,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import nbformat
-
-from kap_notes.compile.compiled import compile_patient
 from kap_notes.model.patient import InvalidInput
 from kap_notes.server import outcomes
 from kap_notes.service import settings as clinic_settings
@@ -153,6 +150,8 @@ def get(
     if content or require_hash:
         text = _marked(_notebook_json(session, patient_id, where.name), patient_id)
         if content:
+            import nbformat  # noqa: PLC0415 - loaded by the first notebook served, not at start
+
             model["content"] = nbformat.reads(text, 4)
             model["format"] = "json"
         if require_hash:
@@ -163,6 +162,8 @@ def get(
 
 def _notebook_json(session: Session, patient_id: str, name: str) -> str:
     if name == PROGRESS:  # compiled under the vault's clinic settings, like every other path
+        from kap_notes.compile.compiled import compile_patient  # noqa: PLC0415 - pandas, matplotlib
+
         settings = clinic_settings.current(session).settings
         return compile_patient(session, patient_id, settings=settings).notebook_json
     stored = _saved(session, patient_id).get(name)
@@ -185,6 +186,8 @@ def save(session: Session, folder: str, relative: str, model: dict[str, Any]) ->
     patient_id = _patient_id(session, where.chart_code)
     if marked_patient(model["content"]) not in (None, patient_id):
         raise NotAuthorised(OTHER_PATIENT)
+    import nbformat  # noqa: PLC0415 - loaded by the first save, not at start
+
     notebook = nbformat.from_dict(model["content"])
     nbformat.validate(notebook)
     existing = _saved(session, patient_id).get(where.name)
