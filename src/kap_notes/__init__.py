@@ -32,6 +32,13 @@ _LAZY = {
 }
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the prebuilt extension: ``kap_notes/labextension`` in a source or
+    editable tree (``jupyter labextension develop``); a wheel ships it only as shared-data
+    (``share/jupyter/labextensions/kap-notes``), which JupyterLab finds without this hook."""
+    return [{"src": "labextension", "dest": "kap-notes"}]
+
+
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:

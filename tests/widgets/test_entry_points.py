@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
+
+from jupyter_core.paths import jupyter_path
 
 import kap_notes
 from kap_notes.service.demo import record_course
@@ -21,6 +25,28 @@ def test_public_api_is_explicit() -> None:
     ]
     for name in kap_notes.__all__[1:]:
         assert callable(getattr(kap_notes, name))
+    assert "_jupyter_labextension_paths" not in kap_notes.__all__  # a Jupyter hook, not API
+
+
+def test_labextension_paths_name_the_built_extension() -> None:
+    """The hook names ``kap_notes/labextension`` (present in a source or editable tree); an
+    installed wheel has it only as shared-data, under the hook's ``dest`` in a Jupyter data dir."""
+    [spec] = kap_notes._jupyter_labextension_paths()
+    assert spec == {"src": "labextension", "dest": "kap-notes"}
+    package = Path(kap_notes.__file__).parent
+    if package.parent.name == "src":  # editable or source tree: the hook's path must exist
+        built = package / spec["src"]
+    else:  # a wheel: the shared-data copy JupyterLab reads
+        built = next(
+            Path(d) / spec["dest"]
+            for d in jupyter_path("labextensions")
+            if (Path(d) / spec["dest"] / "package.json").is_file()
+        )
+    manifest = json.loads((built / "package.json").read_text(encoding="utf-8"))
+    assert manifest["name"] == spec["dest"]
+    assert manifest["version"] == kap_notes.__version__
+    assert manifest["jupyterlab"]["_build"]["load"].startswith("static/")
+    assert (built / manifest["jupyterlab"]["_build"]["load"]).is_file()
 
 
 def test_review_queue_widget_cosigns_and_returns(clinic: Clinic) -> None:
