@@ -6,8 +6,10 @@ KDF is used, so nothing here measures key derivation.
 
 Each patient gets one synthetic course recorded through the service layer (30 notes, signed),
 copied (fresh ids and signatures) until it holds the wanted number of notes. A dosing draft is
-then autosaved ``--saves`` times through ``lifecycle.save_draft`` the way the form does. Per save:
-median time, durable commits (write transactions), audit-chain entries appended and records
+then saved ``--saves`` times through ``lifecycle.save_draft``: as audited versions (the CLI, the
+Save button), then as the form's coalesced autosaves (``coalesce=True``: the sealed autosave
+buffer, no audit entry; ``autosave.close`` at the end writes one version). Per save: median
+time, durable commits (write transactions), audit-chain entries appended and records
 decrypted. Targets: one commit, at most one audit entry, no re-read of the patient, <= 3 ms at
 300 notes, and chain entries per note that stop growing with the number of autosaves.
 """
@@ -29,7 +31,7 @@ from typing import Any
 
 from _timing import Row, table
 from kap_notes.model.people import Role
-from kap_notes.service import lifecycle
+from kap_notes.service import autosave, lifecycle
 from kap_notes.service.demo import record_course
 from kap_notes.service.synthetic import synthetic_course
 from kap_notes.vault import access, crypto
@@ -53,8 +55,8 @@ class Counters:
         real_tx, real_open = store.transaction, crypto.open_record
 
         @contextmanager
-        def counted() -> Iterator[None]:
-            with real_tx():
+        def counted(**kwargs: Any) -> Iterator[None]:
+            with real_tx(**kwargs):
                 yield
             self.commits += 1
 
@@ -89,7 +91,7 @@ def dosing_answers(n: int) -> dict[str, Any]:
     return {"session_datetime": "2025-06-02T10:00", "route": "im", "dose_mg": 30 + n % 5}
 
 
-def measure(session: Session, patient: str, saves: int) -> dict[str, float]:
+def measure(session: Session, patient: str, saves: int, coalesce: bool) -> dict[str, float]:
     counters = Counters(session)
     entries_before = session.policy.seq
     saved = lifecycle.save_draft(session, patient, "dosing", dosing_answers(0))
@@ -107,9 +109,12 @@ def measure(session: Session, patient: str, saves: int) -> dict[str, float]:
             note_id=ref.note_id,
             expected_version=ref.version,
             expected_author=session.user_id,
+            coalesce=coalesce,
         )
         times.append((time.perf_counter() - start) * 1000)
         ref = saved.ref
+    if coalesce:  # the form closes: one audited version carries the last autosave
+        autosave.close(session, ref.note_id)
     seq1 = _seq(session)
     return {
         "ms": statistics.median(times),
@@ -162,10 +167,28 @@ def main() -> None:
         for seed, size in enumerate(sizes):
             print(f"building a patient with {size} notes ...", flush=True)
             patient = patient_with(tess, size, seed)
-            got = measure(tess, patient, args.saves)
-            met = got["ms"] <= TARGET_MS if size >= 300 else None
+            got = measure(tess, patient, args.saves, coalesce=False)
+            buf = measure(tess, patient, args.saves, coalesce=True)
             rows += [
-                Row(f"autosave, {size} notes", f"{got['ms']:.2f} ms", "<= 3 ms at 300", met),
+                Row(
+                    f"audited save (CLI, Save button), {size} notes",
+                    f"{got['ms']:.2f} ms",
+                    "<= 3 ms at 300",
+                    got["ms"] <= TARGET_MS if size >= 300 else None,
+                ),
+                Row(
+                    f"coalesced autosave (form), {size} notes",
+                    f"{buf['ms']:.2f} ms",
+                    "<= 3 ms at 300",
+                    buf["ms"] <= TARGET_MS if size >= 300 else None,
+                ),
+                Row("  audit-chain entries per save", f"{buf['entries']:.2f}", "", None),
+                Row(
+                    f"  chain entries for the draft + {args.saves} autosaves + close",
+                    f"{buf['entries_total']:.0f}",
+                    "2, whatever the saves",
+                    buf["entries_total"] <= 3,
+                ),
                 Row(
                     "  durable commits per save",
                     f"{got['commits']:.1f}",
@@ -185,7 +208,7 @@ def main() -> None:
                     got["opened"] < 2,
                 ),
                 Row(
-                    f"  chain entries for the draft + {args.saves} autosaves",
+                    f"  chain entries for the draft + {args.saves} audited saves",
                     f"{got['entries_total']:.0f}",
                     "",
                     None,

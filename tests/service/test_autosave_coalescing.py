@@ -240,3 +240,24 @@ def test_a_rewritten_audited_draft_row_is_still_detected(clinic: Clinic) -> None
     with pytest.raises(IntegrityError):
         get_note(clinic.unlock("tess"), note_id)
     assert verify_vault(sam.store, sam.vault.vault_id).problems
+
+
+def test_an_autosave_never_leaves_audited_writes_without_fsync(clinic: Clinic) -> None:
+    """The buffer's commit does not wait for the disk; every other commit still does
+    (SQLite ``synchronous=FULL`` again afterwards, also when the autosave failed)."""
+    tess = clinic.unlock("tess")
+    patient = _patient(tess)
+    _edit(tess, patient, 2)
+    db = tess.store._db  # type: ignore[attr-defined]
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    seen: list[int] = []
+
+    def failing_autosave() -> None:
+        with tess.store.transaction(durable=False):
+            seen.append(db.execute("PRAGMA synchronous").fetchone()[0])
+            raise RuntimeError("disk trouble")
+
+    with pytest.raises(RuntimeError):
+        failing_autosave()
+    assert seen == [1]  # NORMAL inside
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2

@@ -32,7 +32,7 @@ from typing import Any
 
 from kap_notes.vault import crypto
 from kap_notes.vault.crypto import OpenError
-from kap_notes.vault.errors import IntegrityError
+from kap_notes.vault.errors import IntegrityError, UnknownRecord
 from kap_notes.vault.session import Session
 
 PREFIX = "draft_buffer:"
@@ -78,7 +78,7 @@ def write(
         _key(session, space, epoch), raw, _aad(session, space, record_id, epoch, base)
     )
     text = f"{epoch}:{base}:" + base64.b64encode(sealed).decode("ascii")
-    with session.writing():
+    with session.store.transaction(durable=False):  # a later audited version is durable
         session.store.set_meta(_meta_key(session.user_id, record_id), text)
     session.memo[("buffer", record_id)] = (base, count)
     return count
@@ -132,8 +132,10 @@ def close(session: Session, record_id: str) -> tuple[int, bool]:
     if fact is None:
         session.sync()
         fact = session.policy.records.get(record_id)
-    if fact is None or fact.author != session.user_id:
-        return (0 if fact is None else len(fact.digests)), False
+    if fact is None:
+        raise UnknownRecord(f"no record {record_id}")
+    if fact.author != session.user_id:
+        return len(fact.digests), False
     head = len(fact.digests)
     found = None if fact.sealed else read(session, fact.patient, record_id, head)
     if found is None:

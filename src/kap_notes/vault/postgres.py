@@ -267,13 +267,14 @@ class PostgresStore(Store):
         raise AssertionError("unreachable")  # pragma: no cover
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, durable: bool = True) -> Iterator[None]:
         db = self._begin(
             (
                 "BEGIN ISOLATION LEVEL READ COMMITTED",
                 # like SQLite's busy timeout; and a writer that hangs cannot hold the lock forever
                 f"SET LOCAL lock_timeout = '{_LOCK_TIMEOUT_S}s'",
                 f"SET LOCAL idle_in_transaction_session_timeout = '{_LOCK_TIMEOUT_S}s'",
+                *(() if durable else ("SET LOCAL synchronous_commit = off",)),
                 "SELECT one FROM write_lock WHERE one FOR UPDATE",
             ),
             writing=True,

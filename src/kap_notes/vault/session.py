@@ -67,7 +67,7 @@ class _ReadOnlyStore:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def transaction(self) -> Any:
+    def transaction(self, **_: Any) -> Any:
         raise NeedsExclusive
 
     def __getattr__(self, name: str) -> Any:

@@ -223,9 +223,11 @@ class SqliteStore(Store):
             return len(self._conns)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, durable: bool = True) -> Iterator[None]:
         db = self._db
         self._in_tx = True
+        if not durable:
+            db.execute("PRAGMA synchronous=NORMAL")  # WAL: consistent, not yet on disk
         try:
             db.execute("BEGIN IMMEDIATE")
             yield
@@ -235,6 +237,8 @@ class SqliteStore(Store):
             raise
         finally:
             self._in_tx = False
+            if not durable:
+                db.execute("PRAGMA synchronous=FULL")
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

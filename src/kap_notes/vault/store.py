@@ -76,8 +76,13 @@ class Store(abc.ABC):
     """Small storage interface. Methods marked *tx* require an open transaction."""
 
     @abc.abstractmethod
-    def transaction(self) -> AbstractContextManager[None]:
-        """Open a serialised write transaction; commit on success, roll back on error."""
+    def transaction(self, *, durable: bool = True) -> AbstractContextManager[None]:
+        """Open a serialised write transaction; commit on success, roll back on error.
+
+        ``durable=False``: the commit does not wait for the disk (SQLite WAL ``synchronous=
+        NORMAL``, PostgreSQL ``synchronous_commit=off``). A power failure or OS crash may lose
+        it (never half of it; a process crash loses nothing), and the next durable commit makes
+        it durable too. Only for writes a later durable one supersedes (a form's autosave)."""
 
     @abc.abstractmethod
     def snapshot(self) -> AbstractContextManager[None]:
