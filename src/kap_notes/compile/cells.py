@@ -98,6 +98,30 @@ def table_output(frame: pd.DataFrame, empty: str = "None recorded.") -> Output:
     return display_output({"text/html": rendered, "text/plain": frame.to_string(index=False)})
 
 
+def text_table_output(
+    header: Sequence[str], rows: Sequence[Sequence[str]], empty: str = "None recorded."
+) -> Output:
+    """Text cells as escaped text/html with an aligned text/plain twin, written directly
+    (what :func:`table_output` gives for text, without pandas' formatters: a tenth the time)."""
+    if not rows:
+        return display_output({"text/plain": empty, "text/html": f"<p>{html.escape(empty)}</p>"})
+    head = "".join(f"<th>{html.escape(h, quote=False)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c, quote=False)}</td>" for c in row) + "</tr>\n"
+        for row in rows
+    )
+    rendered = (
+        '<table border="0" class="dataframe kap-table">\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>"
+    )
+    lines = [[" ".join(c.split()) for c in line] for line in (header, *rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    plain = "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
+    return display_output({"text/html": rendered, "text/plain": plain})
+
+
 def drawn_charts(notebook_json: str) -> dict[str, bytes]:
     """Chart key → PNG bytes of every keyed chart in a compiled notebook (to reuse)."""
     found = {}

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import io
 import json
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -135,7 +136,7 @@ class SessionChart(NamedTuple):
 VITALS_MINUTES = (-15.0, 180.0)
 VITALS_VALUES = (40.0, 200.0)
 #: Bump when the vitals chart's drawing changes: keys of charts drawn before no longer match.
-VITALS_CHART_VERSION = "2"
+VITALS_CHART_VERSION = "3"
 
 
 def vitals_charts(
@@ -193,41 +194,66 @@ def _session_key(dosing: Row, rows: Sequence[Row], limits: Sequence[float], aler
     return hashlib.sha256(json.dumps(basis, default=str).encode()).hexdigest()
 
 
-def _draw_sessions(
-    limits: tuple[float, ...], alert: float, sessions: Sequence[tuple[Row, list[Row], str]]
-) -> dict[str, bytes]:
-    figure = Figure(figsize=(6, 2.6), dpi=DPI)
-    figure.subplots_adjust(left=0.1, right=0.98, bottom=0.18, top=0.88)
-    canvas: Any = FigureCanvasAgg(figure)  # backend_agg carries no annotations
-    ax = figure.add_subplot()
-    lines = {
-        key: ax.plot([], [], marker="o", label=label, color=color, animated=True)[0]
-        for key, label, color in _VITAL_LINES
-    }
-    ax.axhline(alert, linestyle="--", color="#616161", label=f"Clinic setting: systolic {alert:g}")
-    ax.set_xlim(limits[0], limits[1])
-    ax.set_ylim(limits[2], limits[3])
-    ax.set_xlabel("minutes from dosing start")
-    ax.set_ylabel("mmHg · beats/min")
-    ax.legend(loc="upper right", fontsize="x-small", ncols=2)
-    ax.grid(alpha=0.3)
-    canvas.draw()
-    background = canvas.copy_from_bbox(figure.bbox)
+class _Template(NamedTuple):
+    """A vitals figure with everything but the session's lines and title already drawn."""
+
+    canvas: Any
+    ax: Any
+    lines: dict[str, Any]
+    background: Any
+    title_at: tuple[float, float]
+
+
+@functools.lru_cache(maxsize=8)
+def _template(limits: tuple[float, ...], alert: float) -> _Template:
+    """The axes, ticks, legend and alert line for one set of axes, drawn once per process
+    (kept for the next compile: a new session or a recompile reuses it)."""
+    with fixed_style():
+        figure = Figure(figsize=(6, 2.6), dpi=DPI)
+        figure.subplots_adjust(left=0.1, right=0.98, bottom=0.18, top=0.88)
+        canvas: Any = FigureCanvasAgg(figure)  # backend_agg carries no annotations
+        ax = figure.add_subplot()
+        lines = {
+            key: ax.plot([], [], marker="o", label=label, color=color, animated=True)[0]
+            for key, label, color in _VITAL_LINES
+        }
+        ax.axhline(
+            alert, linestyle="--", color="#616161", label=f"Clinic setting: systolic {alert:g}"
+        )
+        ax.set_xlim(limits[0], limits[1])
+        ax.set_ylim(limits[2], limits[3])
+        ax.set_xlabel("minutes from dosing start")
+        ax.set_ylabel("mmHg · beats/min")
+        ax.legend(loc="upper right", fontsize="x-small", ncols=2)
+        ax.grid(alpha=0.3)
+        canvas.draw()
     box = ax.get_window_extent()
     # Where matplotlib puts an axes title: centred, 6 points above the axes.
     title_at = ((box.x0 + box.x1) / 2, figure.bbox.height - box.y1 - 6 * DPI / 72)
+    return _Template(canvas, ax, lines, canvas.copy_from_bbox(figure.bbox), title_at)
+
+
+#: Templates are shared by every compile of the process; one session is drawn at a time.
+_DRAWING = threading.Lock()
+
+
+def _draw_sessions(
+    limits: tuple[float, ...], alert: float, sessions: Sequence[tuple[Row, list[Row], str]]
+) -> dict[str, bytes]:
     drawn = {}
-    for dosing, rows, key in sessions:
-        canvas.restore_region(background)
-        minutes = [r["minutes"] for r in rows]
-        for name, line in lines.items():
-            line.set_data(minutes, [r[name] for r in rows])
-            ax.draw_artist(line)
-        image = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
-        ImageDraw.Draw(image).text(
-            title_at, _title(dosing), fill="black", font=_font(), anchor="md"
-        )
-        drawn[key] = _encode(image, _vitals_palette())
+    with _DRAWING:
+        canvas, ax, lines, background, title_at = _template(limits, alert)
+        for dosing, rows, key in sessions:
+            canvas.restore_region(background)
+            minutes = [r["minutes"] for r in rows]
+            for name, line in lines.items():
+                line.set_data(minutes, [r[name] for r in rows])
+                ax.draw_artist(line)
+            image = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
+            ImageDraw.Draw(image).text(
+                title_at, _title(dosing), fill="black", font=_font(), anchor="md"
+            )
+            drawn[key] = _encode(image, _vitals_palette())
     return drawn
 
 
@@ -247,15 +273,15 @@ def _font() -> ImageFont.FreeTypeFont:
 
 @functools.cache
 def _vitals_palette() -> Image.Image:
-    """A fixed palette for the vitals charts: white, greys (text, grid, axes) and each line
-    colour blended with white (anti-aliased edges), so every session maps the same way."""
-    colours: list[tuple[int, ...]] = [(round(255 * i / 15),) * 3 for i in range(16)]
-    for hex_colour in ("#b71c1c", "#ef6c00", "#1565c0", "#616161"):
+    """A fixed 16-colour palette for the vitals charts: white, black and five greys (text,
+    grid, legend frame, alert line) and each line colour with two blends towards white
+    (anti-aliased edges), so every session maps the same way and pixels take 4 bits."""
+    colours: list[tuple[int, ...]] = [(g,) * 3 for g in (255, 0, 50, 97, 150, 204, 235)]
+    for hex_colour in ("#b71c1c", "#ef6c00", "#1565c0"):
         rgb = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-        colours += [tuple(round(c + (255 - c) * t / 8) for c in rgb) for t in range(8)]
-    flat = [c for colour in colours for c in colour]
+        colours += [tuple(round(c + (255 - c) * t) for c in rgb) for t in (0, 0.4, 0.7)]
     palette = Image.new("P", (1, 1))
-    palette.putpalette(flat + flat[-3:] * (256 - len(colours)))
+    palette.putpalette([c for colour in colours for c in colour])
     return palette
 
 
@@ -268,5 +294,5 @@ def _encode(image: Image.Image, palette: Image.Image | None = None) -> bytes:
     else:
         indexed = rgb.quantize(palette=palette, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
-    indexed.save(buffer, format="png")
+    indexed.save(buffer, format="png")  # a palette of 16 colours or fewer: 4 bits a pixel
     return buffer.getvalue()

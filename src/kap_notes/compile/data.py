@@ -11,6 +11,7 @@ Superseded versions stay in the timeline but not in the tables, so nothing is co
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,9 +79,10 @@ class PatientData:
         found = {key: baseline(key, notes) for key in INSTRUMENTS}
         return {key: hit[0] if hit is not None else None for key, hit in found.items()}
 
-    @property
+    @functools.cached_property
     def outcomes(self) -> list[Series]:
-        """The charted instruments over the signed record (:mod:`records.outcomes`)."""
+        """The charted instruments over the signed record (:mod:`records.outcomes`), worked
+        out once (the views do not change)."""
         return outcome_series(self.views)
 
     @property

@@ -11,11 +11,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from kap_notes.compile.cells import Notebook, NotebookBuilder, Output, table_output
+from kap_notes.compile.cells import Notebook, NotebookBuilder, Output
 from kap_notes.compile.compiled import load_patient_data
 from kap_notes.compile.data import INSTRUMENTS, PatientData, Row
 from kap_notes.compile.progress import LAYOUT_VERSION, NOTICE
-from kap_notes.compile.sections import display_table
+from kap_notes.compile.sections import table
 from kap_notes.forms import ClinicSettings
 from kap_notes.model.people import Role
 from kap_notes.model.times import DEFAULT_ZONE, clinic_time_zone, format_timestamp
@@ -123,14 +123,14 @@ OVERVIEW_SECTIONS = {
 def overview_outputs(overview: Overview, section: str) -> list[Output]:
     """The pre-rendered output of one overview section."""
     if section == "patients":
-        return [table_output(display_table(overview.patients, _PATIENT_COLUMNS))]
+        return [table(overview.patients, _PATIENT_COLUMNS)]
     if section == "pending":
         pending = [
             {**q, "signed_at": format_timestamp(q["signed_at"], overview.time_zone)}
             for q in overview.pending
         ]
-        return [table_output(display_table(pending, _PENDING_COLUMNS), "Nothing.")]
-    return [table_output(display_table(overview.flags, _FLAG_COLUMNS), "No open flags.")]
+        return [table(pending, _PENDING_COLUMNS, "Nothing.")]
+    return [table(overview.flags, _FLAG_COLUMNS, "No open flags.")]
 
 
 def build_overview(session: Session, settings: ClinicSettings | None = None) -> Notebook:

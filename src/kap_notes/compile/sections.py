@@ -10,10 +10,14 @@ import html
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import pandas as pd
-
 from kap_notes.compile import charts
-from kap_notes.compile.cells import Output, display_output, png_output, table_output, text_output
+from kap_notes.compile.cells import (
+    Output,
+    display_output,
+    png_output,
+    text_output,
+    text_table_output,
+)
 from kap_notes.compile.data import INSTRUMENTS, PatientData, Row
 from kap_notes.records.derived import BASELINE_RULE
 from kap_notes.records.display import display_plain, form_answer
@@ -67,11 +71,10 @@ def shown(value: Any) -> str:
     return display_plain(value)
 
 
-def display_table(rows: list[Row], columns: Mapping[str, str]) -> pd.DataFrame:
-    """Rows as text cells under human column names."""
-    return pd.DataFrame(
-        [[shown(row.get(key)) for key in columns] for row in rows], columns=list(columns.values())
-    )
+def table(rows: list[Row], columns: Mapping[str, str], empty: str = "None recorded.") -> Output:
+    """Rows as a table output of text cells under human column names."""
+    cells = [[shown(row.get(key)) for key in columns] for row in rows]
+    return text_table_output(list(columns.values()), cells, empty)
 
 
 def outcomes(data: PatientData) -> list[Output]:
@@ -125,11 +128,11 @@ def score_columns(data: PatientData) -> dict[str, str]:
 
 
 def scores(data: PatientData) -> list[Output]:
-    return [table_output(display_table(data.scores, score_columns(data)))]
+    return [table(data.scores, score_columns(data))]
 
 
 def dosing(data: PatientData) -> list[Output]:
-    return [table_output(display_table(data.dosing, _DOSING_COLUMNS))]
+    return [table(data.dosing, _DOSING_COLUMNS)]
 
 
 def vitals(data: PatientData) -> list[Output]:
@@ -142,7 +145,7 @@ def vitals(data: PatientData) -> list[Output]:
         for r in data.vitals
     ]
     rendered = charts.vitals_charts(data, data.drawn)
-    return [table_output(display_table(readings, _VITALS_COLUMNS))] + [
+    return [table(readings, _VITALS_COLUMNS)] + [
         png_output(
             png, f"Vitals {row['date']} ({row['route']}, {shown(row['dose_mg'])} mg)", key=key
         )
@@ -151,7 +154,7 @@ def vitals(data: PatientData) -> list[Output]:
 
 
 def adverse_events(data: PatientData) -> list[Output]:
-    return [table_output(display_table(data.adverse_events, _EVENT_COLUMNS))]
+    return [table(data.adverse_events, _EVENT_COLUMNS)]
 
 
 def intentions(data: PatientData) -> list[Output]:
@@ -168,12 +171,12 @@ def intentions(data: PatientData) -> list[Output]:
         body.append(f"<tr><td>{intention}</td><td><ul>{insights}</ul></td></tr>")
         plain.append(f"{row['date']}: {row['intention']}")
         plain += [f"    {i['date']}: {i['text']}" for i in row["insights"]]
-    table = (
+    rendered = (
         '<table class="kap-table"><thead><tr><th>Intention</th>'
         "<th>Integration insights that followed</th></tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
-    return [display_output({"text/html": table, "text/plain": "\n".join(plain)})]
+    return [display_output({"text/html": rendered, "text/plain": "\n".join(plain)})]
 
 
 def flags(data: PatientData) -> list[Output]:
@@ -181,7 +184,7 @@ def flags(data: PatientData) -> list[Output]:
     ordered = data.open_flags + [f for f in data.flags if f["review"] != "open"]
     lines = [f"Clinic settings: {line}" for line in data.settings.describe()]
     note = text_output("\n".join(lines))
-    return [table_output(display_table(ordered, _FLAG_COLUMNS), "No flags raised."), note]
+    return [table(ordered, _FLAG_COLUMNS, "No flags raised."), note]
 
 
 SECTIONS: dict[str, tuple[str, Renderer]] = {
