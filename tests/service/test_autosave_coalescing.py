@@ -159,6 +159,9 @@ def test_operations_autosave_and_close_draft(clinic: Clinic) -> None:
             },
         )
         assert again["version"] == first["version"]
+    shown = operations.run(tess, "get_note", {"note_id": first["note_id"]})
+    assert shown["answers"]["dose_mg"] == 32  # the form reloads what was typed
+    assert shown["version"] == first["version"]
     closed = operations.run(tess, "close_draft", {"note_id": first["note_id"]})
     assert closed == {"note_id": first["note_id"], "version": 2, "written": True}
 

@@ -95,15 +95,22 @@ class Backend:
         note_id: str | None = None,
         version: int | None = None,
         expected_author: str | None = None,
+        autosave: bool = False,
     ) -> dict[str, Any]:
         """Save as the unlocked user; with ``expected_author`` (a user id) nothing is saved
-        unless that user is the one unlocked."""
+        unless that user is the one unlocked. ``autosave`` (the form's timer): kept in the
+        draft's sealed autosave buffer, no new version, until :meth:`close_draft`."""
+        extra = {"autosave": True} if autosave else {}
         return dict(
             self.call(
                 "save_draft", patient_id=patient_id, form=form, answers=answers,
-                note_id=note_id, version=version, expected_author=expected_author,
+                note_id=note_id, version=version, expected_author=expected_author, **extra,
             )
         )  # fmt: skip
+
+    def close_draft(self, note_id: str) -> dict[str, Any]:
+        """The form closes: its autosaves become the draft's next audited version."""
+        return dict(self.call("close_draft", note_id=note_id))
 
     def discard_draft(
         self, note_id: str, version: int, expected_author: str | None = None

@@ -7,7 +7,7 @@ changes the signed text.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from kap_notes.errors import NotSignable as NotSignable  # noqa: PLC0414 - re-exported
@@ -401,6 +401,8 @@ def note_details(
     records = session.read_patient(note.patient_id, include_process=is_process)
     views = build_views(records, session.signing_key_of)
     view = next(v for v in views if v.note.note_id == note_id)
+    if view.note.signature is None and note.version == view.note.version:
+        view = replace(view, note=note)  # its author's own draft: with the autosave buffer
     others = [v.note for v in views]
     derived = derived_values(view.note, others, settings, settings_version)
     issues: list[ValidationIssue] = []
