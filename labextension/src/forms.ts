@@ -191,6 +191,8 @@ export interface IRunningSession {
 /**
  * Form sessions to shut down: no tab here owns them and no browser is connected to their
  * kernel (a tab closed by a reload whose layout no longer has it). Live kernels = open forms.
+ * jupyter_server can count a kernel's connections below zero (seen as -1 after a page reload
+ * closed a connection twice): that is no connection too.
  */
 export function orphanSessions(
   sessions: ReadonlyArray<IRunningSession>,
@@ -201,7 +203,7 @@ export function orphanSessions(
       s.type === FORM_SESSION_TYPE &&
       s.path.startsWith(FORM_SESSION_PREFIX) &&
       !ownedPaths.has(s.path) &&
-      (s.kernel?.connections ?? 0) === 0
+      (s.kernel?.connections ?? 0) <= 0
   );
 }
 

@@ -18,6 +18,7 @@ import {
 } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ILauncher } from '@jupyterlab/launcher';
+import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
@@ -51,6 +52,7 @@ import { kapIcon } from './icons';
 import { FormTabs, offerJupyterLab } from './launch';
 import { addOutcomesCommand, OPEN_OUTCOMES } from './outcomes';
 import { setUpPanel } from './panel';
+import { keepReadOnlyNotebooksClean } from './readonly';
 import { requestsCommandLabel } from './requests';
 import { VaultStatusItem } from './statusbar';
 import { ensureUnlocked, unlockVault } from './unlock';
@@ -67,7 +69,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'KAP session forms, vault lock and clinic settings for kap-notes.',
   autoStart: true,
   requires: [IDocumentManager, ISettingRegistry, IRenderMimeRegistry],
-  optional: [ILauncher, ICommandPalette, IStatusBar, ILayoutRestorer, ITranslator, ILabShell],
+  optional: [
+    ILauncher,
+    ICommandPalette,
+    IStatusBar,
+    ILayoutRestorer,
+    ITranslator,
+    ILabShell,
+    INotebookTracker
+  ],
   activate
 };
 
@@ -81,10 +91,14 @@ function activate(
   statusBar: IStatusBar | null,
   restorer: ILayoutRestorer | null,
   translator: ITranslator | null,
-  labShell: ILabShell | null
+  labShell: ILabShell | null,
+  notebooks: INotebookTracker | null
 ): void {
   // Every string from here on (and in the modules) goes through trans.__ (./i18n).
   setTranslator(translator ?? nullTranslator);
+  if (notebooks) {
+    keepReadOnlyNotebooksClean(notebooks); // a compiled notebook closes without "Save your work"
+  }
   const CATEGORY = trans.__('KAP notes');
   const { commands } = app;
   const model = new VaultModel(new KapClient(app.serviceManager.serverSettings));

@@ -1,8 +1,8 @@
 /**
  * Open KAP form tabs (./formwidget) and keep them across reloads: a WidgetTracker saved by the
  * layout restorer with each tab's restore args (key, what it shows, its note once autosaved).
- * After the layout is restored, form kernels that no tab owns and no browser is connected to are
- * shut down, so the live form kernels are the open forms — plus, while the vault is unlocked, one
+ * After the layout is restored (and every minute, and whenever a form closes), form kernels that
+ * no tab owns and no browser is connected to are shut down, so the live form kernels are the open forms — plus, while the vault is unlocked, one
  * spare kernel with kap-notes already imported, so a click shows its form without waiting for a
  * kernel to start (the next spare starts a little later).
  */
@@ -28,6 +28,8 @@ export const RESTORE_COMMAND = 'kap-notes:restore-form';
 
 /** How long after a tab opens before the next spare kernel starts (not to slow the tab down). */
 const SPARE_DELAY_MS = 4000;
+/** How often kernels no tab owns are looked for (see `sweep`). */
+const SWEEP_INTERVAL_MS = 60_000;
 
 export class FormTabs {
   constructor(
@@ -50,7 +52,12 @@ export class FormTabs {
         name: widget => widget.content.key
       });
     }
-    void app.restored.then(() => this.sweep());
+    // Once restored, and again every minute and whenever a form closes: a spare the previous
+    // page was still starting when it reloaded is created on the server after the first sweep.
+    void app.restored.then(() => {
+      void this.sweep();
+      window.setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
+    });
   }
 
   readonly tracker: WidgetTracker<KapFormWidget>;
@@ -77,6 +84,7 @@ export class FormTabs {
 
   /** Keep a spare kernel while `on` (the vault is unlocked); shut it down otherwise. */
   setWarm(on: boolean): void {
+    const cooling = this._warm && !on;
     this._warm = on;
     if (on) {
       this._ensureSpare(0);
@@ -86,6 +94,9 @@ export class FormTabs {
     this._spare = null;
     if (spare) {
       void spare.ready.then(() => this._shutdownPath(sessionPath(spare.key)));
+    }
+    if (cooling) {
+      void this.sweep(); // and spares an earlier page left
     }
   }
 
@@ -147,6 +158,7 @@ export class FormTabs {
     });
     const widget = new KapFormWidget(content);
     content.changed.connect(() => void this.tracker.save(widget));
+    widget.disposed.connect(() => void this.sweep());
     void this.tracker.add(widget);
     this.app.shell.add(widget, 'main', { activate });
     if (activate) {

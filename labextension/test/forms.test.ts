@@ -101,13 +101,14 @@ describe('orphanSessions', () => {
     const sessions = [
       form('owned', 0),
       form('orphan', 0),
+      form('miscounted', -1),
       form('other-tab', 1),
       { id: 'nb', path: 'x.ipynb', type: 'notebook', kernel: { connections: 0 } }
     ];
     const orphans = orphanSessions(sessions, new Set([sessionPath('owned')]));
     assert.deepEqual(
       orphans.map(s => s.id),
-      ['orphan']
+      ['orphan', 'miscounted']
     );
   });
 });
