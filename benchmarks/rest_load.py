@@ -5,9 +5,12 @@ KDF), unlocked as tess. Each client thread has its own HTTP connection, its own 
 draft, and for ``--seconds`` runs a clinician's mix: save_draft on its draft (half the calls),
 get_note of that draft, patient_notes of its patient, my_day. Prints p50/p99 per operation and
 operations per second. "before" is the same run with the server importing the kap_notes source of
-``--before`` (a ``git archive`` copy on PYTHONPATH); "after" is this working tree.
+``--before`` (a ``git archive`` copy on PYTHONPATH); "after" is this working tree; with
+``--autosave`` a third run sends save_draft as the form's coalesced autosave (the draft's sealed
+autosave buffer: no audit entry, no wait for the disk).
 
 Run: .venv/bin/python benchmarks/rest_load.py [--before REV] [--seconds N] [--clients N]
+[--after-only] [--autosave]
 (prints figures from one run; no asserts)
 """
 
@@ -78,7 +81,9 @@ def answers(n: int) -> dict[str, Any]:
 class Client(threading.Thread):
     """One clinician's browser tab: its own connection, patient and draft."""
 
-    def __init__(self, lab: LabServer, index: int, patient: str, until: float) -> None:
+    def __init__(
+        self, lab: LabServer, index: int, patient: str, until: float, autosave: bool = False
+    ) -> None:
         super().__init__(daemon=True)
         self.http = httpx.Client(
             base_url=lab.url, headers={"Authorization": f"token {lab.token}"}, timeout=120
@@ -87,6 +92,7 @@ class Client(threading.Thread):
         self.patient, self.until = patient, until
         self.times: dict[str, list[float]] = {op: [] for op, _ in MIX}
         self.errors: list[str] = []
+        self.autosave = {"autosave": True} if autosave else {}
         self.draft = self.call("save_draft", patient_id=patient, form="dosing", answers=answers(0))
 
     def call(self, op: str, **kwargs: Any) -> Any:
@@ -104,6 +110,7 @@ class Client(threading.Thread):
                 answers=answers(n),
                 note_id=self.draft["note_id"],
                 version=self.draft["version"],
+                **self.autosave,
             )
         elif op == "get_note":
             self.call("get_note", note_id=self.draft["note_id"])
@@ -133,7 +140,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def load(pythonpath: str, clients: int, seconds: float) -> dict[str, Any]:
+def load(pythonpath: str, clients: int, seconds: float, autosave: bool = False) -> dict[str, Any]:
     """One server, ``clients`` threads for ``seconds``: latencies per op, ops/s, errors."""
     base = RunDirs.create(prefix="kap-load-").base
     dirs = Dirs(base, pythonpath)
@@ -144,7 +151,9 @@ def load(pythonpath: str, clients: int, seconds: float) -> dict[str, Any]:
         lab.unlock("tess")
         patients = [p["patient_id"] for p in lab.op("list_patients")]
         until = time.monotonic() + 3600  # set for real once every client has its draft
-        threads = [Client(lab, i, patients[i % len(patients)], until) for i in range(clients)]
+        threads = [
+            Client(lab, i, patients[i % len(patients)], until, autosave) for i in range(clients)
+        ]
         began = time.monotonic()
         for thread in threads:
             thread.until = began + seconds
@@ -193,6 +202,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=SECONDS)
     parser.add_argument("--clients", type=int, default=CLIENTS)
     parser.add_argument("--after-only", action="store_true", help="skip the 'before' run")
+    parser.add_argument(
+        "--autosave",
+        action="store_true",
+        help="also run 'after' with the form's coalesced autosaves (save_draft autosave=true)",
+    )
     args = parser.parse_args()
     runs: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -201,9 +215,12 @@ def main() -> None:
             runs["before"] = load(baseline(args.before, Path(tmp)), args.clients, args.seconds)
     print("after (this tree) ...", flush=True)
     runs["after"] = load("", args.clients, args.seconds)
+    if args.autosave:
+        print("after, coalesced autosaves ...", flush=True)
+        runs["autosave"] = load("", args.clients, args.seconds, autosave=True)
     lines: list[Row] = []
     for label, run in runs.items():
-        lines += rows(label, run, target=label == "after")
+        lines += rows(label, run, target=label != "before")
     if "before" in runs:
         b, a = runs["before"]["times"]["save_draft"], runs["after"]["times"]["save_draft"]
         ratio = percentile(b, 0.99) / percentile(a, 0.99)

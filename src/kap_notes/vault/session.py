@@ -8,6 +8,7 @@ refuse is rolled back with :class:`NotAuthorised` whatever code asked for it.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -51,6 +52,9 @@ SIGNATURE_KEY = "signature"
 #: how many may wait: they are written, with their own times, before the next write.
 DEFERRABLE_ACTIONS = frozenset({"read"})
 MAX_DEFERRED_AUDIT = 1000
+
+#: How many decrypted records a session keeps (oldest dropped first): a busy day's patients.
+MAX_OPENED = 20_000
 
 #: An audit entry of a read kept for later: (action, patient, record, time of the read).
 PendingEntry = tuple[str, str | None, str | None, str]
@@ -135,6 +139,10 @@ class Session:
         #: Decrypted values the service keeps between calls (e.g. a patient's signed notes for
         #: autosave's as-of context); dropped with the keys by :meth:`lock`.
         self.memo: dict[Any, Any] = {}
+        #: Records this session decrypted, by (space, record, version, sha256 of the blob): the
+        #: JSON of their content and their epoch (see :meth:`_open`); dropped by :meth:`lock`.
+        self._opened: dict[tuple[str, str, int, bytes], tuple[int, str]] = {}
+        self._opened_lock = threading.Lock()
         #: Per thread: the audit entries of the shared read running there (see shared_read).
         self._shared = threading.local()
 
@@ -166,6 +174,8 @@ class Session:
         self._keys = None
         self._patient_keys.clear()
         self.memo.clear()
+        with self._opened_lock:
+            self._opened.clear()
 
     @property
     def key_pair(self) -> KeyPair:
@@ -804,24 +814,45 @@ class Session:
     def _open(
         self, row: RecordRow, sealed: dict[tuple[str, int], bytes] | None = None
     ) -> StoredRecord:
+        """Decrypt a stored version, checked against the log first. A blob this session
+        opened before (same place, version and SHA-256) is not decrypted again: its content
+        is parsed from what was kept (a fresh copy), after the same checks and key lookup."""
         self._check_digest(row)
+        cache_key = (row.patient_id, row.record_id, row.version, crypto.sha256(row.blob))
+        kept = self._opened.get(cache_key)
         try:
-            header = crypto.read_record_header(row.blob)
-            key = self.patient_key(row.patient_id, header.epoch, sealed)
-            header, content = crypto.open_record(
-                key,
-                row.blob,
-                vault=self.vault.vault_id,
-                patient=row.patient_id,
-                record=row.record_id,
-                version=row.version,
-            )
+            if kept is not None:
+                epoch = kept[0]
+                self.patient_key(row.patient_id, epoch, sealed)  # still readable by this user
+                content = json.loads(kept[1])
+            else:
+                header = crypto.read_record_header(row.blob)
+                key = self.patient_key(row.patient_id, header.epoch, sealed)
+                header, content = crypto.open_record(
+                    key,
+                    row.blob,
+                    vault=self.vault.vault_id,
+                    patient=row.patient_id,
+                    record=row.record_id,
+                    version=row.version,
+                )
+                epoch = header.epoch
+                self._keep_opened(cache_key, epoch, content)
         except OpenError as exc:
             raise RecordUnreadable(row.record_id) from exc
         self._check_sealed(row, content)
         space = self.policy.patients.get(row.patient_id)
         patient_id = space.parent if space is not None and space.parent else row.patient_id
-        return StoredRecord(row.record_id, patient_id, row.version, header.epoch, content)
+        return StoredRecord(row.record_id, patient_id, row.version, epoch, content)
+
+    def _keep_opened(
+        self, cache_key: tuple[str, str, int, bytes], epoch: int, content: Any
+    ) -> None:
+        text = json.dumps(content, separators=(",", ":"))
+        with self._opened_lock:
+            while len(self._opened) >= MAX_OPENED:
+                self._opened.pop(next(iter(self._opened)))
+            self._opened[cache_key] = (epoch, text)
 
     # ------------------------------------------------------------------------ own keys
     def change_passphrase(self, new_passphrase: str, *, action: str = "passwd") -> str:
