@@ -3,8 +3,10 @@
 Reads run side by side: an operation in :data:`READ_OPERATIONS` syncs the policy on its own
 (briefly exclusive), then decrypts and verifies under a shared lock in one store snapshot,
 collecting its audit entries; they are written (exclusive again, one transaction) before its
-result is returned. Writes, syncs, audit appends, lock and unlock are exclusive. A read that
-turns out to need more (a write, entries written meanwhile) runs again exclusively.
+result is returned — reads that finish together share that transaction (one commit, entries in
+the order the reads finished; see :class:`_ReadAudits`). Writes, syncs, audit appends, lock
+and unlock are exclusive. A read that turns out to need more (a write, entries written
+meanwhile) runs again exclusively.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from kap_notes.agent.confirm import CONFIRM_SECONDS, MAX_ATTEMPTS, Confirmations, Pending
@@ -21,7 +24,7 @@ from kap_notes.agent.rwlock import ReadWriteLock
 from kap_notes.service import operations
 from kap_notes.vault.crypto import MINIMUM_KDF, KdfParams
 from kap_notes.vault.errors import VaultError, VaultLocked, WrongPassphrase
-from kap_notes.vault.session import NeedsExclusive, Session
+from kap_notes.vault.session import NeedsExclusive, PendingEntry, Session
 from kap_notes.vault.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,55 @@ READ_OPERATIONS = frozenset(
 )
 
 
+@dataclass
+class _Finished:
+    """A read's audit entries waiting to be written (``done`` once they are, or failed)."""
+
+    session: Session
+    entries: list[PendingEntry]
+    done: bool = False
+    error: BaseException | None = None
+
+
+class _ReadAudits:
+    """Group commit for reads' audit entries: whichever waiting read gets the exclusive lock
+    first writes the entries of every read of the same session finished by then, in one
+    transaction; the others find theirs written and answer at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[_Finished] = []
+
+    def add(self, session: Session, entries: list[PendingEntry]) -> _Finished:
+        item = _Finished(session, entries)
+        with self._lock:
+            self._waiting.append(item)
+        return item
+
+    def drop(self, session: Session) -> None:
+        """Forget the waiting entries of a session that was locked (its reads answer nothing)."""
+        with self._lock:
+            self._waiting = [w for w in self._waiting if w.session is not session]
+
+    def write(self, item: _Finished) -> None:
+        """*Exclusive* — write ``item``'s entries (and its session's others) unless written."""
+        if not item.done:
+            with self._lock:
+                batch = [w for w in self._waiting if w.session is item.session]
+                self._waiting = [w for w in self._waiting if w.session is not item.session]
+            try:
+                item.session.audit_reads([e for w in batch for e in w.entries])
+            except BaseException as exc:
+                for w in batch:
+                    w.error = exc
+                raise
+            finally:
+                for w in batch:
+                    w.done = True
+        if item.error is not None:
+            raise item.error
+
+
 class KeyHolder:
     """Holds at most one unlocked :class:`Session`; every use resets the idle timer."""
 
@@ -78,6 +130,7 @@ class KeyHolder:
         #: Shared for reads (READ_OPERATIONS), exclusive for every other use of the session.
         self._rw = ReadWriteLock()
         self._readers = threading.BoundedSemaphore(READERS)
+        self._read_audits = _ReadAudits()
         #: Where REST handlers and the kernel agent run operations (off the event loop).
         self.executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="kap-notes-op")
         #: Kernel requests to sign, co-sign, return or addend, waiting for JupyterLab's dialog.
@@ -216,8 +269,13 @@ class KeyHolder:
                 self._still(session).sync()
             with self._readers, self._rw.shared(), self._still(session).shared_read() as entries:
                 result = operations.run(session, op, kwargs)
-        with self._rw.exclusive():
-            self._still(session).audit_reads(entries)
+        if entries:
+            finished = self._read_audits.add(session, entries)
+            with self._rw.exclusive():
+                if not finished.done and self._session is not session:
+                    self._read_audits.drop(session)  # locked meanwhile: nothing is shown
+                    self._still(session)
+                self._read_audits.write(finished)
         return result
 
     # ----------------------------------------------------------------- confirmations
