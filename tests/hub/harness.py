@@ -7,6 +7,13 @@ prove the hub/API isolation (roles, binding, proxy, user-server REST) and the da
 OS-level isolation between servers is the container per clinician in production (DockerSpawner),
 which this machine cannot run. Creating real OS users (LocalProcessSpawner as root) would leave
 accounts behind on the machine if a run were killed, so the test does not.
+
+The user servers get what the user image has (docs/deploy.md): the venv's bin on PATH and no
+node (with node on PATH JupyterLab runs ``node yarn config`` at every start), and, unless
+``as_installed``, no rfc3987-syntax (``image/rfc3987_syntax.py`` stands in for
+``pip uninstall rfc3987-syntax``: importing it compiles Earley grammars for ~1-2.5 s).
+With ``tls=(cert, key)`` the proxy serves https (deploy's TLS path) and every request
+verifies against ``ca``.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ DEPLOY = ROOT / "deploy"
 PROXY = DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy"
 HUB_PASSWORD = "synthetic hub password"  # DummyAuthenticator: test only
 BIN = Path(sys.executable).parent
+IMAGE = Path(__file__).resolve().parent / "image"
 
 
 def ensure_proxy() -> Path:
@@ -61,12 +69,12 @@ c = get_config()  # noqa: F821
 load_subconfig({deploy!r})  # noqa: F821 - the clinic's file, unchanged
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = {password!r}
-c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = {homes!r} + "/{{username}}"
 c.Spawner.cmd = [{singleuser!r}]
-c.Spawner.args = ["--allow-root", "--ServerApp.shutdown_no_activity_timeout=0"]
+c.Spawner.args = [*c.Spawner.args, "--allow-root", "--ServerApp.shutdown_no_activity_timeout=0"]
 c.Spawner.environment["KAP_NOTES_FAST_KDF"] = "1"  # the synthetic vault's test KDF
 c.Spawner.environment["PATH"] = {path!r}
+c.Spawner.environment["PYTHONPATH"] = {pythonpath!r}
 c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
 c.ConfigurableHTTPProxy.command = [{proxy!r}]
@@ -82,34 +90,50 @@ class Hub:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    verify: str | bool = True  # the CA file when the hub serves https
     tokens: dict[str, str] = field(default_factory=dict)
 
     def api(self, method: str, path: str, who: str, **kw: Any) -> requests.Response:
         """A hub API call as ``who`` (their token)."""
         headers = {"Authorization": f"token {self.tokens[who]}"}
         return requests.request(
-            method, f"{self.url}/hub/api{path}", headers=headers, timeout=30, **kw
+            method,
+            f"{self.url}/hub/api{path}",
+            headers=headers,
+            timeout=30,
+            verify=self.verify,
+            **kw,
         )
 
     def user(self, method: str, path: str, who: str, **kw: Any) -> requests.Response:
         """A request through the proxy to a user server path (``/user/NAME/...``) as ``who``."""
         headers = {"Authorization": f"token {self.tokens[who]}"}
         return requests.request(
-            method, f"{self.url}{path}", headers=headers, timeout=60, allow_redirects=False, **kw
+            method,
+            f"{self.url}{path}",
+            headers=headers,
+            timeout=60,
+            allow_redirects=False,
+            verify=self.verify,
+            **kw,
         )
 
     def login(self, name: str) -> str:
         """Sign in through the hub's login form (xsrf and all) and make an API token."""
         with requests.Session() as web:
-            web.get(f"{self.url}/hub/login", timeout=30).raise_for_status()
+            # per request: the environment's REQUESTS_CA_BUNDLE would override a session's verify
+            verify = self.verify
+            web.get(f"{self.url}/hub/login", verify=verify, timeout=30).raise_for_status()
             xsrf = web.cookies.get("_xsrf", "")
             form = {"username": name, "password": HUB_PASSWORD, "_xsrf": xsrf}
-            web.post(f"{self.url}/hub/login", data=form, timeout=30).raise_for_status()
+            logged_in = web.post(f"{self.url}/hub/login", data=form, verify=verify, timeout=30)
+            logged_in.raise_for_status()
             xsrf = web.cookies.get("_xsrf", "", path="/hub/") or xsrf
             made = web.post(
                 f"{self.url}/hub/api/users/{name}/tokens",
                 json={"note": "kap-notes hub test", "expires_in": 3600},
                 headers={"X-XSRFToken": xsrf, "Referer": f"{self.url}/hub/token"},
+                verify=verify,
                 timeout=30,
             )
             assert made.status_code == 201, (made.status_code, made.text, web.cookies.keys())
@@ -140,7 +164,15 @@ class Hub:
 
 @contextlib.contextmanager
 def running_hub(
-    workdir: Path, *, vault_url: str, pgpass: Path, clinicians: str, admins: str
+    workdir: Path,
+    *,
+    vault_url: str,
+    pgpass: Path | None,
+    clinicians: str,
+    admins: str,
+    tls: tuple[Path, Path] | None = None,
+    ca: Path | None = None,
+    as_installed: bool = False,
 ) -> Iterator[Hub]:
     """deploy/jupyterhub_config.py on free ports under ``workdir``; stopped (with its proxy and
     every server it spawned) on exit."""
@@ -154,7 +186,8 @@ def running_hub(
         password=HUB_PASSWORD,
         homes=str(homes),
         singleuser=str(BIN / "jupyterhub-singleuser"),
-        path=f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        path=str(BIN),
+        pythonpath="" if as_installed else str(IMAGE),
         hub_port=free_port(),
         api_port=free_port(),
         proxy=str(proxy),
@@ -167,12 +200,15 @@ def running_hub(
         "KAP_HUB_CLINICIANS": clinicians,
         "KAP_HUB_ADMINS": admins,
         "KAP_HUB_VAULT_URL": vault_url,
-        "KAP_HUB_PGPASSFILE": str(pgpass),
-        "KAP_HUB_BIND_URL": f"http://127.0.0.1:{port}",
+        "KAP_HUB_PGPASSFILE": str(pgpass or ""),
+        "KAP_HUB_BIND_URL": f"{'https' if tls else 'http'}://127.0.0.1:{port}",
+        "KAP_HUB_SPAWNER": "simple",
         "KAP_HUB_COOKIE_SECRET": str(state / "cookie_secret"),
         "KAP_HUB_IDLE_TIMEOUT": "3600",
         "CONFIGPROXY_AUTH_TOKEN": os.urandom(16).hex(),
     }
+    if tls:
+        env |= {"KAP_HUB_SSL_CERT": str(tls[0]), "KAP_HUB_SSL_KEY": str(tls[1])}
     log = state / "hub.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -184,7 +220,8 @@ def running_hub(
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    hub = Hub(f"http://127.0.0.1:{port}", process, log)
+    scheme = "https" if tls else "http"
+    hub = Hub(f"{scheme}://127.0.0.1:{port}", process, log, str(ca) if ca else True)
     try:
         _wait_ready(hub)
         yield hub
@@ -198,7 +235,8 @@ def _wait_ready(hub: Hub, timeout: float = 60) -> None:
         if hub.process.poll() is not None:
             raise RuntimeError(f"JupyterHub exited:\n{hub.tail()}")
         with contextlib.suppress(requests.ConnectionError):
-            if requests.get(f"{hub.url}/hub/api/", timeout=5).status_code == 200:
+            answer = requests.get(f"{hub.url}/hub/api/", timeout=5, verify=hub.verify)
+            if answer.status_code == 200:
                 return
         time.sleep(0.2)
     raise TimeoutError(f"JupyterHub did not answer in {timeout} s:\n{hub.tail()}")
