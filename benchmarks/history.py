@@ -1,6 +1,6 @@
 """Unlock, first patient list and ``audit verify`` against years of history (issue 14, item 4).
 
-Run: .venv/bin/python benchmarks/history.py [--large] [--verify] [--sizes 10000,30000]
+Run: .venv/bin/python benchmarks/history.py [--large] [--verify] [--sizes 10000,30000] [--reuse DIR]
 (prints the scaling table; no asserts). Sizes are notes in the vault: 10k and 30k by default,
 100k and 200k added by ``--large``. Synthetic data only, in throwaway SQLite vaults; the weak
 test KDF is used, so no figure includes key derivation.
@@ -17,13 +17,15 @@ unlock (profiles from the user's sealed patient list while the log still names t
 the others decrypted), opening one patient (its record facts rebuilt from its audit entries and
 held against the checkpoint's digest, its records held against the log, then decrypted), and,
 with ``--verify``, the full ``audit verify`` (every entry from genesis, every table, every
-stored version).
+stored version): signatures checked in threads, beside the serial verify (``workers=1``).
 Targets at 200,000 notes: unlock <= 300 ms, first patient list <= 150 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import statistics
 import tempfile
@@ -35,6 +37,7 @@ from kap_notes.model.people import Role
 from kap_notes.vault import access, audit
 from kap_notes.vault.crypto import FAST_KDF
 from kap_notes.vault.vault import Vault
+from kap_notes.vault.verify import default_workers
 
 PASSPHRASES = {n: f"{n} history benchmark passphrase" for n in ("ada", "tess", "sam")}
 NOTES_PER_PATIENT = 30
@@ -97,17 +100,33 @@ def measure(path: Path, patients: list[str], repeats: int, verify: bool) -> dict
     result["entries"] = sum(1 for _ in vault.store.audit_rows())
     result["mb"] = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
     if verify:
-        report = None
+        for label, workers in (("verify", None), ("verify_serial", 1)):
+            report = None
 
-        def run() -> None:
-            nonlocal report
-            report = audit.verify_chain(vault.store, vault.vault_id)
+            def run(workers: int | None = workers) -> None:
+                nonlocal report
+                report = audit.verify_chain(vault.store, vault.vault_id, workers=workers)
 
-        result["verify"] = elapsed_ms(run)
-        if report is None or not report.ok:
-            raise SystemExit(f"audit verify failed: {report}")
+            result[label] = elapsed_ms(run)
+            if report is None or not report.ok:
+                raise SystemExit(f"audit verify failed: {report}")
     vault.close()
     return result
+
+
+def reused(root: Path, size: int, args: argparse.Namespace) -> tuple[list[str], dict[str, float]]:
+    """Measure the vault kept in ``root`` (built there first if it is not complete)."""
+    listing = root / "patients.json"
+    if not listing.exists():
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        print(f"building {size:,} notes in {root} (kept) ...", flush=True)
+        listing.with_suffix(".tmp").write_text(json.dumps(build(root / "vault", size)))
+        listing.with_suffix(".tmp").rename(listing)
+    else:
+        print(f"reusing {root}", flush=True)
+    patients = json.loads(listing.read_text())
+    return patients, measure(root / "vault", patients, args.repeats, args.verify)
 
 
 def main() -> None:
@@ -116,6 +135,11 @@ def main() -> None:
     parser.add_argument("--large", action="store_true", help="add 100,000 and 200,000 notes")
     parser.add_argument("--verify", action="store_true", help="time a full audit verify too")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        help="keep generated vaults in DIR/<notes> and reuse them on the next run",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")] + ([100_000, 200_000] if args.large else [])
     lines = [
@@ -124,14 +148,22 @@ def main() -> None:
         "|---|---|---|---|---|---|---|",
     ]
     for size in sizes:
-        root = Path(tempfile.mkdtemp(prefix="kap-history-bench-"))
-        try:
-            print(f"building {size:,} notes ...", flush=True)
-            patients = build(root / "vault", size)
-            got = measure(root / "vault", patients, args.repeats, args.verify)
-        finally:
-            shutil.rmtree(root, ignore_errors=True)
-        verify = f"{got['verify'] / 1000:.1f} s" if "verify" in got else "-"
+        if args.reuse:
+            patients, got = reused(Path(args.reuse) / str(size), size, args)
+        else:
+            root = Path(tempfile.mkdtemp(prefix="kap-history-bench-"))
+            try:
+                print(f"building {size:,} notes ...", flush=True)
+                patients = build(root / "vault", size)
+                got = measure(root / "vault", patients, args.repeats, args.verify)
+            finally:
+                shutil.rmtree(root, ignore_errors=True)
+        verify = "-"
+        if "verify" in got:
+            verify = (
+                f"{got['verify'] / 1000:.1f} s ({got['verify_serial'] / 1000:.1f} s serial, "
+                f"{got['verify_serial'] / got['verify']:.2f}x with {default_workers()} threads)"
+            )
         lines.append(
             f"| {len(patients) * NOTES_PER_PATIENT:,} | {got['entries']:,.0f} "
             f"| {got['unlock']:.0f} ms | {got['list']:.0f} ms | {got['open']:.1f} ms "
@@ -144,6 +176,7 @@ def main() -> None:
         f"\ntargets at 200,000 notes: unlock <= {TARGET_UNLOCK_MS:.0f} ms, "
         f"first patient list <= {TARGET_LIST_MS:.0f} ms"
     )
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -165,13 +165,15 @@ def verify_chain(
     vault_id: str,
     *,
     checkpoints: Iterable[Mapping[str, Any]] = (),
+    workers: int | None = None,
 ) -> VerifyReport:
     """Replay the whole signed log from its genesis entry and hold every table against it
-    (one snapshot): see :func:`kap_notes.vault.verify.verify_vault`."""
+    (one snapshot), signatures checked by ``workers`` threads (default: one per core, 1: in
+    line): see :func:`kap_notes.vault.verify.verify_vault`."""
     # The verifier replays the policy log, which builds on this module: imported when called.
     from kap_notes.vault.verify import verify_vault  # noqa: PLC0415
 
-    return verify_vault(store, vault_id, checkpoints=checkpoints)
+    return verify_vault(store, vault_id, checkpoints=checkpoints, workers=workers)
 
 
 def verify_legacy(

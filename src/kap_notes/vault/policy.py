@@ -227,6 +227,10 @@ class Policy:
         for row in rows:
             self.apply(row)
 
+    def signature_ok(self, key: bytes, row: AuditRow) -> bool:
+        """Is ``row`` signed by ``key``? (``audit verify`` checks them ahead, in parallel.)"""
+        return crypto.verify(key, row.signature, row.hash)
+
     # ------------------------------------------------------------------------ serialisation
     def to_bytes(self) -> bytes:
         """Compact JSON (records as ``[patient, author, digests, sealed]``)."""
@@ -321,7 +325,7 @@ class _Rules:
             if not p.is_active(self.actor):
                 raise self.refuse("the signer is not an active user of this vault")
             key = p.signing_key(self.actor) or b""
-        if not crypto.verify(key, self.row.signature, self.row.hash):
+        if not p.signature_ok(key, self.row):
             raise self.refuse("the signature does not verify")
 
     def user_arg(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from kap_notes.vault import crypto, recordfacts
 from kap_notes.vault.audit import WRITE_ACTIONS, chain_hash, key_fingerprint
@@ -26,10 +26,17 @@ CACHE_PREFIX = "policy_cache:"
 # -------------------------------------------------------------------------------- loading
 
 
-def from_genesis(store: Store, vault_id: str) -> Policy:
-    """Replay the whole chain (raises :class:`Unauthorised` at the first bad entry)."""
-    policy = Policy(vault_id)
-    rows = iter(store.audit_rows())
+def from_genesis(
+    store: Store,
+    vault_id: str,
+    *,
+    rows: Iterable[AuditRow] | None = None,
+    policy: Policy | None = None,
+) -> Policy:
+    """Replay the whole chain (raises :class:`Unauthorised` at the first bad entry); ``rows``
+    (the store's entries, oldest first) and an empty ``policy`` to replay into may be given."""
+    policy = Policy(vault_id) if policy is None else policy
+    rows = iter(store.audit_rows() if rows is None else rows)
     first = next(rows, None)
     if first is None:
         raise Unauthorised(1, "init", "?", "the audit log is empty")
