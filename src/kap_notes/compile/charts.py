@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import matplotlib.style
 import numpy as np
+from matplotlib import dates as mdates
 from matplotlib import font_manager, rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -53,7 +54,7 @@ def _date(value: Any) -> dt.date:
 
 
 #: Bump when the outcome chart's drawing changes.
-OUTCOME_CHART_VERSION = "2"
+OUTCOME_CHART_VERSION = "3"
 
 
 def outcome_key(data: PatientData) -> str:
@@ -118,6 +119,12 @@ def outcome_figure(series: Sequence[Series]) -> Figure | None:
         ax.set_ylim(bottom=0)
         ax.legend(loc="upper right", fontsize="small")
         ax.grid(alpha=0.3)
+    # At most seven date ticks (shared by the panels): a third of the ticks a long course
+    # would get, and of the time they take to lay out.
+    ticks: Any = mdates  # matplotlib.dates carries no annotations
+    locator = ticks.AutoDateLocator(minticks=3, maxticks=7)
+    axes[-1].xaxis.set_major_locator(locator)
+    axes[-1].xaxis.set_major_formatter(ticks.AutoDateFormatter(locator))
     axes[-1].tick_params(axis="x", labelrotation=30)
     return figure
 
@@ -288,7 +295,7 @@ def _vitals_palette() -> Image.Image:
 def _encode(image: Image.Image, palette: Image.Image | None = None) -> bytes:
     """``image`` as a palette PNG (64 colours or ``palette``): no metadata, a quarter of the
     bytes of RGBA and faster to write."""
-    rgb = image.convert("RGB")
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
     if palette is None:
         indexed = rgb.quantize(64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from kap_notes.compile.cells import drawn_charts, validated_json
 from kap_notes.compile.data import PatientData, gather
@@ -131,9 +131,10 @@ def compile_patient(
     digest = fingerprint(loaded, patient_id, include_process, settings)
     if stored is not None and stored.content.get("fingerprint") == digest:
         return CompileResult(str(stored.content["notebook"]), False, stored.record_id)
-    data = gather(patient_id, loaded.patient, loaded.views, user_names(session), settings)
-    if stored is not None:  # charts whose keys did not change are taken, not drawn again
-        data = replace(data, drawn=drawn_charts(str(stored.content["notebook"])))
+    # charts whose keys did not change are taken from the stored notebook, not drawn again
+    drawn = drawn_charts(str(stored.content["notebook"])) if stored is not None else {}
+    names = user_names(session)
+    data = gather(patient_id, loaded.patient, loaded.views, names, settings, drawn=drawn)
     notebook = validated_json(
         build_progress(data, fingerprint=digest, include_process=include_process)
     )

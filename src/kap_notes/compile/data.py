@@ -112,10 +112,14 @@ def gather(
     views: list[NoteView],
     names: Mapping[str, str],
     settings: ClinicSettings | None = None,
+    *,
+    drawn: Mapping[str, bytes] | None = None,
 ) -> PatientData:
     """Rows for every table, from a chart's note views (already in date order): tables from the
-    signed record, drafts apart."""
-    data = PatientData(patient_id, patient, views, settings or ClinicSettings(), dict(names))
+    signed record, drafts apart (``drawn``: charts drawn before, to reuse)."""
+    data = PatientData(
+        patient_id, patient, views, settings or ClinicSettings(), dict(names), drawn=drawn or {}
+    )
     current = data.signed_views
     notes = [v.note for v in views]
     for view in views:

@@ -19,8 +19,9 @@ from kap_notes.compile.cells import (
     text_table_output,
 )
 from kap_notes.compile.data import INSTRUMENTS, PatientData, Row
+from kap_notes.compile.values import display
 from kap_notes.records.derived import BASELINE_RULE
-from kap_notes.records.display import display_plain, form_answer
+from kap_notes.records.display import display_plain
 from kap_notes.records.outcomes import Series
 
 Renderer = Callable[[PatientData], list[Output]]
@@ -141,7 +142,7 @@ def vitals(data: PatientData) -> list[Output]:
     if not data.vitals:
         return [text_output("No vitals recorded yet.")]
     readings = [
-        {**r, "measured_at": form_answer("dosing", "measured_at", r["measured_at"])}
+        {**r, "measured_at": display("dosing", "measured_at", r["measured_at"])}
         for r in data.vitals
     ]
     rendered = charts.vitals_charts(data, data.drawn)

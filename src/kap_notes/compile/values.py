@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kap_notes.forms import ClinicSettings
+from kap_notes.forms import ClinicSettings, FormDefinition, Item, get_template
+from kap_notes.forms.values import is_answered
 from kap_notes.model.note import Note
 from kap_notes.records.derived import derived_values
-from kap_notes.records.display import form_answer
+from kap_notes.records.display import display_answer, display_plain
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,19 @@ def instrument_band(computed: Mapping[str, Any], instrument: str) -> str | None:
 
 
 def display(form: str, link_id: str, answer: Any) -> str:
-    """An answer as every view shows it (:func:`kap_notes.records.display.form_answer`)."""
-    return form_answer(form, link_id, answer)
+    """An answer as every view shows it (:func:`kap_notes.records.display.form_answer`), with
+    the item looked up once per template (a compile shows thousands of answers)."""
+    if not is_answered(answer):
+        return ""
+    template = get_template(form)
+    found = _ITEMS.get((form, link_id))
+    if found is None or found[0] is not template:  # first use, or the templates were reloaded
+        found = _ITEMS[(form, link_id)] = (template, template.find(link_id))
+    item = found[1]
+    return display_answer(item, answer) if item is not None else display_plain(answer)
+
+
+_ITEMS: dict[tuple[str, str], tuple[FormDefinition, Item | None]] = {}
 
 
 def as_number(value: Any) -> float | None:
