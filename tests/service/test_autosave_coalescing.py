@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from kap_notes.service import autosave, lifecycle, operations
 from kap_notes.service.notes import get_note, list_notes
 from kap_notes.vault import crypto
-from kap_notes.vault.errors import IntegrityError
+from kap_notes.vault.errors import IntegrityError, NotAuthorised
 from kap_notes.vault.session import Session
 from kap_notes.vault.store import RecordRow
 from kap_notes.vault.verify import verify_vault
@@ -264,3 +264,17 @@ def test_an_autosave_never_leaves_audited_writes_without_fsync(clinic: Clinic) -
         failing_autosave()
     assert seen == [1]  # NORMAL inside
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_an_autosave_naming_another_patient_writes_nothing(clinic: Clinic) -> None:
+    tess = clinic.unlock("tess")
+    patient = _patient(tess)
+    other = _patient(tess, "KAP-AS2")
+    note_id, version = _edit(tess, patient, 1)
+    with pytest.raises(NotAuthorised):
+        lifecycle.save_draft(
+            tess, other, "dosing", _answers(9), note_id=note_id, expected_version=version,
+            coalesce=True,
+        )  # fmt: skip
+    assert get_note(tess, note_id).answers["dose_mg"] == 31
+    assert get_note(tess, note_id).patient_id == patient

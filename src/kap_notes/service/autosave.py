@@ -69,9 +69,8 @@ def write(
 ) -> int:
     """Keep ``content`` as the author's buffer of ``record_id`` after audited version ``base``
     (one transaction, no audit entry). Returns the buffer's count in this session."""
-    count = int(session.memo.get(("buffer", record_id), (base, 0))[1]) + 1
-    if session.memo.get(("buffer", record_id), (base, 0))[0] != base:
-        count = 1
+    kept_base, kept_count = session.memo.get(("buffer", record_id), (base, 0))
+    count = kept_count + 1 if kept_base == base else 1
     epoch = session.patient(space).epoch
     raw = crypto.canonical_json({"base": base, "count": count, "content": dict(content)})
     sealed = crypto.seal_secret(

@@ -199,7 +199,8 @@ def save_draft(
     # Process notes (HIPAA 164.501) live in a space keyed to their author alone.
     is_process = definition.note_class == PROCESS_CLASS
     space = session.process_space(patient_id) if is_process else patient_id
-    if coalesce and note_id and expected_version and existing is remembered:
+    same_patient = note_id is not None and session.patient_of(note_id) == patient_id
+    if coalesce and note_id and expected_version and existing is remembered and same_patient:
         autosave.write(
             session, session.record_space(note_id), note_id, expected_version, note.to_record()
         )
