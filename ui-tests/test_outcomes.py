@@ -123,7 +123,7 @@ def test_a_therapist_has_no_clinic_outcomes(lab: LabServer, page: Page, shots: S
         re.compile(r"is a therapist; this needs supervisor or admin")
     )
     shots("therapist-refused")
-    dialog.get_by_role("button", name=re.compile(r"^(Dismiss|Ok|OK)$")).click()
+    dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()
     expect(page.locator(".jp-NotebookPanel")).to_have_count(0)
 
