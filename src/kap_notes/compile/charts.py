@@ -152,7 +152,8 @@ def vitals_charts(
     """One chart per dosing session with vitals: BP and heart rate against minutes from start.
 
     Sessions share fixed axes (easy to compare), so axes, ticks and legend are drawn once per
-    set of axes and only each session's lines go over a copy; the title is drawn by Pillow.
+    set of axes and process (:func:`_template`) and only each session's lines go over a copy;
+    the title is drawn by Pillow.
     A chart whose key is in ``reuse`` (charts drawn before, e.g. in the stored notebook) is
     taken from there, since the key covers everything the picture shows.
     """
