@@ -24,7 +24,12 @@ from kap_notes.model.patient import Patient
 from kap_notes.records.chart import NoteView
 from kap_notes.records.derived import frozen_values, instrument_totals
 from kap_notes.records.display import form_answer
-from kap_notes.records.outcomes import CHARTED_INSTRUMENTS, in_signed_record, series_for
+from kap_notes.records.outcomes import (
+    CHARTED_INSTRUMENTS,
+    Series,
+    in_signed_record,
+    series_for,
+)
 
 #: What a generalised (suppressed) quasi-identifier reads as.
 SUPPRESSED = "*"
@@ -32,6 +37,8 @@ SUPPRESSED = "*"
 _DECADES = tuple((low, low + 10, f"{low}-{low + 9}") for low in range(30, 90, 10))
 AGE_BANDS = ((0, 18, "<18"), (18, 30, "18-29"), *_DECADES)
 OLDEST = "90+"
+#: Only for the phase rule (:attr:`PatientData.phase` reads no setting); built once.
+_SETTINGS = ClinicSettings()
 
 
 @dataclass
@@ -135,7 +142,7 @@ def deidentify(patient: Patient, views: list[NoteView]) -> Course | None:
     first = min(on for on, _ in dated)
     dosing = [_dosing_row(v) for v in signed if v.note.form == "dosing"]
     routes = Counter(str(r["route"]) for r in dosing if r["route"])
-    phase = PatientData("", patient, [], ClinicSettings(), dosing=dosing).phase  # the one rule
+    phase = PatientData("", patient, [], _SETTINGS, dosing=dosing).phase  # the one rule
     course = Course(
         age_band=age_band(patient.date_of_birth, first),
         sex=patient.sex or "unknown",
@@ -160,8 +167,7 @@ def deidentify(patient: Patient, views: list[NoteView]) -> Course | None:
         )
         if row is not None:
             course.adverse_events += _events(view, day, row["route"])
-    scored = {key for view in signed for key in instrument_totals(view.note)}
-    for series in (series_for(key, signed) for key in CHARTED_INSTRUMENTS if key in scored):
+    for series in _series(signed):
         for point in series.points:
             if (on := _day(point.date)) is not None:
                 course.scores.append(
@@ -175,6 +181,16 @@ def deidentify(patient: Patient, views: list[NoteView]) -> Course | None:
                     }
                 )
     return course
+
+
+def _series(signed: list[NoteView]) -> list[Series]:
+    """Each charted instrument's series, from the notes that scored it (same baseline and
+    points as from every note; each note's totals are read once, not once per instrument)."""
+    scoring: dict[str, list[NoteView]] = {}
+    for view in signed:
+        for key in instrument_totals(view.note):
+            scoring.setdefault(key, []).append(view)
+    return [series_for(key, scoring[key]) for key in CHARTED_INSTRUMENTS if key in scoring]
 
 
 def _events(view: NoteView, day: int, route: str | None) -> list[Row]:
