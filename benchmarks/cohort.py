@@ -10,12 +10,16 @@ Measured after a fresh ``Vault.open`` + ``unlock`` of supervisor sam, who reads 
 (a) ``build_cohort``: read + decrypt every note (audited), de-identify, suppress (k = 5); the
     first call after unlock also unwraps every patient key;
 (b) ``build_outcomes``: the notebook from that cohort (tables, Wilson, Kaplan-Meier, charts);
-(c) both, as opening ``kap-vault/outcomes.ipynb`` does (``outcomes_notebook``).
+(c) both, as opening ``kap-vault/outcomes.ipynb`` does (``outcomes_notebook``);
+and where (a)'s time goes, stage by stage (one call each): reading and decrypting every
+record (``Session.read_patients``), note views with their signatures checked
+(``build_views``), de-identification, suppression and the frames.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -27,6 +31,7 @@ from typing import TypeVar
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from _timing import Row, table
+from kap_notes.vault.session import Session
 from scale import generate, make_clinic, unlock
 
 TARGET_S = 10.0
@@ -41,6 +46,38 @@ def _median_s(action: Callable[[], T], repeats: int) -> tuple[float, T]:
         result = action()
         times.append(time.perf_counter() - start)
     return statistics.median(times), result
+
+
+def stages(session: Session) -> list[tuple[str, float]]:
+    """Seconds of each stage of ``build_cohort`` (as :func:`gather_courses` runs them)."""
+    from kap_notes.compile.cohort.deidentify import deidentify  # noqa: PLC0415
+    from kap_notes.compile.cohort.frames import assemble  # noqa: PLC0415
+    from kap_notes.model.patient import Patient  # noqa: PLC0415
+    from kap_notes.records.chart import build_views  # noqa: PLC0415
+
+    ids = [p for p in session.readable_patients() if session.has_access(p)]
+    start = time.perf_counter()
+    read = session.read_patients(ids)
+    read_s = time.perf_counter() - start
+    start = time.perf_counter()
+    views = {pid: build_views(records, session.signing_key_of) for pid, records in read.items()}
+    views_s = time.perf_counter() - start
+    start = time.perf_counter()
+    courses = []
+    for pid, records in read.items():
+        profile = next(r for r in records if r.record_id == pid)
+        signed = [v for v in views[pid] if not v.is_process_note]
+        courses.append(deidentify(Patient.from_record(profile.content), signed))
+    deidentify_s = time.perf_counter() - start
+    start = time.perf_counter()
+    assemble([c for c in courses if c is not None], 5)
+    assemble_s = time.perf_counter() - start
+    return [
+        ("read + decrypt (read_patients)", read_s),
+        ("note views, signatures checked (build_views)", views_s),
+        ("de-identify", deidentify_s),
+        ("suppress + frames (assemble)", assemble_s),
+    ]
 
 
 def main() -> int:
@@ -61,16 +98,20 @@ def main() -> int:
                        TimeElapsedColumn())  # fmt: skip
             with Progress(*columns, transient=True) as progress:
                 generate(location, args.patients, progress)
+        load_before = os.getloadavg()[0]
         sam = unlock(location, "sam")
         first_s, _ = _median_s(lambda: build_cohort(sam), 1)  # patient keys unwrapped here
         cohort_s, cohort = _median_s(lambda: build_cohort(sam), args.repeats)
         notebook_s, _ = _median_s(lambda: validated_json(build_outcomes(cohort)), args.repeats)
         both_s, text = _median_s(lambda: outcomes_notebook(sam), args.repeats)
+        parts = stages(sam)
         patients = len(cohort.frames["patients"])
         sessions = len(cohort.frames["sessions"])
         sam.vault.close()
     print(f"{args.patients} patients read, {patients} in the cohort, {sessions} signed sessions; "
-          f"notebook {len(str(text)) // 1024} KiB; median of {args.repeats}")  # fmt: skip
+          f"notebook {len(str(text)) // 1024} KiB; median of {args.repeats}; load (1-min) "
+          f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after, "
+          f"{os.cpu_count()} cores")  # fmt: skip
     rows = [
         Row("(a) build_cohort, first after unlock", f"{first_s:.2f} s", "-", None),
         Row("(a) build_cohort", f"{cohort_s:.2f} s", "-", None),
@@ -83,6 +124,9 @@ def main() -> int:
         ),
         Row("share of (c) in the notebook (b)", f"{notebook_s / both_s:.0%}", "-", None),
     ]
+    total = sum(seconds for _, seconds in parts)
+    rows += [Row(f"  (a) stage: {name}", f"{seconds:.2f} s ({seconds / total:.0%})", "-", None)
+             for name, seconds in parts]  # fmt: skip
     print(table(rows))
     return 0
 
