@@ -236,13 +236,18 @@ class Policy:
         """Compact JSON (records as ``[patient, author, digests, sealed]``)."""
         return json.dumps(self.to_dict(), separators=(",", ":")).encode("utf-8")
 
-    def to_dict(self, *, records: bool = True) -> dict[str, Any]:
-        """Plain data (without the record facts unless ``records``: see :mod:`.recordfacts`)."""
+    def to_dict(self, *, records: bool = True, patients: bool = True) -> dict[str, Any]:
+        """Plain data (without the record facts unless ``records``: see :mod:`.recordfacts`;
+        without the patients unless ``patients``: see :mod:`.checkpoint`)."""
         raw: dict[str, Any] = {
             k: getattr(self, k) for k in self.__dataclass_fields__ if k not in _NESTED
         }
         raw["users"] = {k: vars(v) for k, v in self.users.items()}
-        raw["patients"] = {k: vars(v) for k, v in self.patients.items()}
+        if patients:
+            fields = PatientFact.__dataclass_fields__
+            raw["patients"] = {
+                k: {f: getattr(v, f) for f in fields} for k, v in self.patients.items()
+            }
         if records:
             raw["records"] = {
                 k: [r.patient, r.author, r.digests, r.sealed] for k, r in self.records.items()

@@ -10,11 +10,12 @@ entries after it. ``audit verify`` always replays from the genesis entry.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 
-from kap_notes.vault import crypto, recordfacts
+from kap_notes.vault import checkpoint, crypto
 from kap_notes.vault.audit import WRITE_ACTIONS, chain_hash, key_fingerprint
 from kap_notes.vault.crypto import KeyPair, OpenError
 from kap_notes.vault.policy import Policy, Unauthorised, expected_wraps, heads
@@ -135,9 +136,9 @@ def sync(store: Store, policy: Policy) -> None:
 
 
 def _cache_key(key_pair: KeyPair, vault_id: str) -> bytes:
-    # v3: the checkpoint carries no record facts, only an index and a digest per space (see
-    # .recordfacts); older checkpoints no longer open, so the next unlock replays once.
-    return crypto.subkey(key_pair, b"kap-notes policy cache v3\x00" + vault_id.encode())
+    # v4: patients as short rows, their key material decoded when first read (.checkpoint);
+    # older checkpoints no longer open, so the next unlock replays once.
+    return crypto.subkey(key_pair, b"kap-notes policy cache v4\x00" + vault_id.encode())
 
 
 def read_cache(store: Store, vault_id: str, key_pair: KeyPair, user_id: str) -> Policy | None:
@@ -145,43 +146,18 @@ def read_cache(store: Store, vault_id: str, key_pair: KeyPair, user_id: str) -> 
     if not text:
         return None
     try:
-        sealed = base64.b64decode(text)
+        sealed = binascii.a2b_base64(text)  # str as it is: no ASCII copy of megabytes
         raw = crypto.open_secret(_cache_key(key_pair, vault_id), sealed, user_id.encode())
-        return _decode_checkpoint(raw, store)
-    except (OpenError, ValueError, KeyError, TypeError, zlib.error):
+        return checkpoint.decode(raw, lambda space: store.audit_rows(patient_id=space))
+    except (OpenError, ValueError, KeyError, TypeError, zlib.error, binascii.Error):
         return None  # unreadable or not ours: verify from the genesis entry instead
 
 
 def write_cache(store: Store, policy: Policy, key_pair: KeyPair, user_id: str) -> None:
     """*tx* — keep this user's checkpoint of the verified policy."""
-    raw = _encode_checkpoint(policy)
+    raw = checkpoint.encode(policy)
     sealed = crypto.seal_secret(_cache_key(key_pair, policy.vault_id), raw, user_id.encode())
     store.set_meta(CACHE_PREFIX + user_id, base64.b64encode(sealed).decode("ascii"))
-
-
-def _encode_checkpoint(policy: Policy) -> bytes:
-    """``len(core) ‖ zlib(core JSON) ‖ index``: the policy without its record facts, a digest
-    of each space's facts and the sorted record index (:mod:`.recordfacts`)."""
-    core = policy.to_dict(records=False)
-    index, order = recordfacts.index_for(policy.records)
-    core["record_spaces"] = recordfacts.commits_for(policy.records, policy.patients)
-    core["record_order"] = order
-    packed = zlib.compress(json.dumps(core, separators=(",", ":")).encode("utf-8"), 1)
-    return len(packed).to_bytes(4, "big") + packed + index
-
-
-def _decode_checkpoint(raw: bytes, store: Store) -> Policy:
-    size = int.from_bytes(raw[:4], "big")
-    core = json.loads(zlib.decompress(raw[4 : 4 + size]))
-    index = raw[4 + size :]
-    if len(index) % recordfacts.ENTRY:
-        raise ValueError("index")
-    spaces, order = core.pop("record_spaces"), core.pop("record_order")
-    policy = Policy.from_dict(core)
-    lazy = recordfacts.Lazy(policy.seq, index, order, spaces)
-    lazy.rows = lambda space: store.audit_rows(patient_id=space)
-    policy.records = recordfacts.RecordTable(lazy=lazy)
-    return policy
 
 
 # ------------------------------------------------------------------------ tables vs the log
