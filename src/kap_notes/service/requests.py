@@ -201,7 +201,7 @@ REQUESTS: dict[str, Request] = {
             },
             "autosave": {
                 "type": "boolean",
-                "description": "a form's autosave: kept in the draft's sealed autosave buffer "
+                "description": "A form's autosave: kept in the draft's sealed autosave buffer "
                 "(no new version) while this session edits it; close_draft writes it",
             },
         },
