@@ -167,7 +167,7 @@ def deidentify(patient: Patient, views: list[NoteView]) -> Course | None:
         )
         if row is not None:
             course.adverse_events += _events(view, day, row["route"])
-    for series in _series(signed):
+    for series in instrument_series(signed):
         for point in series.points:
             if (on := _day(point.date)) is not None:
                 course.scores.append(
@@ -183,7 +183,7 @@ def deidentify(patient: Patient, views: list[NoteView]) -> Course | None:
     return course
 
 
-def _series(signed: list[NoteView]) -> list[Series]:
+def instrument_series(signed: list[NoteView]) -> list[Series]:
     """Each charted instrument's series, from the notes that scored it (same baseline and
     points as from every note; each note's totals are read once, not once per instrument)."""
     scoring: dict[str, list[NoteView]] = {}
