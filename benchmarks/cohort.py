@@ -51,13 +51,12 @@ def _median_s(action: Callable[[], T], repeats: int) -> tuple[float, T]:
 def stages(session: Session) -> list[tuple[str, float]]:
     """Seconds of each stage of ``build_cohort`` (as :func:`gather_courses` runs them)."""
     from kap_notes.compile.cohort.deidentify import deidentify  # noqa: PLC0415
-    from kap_notes.compile.cohort.frames import assemble  # noqa: PLC0415
+    from kap_notes.compile.cohort.frames import assemble, read_cohort  # noqa: PLC0415
     from kap_notes.model.patient import Patient  # noqa: PLC0415
     from kap_notes.records.chart import build_views  # noqa: PLC0415
 
-    ids = [p for p in session.readable_patients() if session.has_access(p)]
     start = time.perf_counter()
-    read = session.read_patients(ids)
+    read = read_cohort(session)
     read_s = time.perf_counter() - start
     start = time.perf_counter()
     views = {pid: build_views(records, session.signing_key_of) for pid, records in read.items()}
@@ -73,7 +72,7 @@ def stages(session: Session) -> list[tuple[str, float]]:
     assemble([c for c in courses if c is not None], 5)
     assemble_s = time.perf_counter() - start
     return [
-        ("read + decrypt (read_patients)", read_s),
+        ("read + decrypt (read_cohort)", read_s),
         ("note views, signatures checked (build_views)", views_s),
         ("de-identify", deidentify_s),
         ("suppress + frames (assemble)", assemble_s),

@@ -20,7 +20,7 @@ from kap_notes.forms import ClinicSettings
 from kap_notes.model.patient import Patient
 from kap_notes.model.people import Role
 from kap_notes.records.chart import build_views
-from kap_notes.vault.session import Session
+from kap_notes.vault.session import Session, StoredRecord
 
 TABLES = ("patients", "sessions", "scores", "adverse_events")
 COLUMNS = {
@@ -85,19 +85,26 @@ def assemble(courses: Sequence[Course], k: int, patients_read: int | None = None
     )  # fmt: skip
 
 
-def gather_courses(session: Session) -> tuple[list[Course], int]:
-    """Every readable patient's de-identified course, and how many patients were read (one
-    ``read`` audit entry each, written together; process notes never read)."""
+def read_cohort(session: Session) -> dict[str, list[StoredRecord]]:
+    """Every readable patient's records (one ``read`` audit entry each, written together;
+    process notes never read)."""
     session.require_role(*ROLES)
     patient_ids = [p for p in session.readable_patients() if session.has_access(p)]
-    courses = []
-    for patient_id, records in session.read_patients(patient_ids).items():
-        profile = next(r for r in records if r.record_id == patient_id)
-        views = [v for v in build_views(records, session.signing_key_of) if not v.is_process_note]
-        course = deidentify(Patient.from_record(profile.content), views)
-        if course is not None:
-            courses.append(course)
-    return courses, len(patient_ids)
+    return session.read_patients(patient_ids)
+
+
+def course_of(session: Session, patient_id: str, records: list[StoredRecord]) -> Course | None:
+    """One patient's de-identified course from their records (None without a signed note)."""
+    profile = next(r for r in records if r.record_id == patient_id)
+    views = [v for v in build_views(records, session.signing_key_of) if not v.is_process_note]
+    return deidentify(Patient.from_record(profile.content), views)
+
+
+def gather_courses(session: Session) -> tuple[list[Course], int]:
+    """Every readable patient's de-identified course, and how many patients were read."""
+    read = read_cohort(session)
+    found = (course_of(session, pid, records) for pid, records in read.items())
+    return [course for course in found if course is not None], len(read)
 
 
 def build_cohort(session: Session, settings: ClinicSettings | None = None) -> Cohort:
