@@ -775,8 +775,9 @@ class Session:
             content=dict(content),
         )
 
-    def _check_digest(self, row: RecordRow) -> None:
-        """A stored version must be exactly what an authorised author wrote."""
+    def _check_digest(self, row: RecordRow) -> bytes:
+        """A stored version must be exactly what an authorised author wrote (returns the blob's
+        SHA-256)."""
         fact = self.policy.records.get(row.record_id)
         if fact is None or row.version > len(fact.digests):
             self.sync()
@@ -790,11 +791,13 @@ class Session:
                 f"record {row.record_id} version {row.version} was never written by anyone "
                 "authorised: the vault was tampered with; tell the clinic admin"
             )
-        if crypto.sha256(row.blob).hex() != fact.digests[row.version - 1]:
+        digest = crypto.sha256(row.blob)
+        if digest.hex() != fact.digests[row.version - 1]:
             raise IntegrityError(
                 f"record {row.record_id} version {row.version} differs from what its author "
                 "wrote (rolled back or replaced): tell the clinic admin"
             )
+        return digest
 
     def _check_sealed(self, row: RecordRow, content: Mapping[str, Any]) -> None:
         """A version that carries a signature must be the one a signing entry sealed (the last).
@@ -817,8 +820,8 @@ class Session:
         """Decrypt a stored version, checked against the log first. A blob this session
         opened before (same place, version and SHA-256) is not decrypted again: its content
         is parsed from what was kept (a fresh copy), after the same checks and key lookup."""
-        self._check_digest(row)
-        cache_key = (row.patient_id, row.record_id, row.version, crypto.sha256(row.blob))
+        digest = self._check_digest(row)
+        cache_key = (row.patient_id, row.record_id, row.version, digest)
         kept = self._opened.get(cache_key)
         try:
             if kept is not None:
