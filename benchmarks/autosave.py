@@ -11,7 +11,8 @@ Save button), then as the form's coalesced autosaves (``coalesce=True``: the sea
 buffer, no audit entry; ``autosave.close`` at the end writes one version). Per save: median
 time, durable commits (write transactions), audit-chain entries appended and records
 decrypted. Targets: one commit, at most one audit entry, no re-read of the patient, <= 3 ms at
-300 notes, and chain entries per note that stop growing with the number of autosaves.
+300 notes, and chain entries per note that stop growing with the number of autosaves. An audited
+save waits for one fsync (the floor row: it varies with the disk's load); the autosave does not.
 """
 
 from __future__ import annotations
@@ -113,15 +114,15 @@ def measure(session: Session, patient: str, saves: int, coalesce: bool) -> dict[
         )
         times.append((time.perf_counter() - start) * 1000)
         ref = saved.ref
+    commits, opened, seq1 = counters.commits, counters.opened, _seq(session)
     if coalesce:  # the form closes: one audited version carries the last autosave
         autosave.close(session, ref.note_id)
-    seq1 = _seq(session)
     return {
         "ms": statistics.median(times),
-        "commits": counters.commits / saves,
+        "commits": commits / saves,
         "entries": (seq1 - seq0) / saves,
-        "opened": counters.opened / saves,
-        "entries_total": seq1 - entries_before,
+        "opened": opened / saves,
+        "entries_total": _seq(session) - entries_before,
     }
 
 
@@ -177,19 +178,6 @@ def main() -> None:
                     got["ms"] <= TARGET_MS if size >= 300 else None,
                 ),
                 Row(
-                    f"coalesced autosave (form), {size} notes",
-                    f"{buf['ms']:.2f} ms",
-                    "<= 3 ms at 300",
-                    buf["ms"] <= TARGET_MS if size >= 300 else None,
-                ),
-                Row("  audit-chain entries per save", f"{buf['entries']:.2f}", "", None),
-                Row(
-                    f"  chain entries for the draft + {args.saves} autosaves + close",
-                    f"{buf['entries_total']:.0f}",
-                    "2, whatever the saves",
-                    buf["entries_total"] <= 3,
-                ),
-                Row(
                     "  durable commits per save",
                     f"{got['commits']:.1f}",
                     "1",
@@ -212,6 +200,31 @@ def main() -> None:
                     f"{got['entries_total']:.0f}",
                     "",
                     None,
+                ),
+                Row(
+                    f"coalesced autosave (form), {size} notes",
+                    f"{buf['ms']:.2f} ms",
+                    "<= 3 ms at 300",
+                    buf["ms"] <= TARGET_MS if size >= 300 else None,
+                ),
+                Row("  audit-chain entries per save", f"{buf['entries']:.2f}", "", None),
+                Row(
+                    f"  chain entries for the draft + {args.saves} autosaves + close",
+                    f"{buf['entries_total']:.0f}",
+                    "2, whatever the saves",
+                    buf["entries_total"] <= 3,
+                ),
+                Row(
+                    "  commits per save (not waiting for the disk)",
+                    f"{buf['commits']:.1f}",
+                    "1",
+                    buf["commits"] <= 1,
+                ),
+                Row(
+                    "  records decrypted per save",
+                    f"{buf['opened']:.1f}",
+                    "no re-read",
+                    buf["opened"] < 2,
                 ),
             ]
         floor = commit_floor(root)
