@@ -123,3 +123,19 @@ def test_unlock_from_any_checkpoint_equals_the_replay(clinic: Clinic, steps: lis
     full = trust.from_genesis(fresh.store, fresh.vault.vault_id)
     assert _plain(fresh.policy) == _plain(full)
     assert {p.patient_id for p in fresh.list_patients()} >= set(patients)
+
+
+def test_a_rewritten_checkpoint_keeps_unread_key_material_and_changes_the_rest() -> None:
+    policy = Policy("vault_x")
+    for i in range(3):
+        policy.patients[f"pt_{i}"] = PatientFact(
+            f"user_{i}", "patient", None, 1, {1: f"{i}a" * 32}, {f"1/user_{i}": "cd" * 32}, []
+        )
+    first = checkpoint.decode(checkpoint.encode(policy), lambda space: [])
+    first.patients["pt_1"].wraps["1/user_new"] = "ef" * 32  # read and changed
+    first.patients["pt_3"] = PatientFact("user_new", "patient", None, 1, {}, {}, ["user_new"])
+    again = checkpoint.decode(checkpoint.encode(first), lambda space: [])
+    assert "wraps" not in vars(first.patients["pt_0"])  # copied as read, not decoded
+    policy.patients["pt_1"].wraps["1/user_new"] = "ef" * 32
+    policy.patients["pt_3"] = first.patients["pt_3"]
+    assert again.patients == policy.patients

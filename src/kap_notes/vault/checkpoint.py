@@ -59,14 +59,17 @@ def encode(policy: Policy) -> bytes:
     index, order = recordfacts.index_for(policy.records)
     core["record_spaces"] = recordfacts.commits_for(policy.records, policy.patients)
     core["record_order"] = order
-    names: dict[str, int] = {}
+    base = _names_read(policy)
+    names = {user: i for i, user in enumerate(base)}  # the old numbers stay valid
 
     def n(user: str) -> int:
         return names.setdefault(user, len(names))
 
     rows, heavy = [], []
     for pid, p in policy.patients.items():
-        keys = _encode_keys(p.commits, p.wraps, n)
+        keys = _unread_keys(p, base)
+        if keys is None:
+            keys = _encode_keys(p.commits, p.wraps, n)
         heavy.append(keys)
         rows.append(
             [
@@ -86,6 +89,24 @@ def encode(policy: Policy) -> bytes:
     return b"".join(
         [len(packed).to_bytes(4, "big"), packed, len(index).to_bytes(4, "big"), index, *heavy]
     )
+
+
+def _names_read(policy: Policy) -> list[str]:
+    """The user-name table of the checkpoint ``policy`` was read from (empty if none)."""
+    for fact in policy.patients.values():
+        if isinstance(fact, LazyPatient):
+            return fact._at[3]
+    return []
+
+
+def _unread_keys(fact: PatientFact, base: list[str]) -> bytes | None:
+    """A space's key material as read, when nothing has decoded (or changed) it since."""
+    if not isinstance(fact, LazyPatient) or not base or fact._at[3] is not base:
+        return None
+    if any(key in fact.__dict__ for key in _HEAVY):
+        return None
+    blob, start, end, _ = fact._at
+    return bytes(blob[start:end])
 
 
 def decode(raw: bytes, rows: Callable[[str], Iterable[AuditRow]]) -> Policy:
