@@ -23,6 +23,7 @@ class FakeController:
 
     is_locked: bool = False
     drafts: list[dict[str, Any]] = field(default_factory=list)
+    autosaved: list[bool] = field(default_factory=list)
     signed: list[dict[str, Any]] = field(default_factory=list)
     addenda: list[str] = field(default_factory=list)
     fail_next: str | None = None
@@ -45,9 +46,10 @@ class FakeController:
             message, self.fail_next = self.fail_next, None
             raise RuntimeError(message)
 
-    def save_draft(self, answers: dict[str, Any]) -> SaveOutcome:
+    def save_draft(self, answers: dict[str, Any], *, autosave: bool = False) -> SaveOutcome:
         self._maybe_fail()
         self.drafts.append(answers)
+        self.autosaved.append(autosave)
         return SaveOutcome(ok=True, message="Draft saved")
 
     def sign(self, answers: dict[str, Any]) -> SaveOutcome:

@@ -24,8 +24,10 @@ class SaveOutcome:
 class FormController(Protocol):
     """Persists one note. Every method returns an outcome; raising is treated as a failure."""
 
-    def save_draft(self, answers: dict[str, Any]) -> SaveOutcome:
-        """Save whatever was typed (never refused for invalid answers)."""
+    def save_draft(self, answers: dict[str, Any], *, autosave: bool = False) -> SaveOutcome:
+        """Save whatever was typed (never refused for invalid answers); ``autosave`` (the
+        timer, not the button) may keep it in the draft's autosave buffer until the form
+        closes."""
         ...
 
     def sign(self, answers: dict[str, Any]) -> SaveOutcome:

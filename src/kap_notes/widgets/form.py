@@ -222,10 +222,12 @@ class FormView:
         self._changed()
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def save_draft(self) -> SaveOutcome | None:
+    def save_draft(self, *, autosave: bool = False) -> SaveOutcome | None:
         """Save whatever was typed; failures are shown and the input stays in the form."""
         with self._busy:
-            outcome = self._call(lambda c: c.save_draft(self.value), "Draft saved")
+            outcome = self._call(
+                lambda c: c.save_draft(self.value, autosave=autosave), "Draft saved"
+            )
             if outcome is not None and outcome.ok:
                 self.dirty = False
         return outcome
@@ -237,7 +239,7 @@ class FormView:
         if not self._busy.acquire(blocking=False):
             return None  # a save, signature or addendum is under way: the next tick saves
         try:
-            return None if self.locked else self.save_draft()
+            return None if self.locked else self.save_draft(autosave=True)
         finally:
             self._busy.release()
 

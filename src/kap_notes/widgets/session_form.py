@@ -123,7 +123,9 @@ class BackendController:
     def author_id(self) -> str | None:
         return self.opened_by.get("user_id") if self.opened_by else None
 
-    def save_draft(self, answers: dict[str, Any]) -> SaveOutcome:
+    def save_draft(self, answers: dict[str, Any], *, autosave: bool = False) -> SaveOutcome:
+        """Save as the form's author. An autosave of a draft already saved goes to its sealed
+        autosave buffer (no new version, no audit entry); :meth:`close_draft` ends that."""
         refused = self.other_user()
         if refused is not None:
             return refused
@@ -134,12 +136,25 @@ class BackendController:
             note_id=self.note_id,
             version=self.version,
             expected_author=self.author_id,
+            autosave=autosave and self.note_id is not None,
         )
         self.note_id, self.version = str(saved["note_id"]), int(saved["version"])
         issues = _issues(saved.get("issues", []))
         todo = sum(1 for i in issues if i.severity == "error")
         message = "Draft saved" + (f" ({todo} thing(s) to finish before signing)" if todo else "")
         return SaveOutcome(ok=True, message=message, issues=())
+
+    def close_draft(self) -> bool:
+        """The form closes: what its autosaves kept becomes the draft's next audited version.
+        False when that could not be written (the buffer keeps it; the tab asks)."""
+        if self.note_id is None or self.signed:
+            return True
+        try:
+            closed = self.backend.close_draft(self.note_id)
+        except Exception:  # locked, refused, gone: the caller keeps the tab open
+            return False
+        self.version = int(closed["version"])
+        return True
 
     def sign(self, answers: dict[str, Any]) -> SaveOutcome:
         saved = self.save_draft(answers)
@@ -246,7 +261,9 @@ class SessionForm:
         if self.view is None:
             return True
         outcome = self.view.autosave_tick()
-        return outcome is None or outcome.ok
+        if outcome is not None and not outcome.ok:
+            return False
+        return self.controller is None or self.controller.close_draft()
 
     def close(self) -> None:
         """Stop autosaving (the form's tab is gone)."""
