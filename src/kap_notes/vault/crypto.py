@@ -375,7 +375,7 @@ def _split_record(blob: bytes) -> tuple[RecordHeader, bytes, bytes]:
 
 
 def open_record(
-    patient_key: bytes,
+    patient_key: bytes | Callable[[int], bytes],
     blob: bytes,
     *,
     vault: str,
@@ -383,8 +383,12 @@ def open_record(
     record: str,
     version: int | None = None,
 ) -> tuple[RecordHeader, Any]:
-    """Decrypt one record, checking it belongs where it was found. Raises :class:`OpenError`."""
+    """Decrypt one record, checking it belongs where it was found. Raises :class:`OpenError`.
+
+    ``patient_key`` may be a function of the record's epoch (the header is parsed once)."""
     header, header_bytes, ciphertext = _split_record(blob)
+    if callable(patient_key):
+        patient_key = patient_key(header.epoch)
     expected = (vault, patient, record)
     if (header.vault, header.patient, header.record) != expected:
         raise OpenError

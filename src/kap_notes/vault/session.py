@@ -675,16 +675,20 @@ class Session:
         return records
 
     def read_patients(
-        self, patient_ids: Iterable[str], *, include_process: bool = False
+        self, patient_ids: Iterable[str], *, include_process: bool = False, keep: bool = True
     ) -> dict[str, list[StoredRecord]]:
         """:meth:`read_patient` for many patients (My day, the review queue): one audit entry
-        per patient as ever, all written in one transaction instead of one each."""
+        per patient as ever, all written in one transaction instead of one each. ``keep=False``
+        (a whole-clinic read such as the cohort) neither keeps what it decrypts nor evicts what
+        the session kept."""
         self.sync()
-        found = {pid: self._read_unlogged(pid, include_process) for pid in patient_ids}
+        found = {pid: self._read_unlogged(pid, include_process, keep=keep) for pid in patient_ids}
         self.log_many("read", list(found))
         return found
 
-    def _read_unlogged(self, patient_id: str, include_process: bool) -> list[StoredRecord]:
+    def _read_unlogged(
+        self, patient_id: str, include_process: bool, *, keep: bool = True
+    ) -> list[StoredRecord]:
         self.patient(patient_id)
         if not self.may_read(patient_id):
             raise NotAuthorised(
@@ -696,7 +700,7 @@ class Session:
         if include_process and space is not None:
             spaces.append(space)
         rows = [row for pid in spaces for row in self._checked_heads(pid)]
-        return [self._open(row) for row in rows]
+        return [self._open(row, keep=keep) for row in rows]
 
     def _checked_heads(self, space: str) -> list[RecordRow]:
         """The current version of every record kept in ``space``, held against the verified log
@@ -815,7 +819,11 @@ class Session:
             )
 
     def _open(
-        self, row: RecordRow, sealed: dict[tuple[str, int], bytes] | None = None
+        self,
+        row: RecordRow,
+        sealed: dict[tuple[str, int], bytes] | None = None,
+        *,
+        keep: bool = True,
     ) -> StoredRecord:
         """Decrypt a stored version, checked against the log first. A blob this session
         opened before (same place, version and SHA-256) is not decrypted again: its content
@@ -829,10 +837,8 @@ class Session:
                 self.patient_key(row.patient_id, epoch, sealed)  # still readable by this user
                 content = json.loads(kept[1])
             else:
-                header = crypto.read_record_header(row.blob)
-                key = self.patient_key(row.patient_id, header.epoch, sealed)
                 header, content = crypto.open_record(
-                    key,
+                    lambda epoch: self.patient_key(row.patient_id, epoch, sealed),
                     row.blob,
                     vault=self.vault.vault_id,
                     patient=row.patient_id,
@@ -840,7 +846,8 @@ class Session:
                     version=row.version,
                 )
                 epoch = header.epoch
-                self._keep_opened(cache_key, epoch, content)
+                if keep:
+                    self._keep_opened(cache_key, epoch, content)
         except OpenError as exc:
             raise RecordUnreadable(row.record_id) from exc
         self._check_sealed(row, content)

@@ -90,7 +90,7 @@ def read_cohort(session: Session) -> dict[str, list[StoredRecord]]:
     process notes never read)."""
     session.require_role(*ROLES)
     patient_ids = [p for p in session.readable_patients() if session.has_access(p)]
-    return session.read_patients(patient_ids)
+    return session.read_patients(patient_ids, keep=False)  # a whole clinic: keep nothing
 
 
 def course_of(session: Session, patient_id: str, records: list[StoredRecord]) -> Course | None:
