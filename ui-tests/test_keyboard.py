@@ -51,23 +51,28 @@ def tab_to(page: Page, pattern: str, *, back: bool = False, limit: int = 150) ->
     raise AssertionError(f"no focus matched {pattern!r} in {limit} tabs; saw {seen[-40:]}")
 
 
-def palette(page: Page, command: str) -> None:
-    """Run a command from JupyterLab's command palette (Ctrl+Shift+C), by keyboard."""
+def open_palette(page: Page) -> None:
+    """Open JupyterLab's command palette (Ctrl+Shift+C) with its search focused."""
     search = page.locator(".lm-CommandPalette-input")
     for _ in range(3):  # the first shortcut can land while JupyterLab is still settling focus
         page.keyboard.press("Control+Shift+C")
         try:
             expect(search).to_be_focused(timeout=5_000)
-            break
+            return
         except AssertionError:
             page.keyboard.press("Escape")
     expect(search).to_be_focused()
+
+
+def palette(page: Page, command: str) -> None:
+    """Run a command from JupyterLab's command palette, by keyboard."""
+    search = page.locator(".lm-CommandPalette-input")
+    open_palette(page)
     active = page.locator(".lm-CommandPalette-item.lm-mod-active")
     for _ in range(5):  # focus can move away while the lab settles (seen in CI): reopen, retype
         if not search.evaluate("e => e === document.activeElement"):
             page.keyboard.press("Escape")
-            page.keyboard.press("Control+Shift+C")
-            expect(search).to_be_focused(timeout=5_000)
+            open_palette(page)
         page.keyboard.press("Control+A")
         page.keyboard.type(command)
         try:

@@ -76,7 +76,9 @@ export class FormTabs {
         return open;
       }
     }
-    const widget = this._open({ key: await this._takeSpare(), spec, noteId: null }, true);
+    const key = await this._takeSpare();
+    const widget = this._open({ key, spec, noteId: null }, true);
+    this._taking.delete(key); // the tab owns it now
     this._ensureSpare(SPARE_DELAY_MS);
     await widget.content.ready;
     return widget;
@@ -112,8 +114,10 @@ export class FormTabs {
     const running = Array.from(sessions.running()) as unknown as IRunningSession[];
     const owned = new Set<string>();
     this.tracker.forEach(w => owned.add(w.content.path));
-    if (this._spare) {
-      owned.add(sessionPath(this._spare.key));
+    for (const key of [this._spare?.key, ...this._taking]) {
+      if (key) {
+        owned.add(sessionPath(key));
+      }
     }
     const orphans = orphanSessions(running, owned);
     await Promise.all(orphans.map(s => sessions.shutdown(s.id).catch(() => undefined)));
@@ -124,7 +128,16 @@ export class FormTabs {
   private async _takeSpare(): Promise<string> {
     const spare = this._spare;
     this._spare = null;
-    return spare && (await spare.ready) ? spare.key : UUID.uuid4();
+    if (!spare) {
+      return UUID.uuid4();
+    }
+    this._taking.add(spare.key); // owned while its tab is being made (a sweep may run meanwhile)
+    spare.hurry(); // still waiting to start: start it now
+    if (await spare.ready) {
+      return spare.key;
+    }
+    this._taking.delete(spare.key);
+    return UUID.uuid4();
   }
 
   private _ensureSpare(delayMs: number): void {
@@ -132,10 +145,17 @@ export class FormTabs {
       return;
     }
     const key = UUID.uuid4();
-    const ready = new Promise(resolve => window.setTimeout(resolve, delayMs))
+    let hurry = (): void => undefined;
+    const ready = new Promise<void>(resolve => {
+      const timer = window.setTimeout(resolve, delayMs);
+      hurry = () => {
+        window.clearTimeout(timer);
+        resolve();
+      };
+    })
       .then(async () => startSpare(this.app.serviceManager, key, await this._kernelName()))
       .catch(() => false);
-    this._spare = { key, ready };
+    this._spare = { key, ready, hurry };
   }
 
   private async _shutdownPath(path: string): Promise<void> {
@@ -147,7 +167,9 @@ export class FormTabs {
   }
 
   private _warm = false;
-  private _spare: { key: string; ready: Promise<boolean> } | null = null;
+  private _spare: { key: string; ready: Promise<boolean>; hurry: () => void } | null = null;
+  /** Keys of spares taken by a tab not yet tracked. */
+  private readonly _taking = new Set<string>();
 
   private _open(args: IRestoreArgs, activate: boolean): KapFormWidget {
     const content = new KapFormPanel({
