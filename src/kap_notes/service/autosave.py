@@ -32,7 +32,7 @@ from typing import Any
 
 from kap_notes.vault import crypto
 from kap_notes.vault.crypto import OpenError
-from kap_notes.vault.errors import IntegrityError, UnknownRecord
+from kap_notes.vault.errors import IntegrityError
 from kap_notes.vault.session import Session
 
 PREFIX = "draft_buffer:"
@@ -127,12 +127,7 @@ def _tampered(record_id: str) -> IntegrityError:
 def close(session: Session, record_id: str) -> tuple[int, bool]:
     """End an editing session: what the buffer holds becomes the draft's next audited version
     (one ``update`` entry) and the buffer is emptied. Returns ``(version, written)``."""
-    fact = session.policy.records.get(record_id)
-    if fact is None:
-        session.sync()
-        fact = session.policy.records.get(record_id)
-    if fact is None:
-        raise UnknownRecord(f"no record {record_id}")
+    fact = session.record_fact(record_id)
     if fact.author != session.user_id:
         return len(fact.digests), False
     head = len(fact.digests)

@@ -39,6 +39,7 @@ from kap_notes.vault.policy import (
     wrap_commit_context,
     wraps_listing,
 )
+from kap_notes.vault.recordfacts import RecordFact
 from kap_notes.vault.store import AuditRow, PatientRow, RecordRow, Store, UserRow
 
 if TYPE_CHECKING:
@@ -719,15 +720,20 @@ class Session:
             "vault integrity check failed: " + "; ".join(problems[:3]) + "; tell the clinic admin"
         )
 
-    def record_space(self, record_id: str) -> str:
-        """Where a record is kept: its patient, or that patient's process-note space."""
+    def record_fact(self, record_id: str) -> RecordFact:
+        """What the verified log says of a record (synced once if it is not known yet);
+        :class:`UnknownRecord` when no authorised writer ever wrote it."""
         fact = self.policy.records.get(record_id)
         if fact is None:
             self.sync()
             fact = self.policy.records.get(record_id)
         if fact is None:
             raise UnknownRecord(f"no record {record_id}")
-        return fact.patient
+        return fact
+
+    def record_space(self, record_id: str) -> str:
+        """Where a record is kept: its patient, or that patient's process-note space."""
+        return self.record_fact(record_id).patient
 
     def list_patients(self) -> list[StoredRecord]:
         """The profile record of every patient this user can open. One audited read.
