@@ -87,7 +87,9 @@ def confirm_with_passphrase(
     expect(dialog).to_be_visible(timeout=30_000)
     if question is not None:
         expect(dialog.locator(".kap-ConfirmDialog-question")).to_have_text(question)
-    dialog.get_by_label("Passphrase").fill(passphrase)
+    field = dialog.get_by_label("Passphrase")
+    field.fill(passphrase)
+    expect(field).to_have_value(passphrase)  # typed where it was meant to go
     dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
     return dialog
 

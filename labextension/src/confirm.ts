@@ -10,21 +10,19 @@
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
-import { Widget } from '@lumino/widgets';
 
 import { KapApiError } from './api';
 import { confirmationQuestion, confirmLabel, IConfirmation } from './confirmation';
+import { PassphraseBody } from './passphrasebody';
 import { VaultModel } from './vault';
 import { trans } from './i18n';
 
 export const CONFIRM_POLL_MS = 1_000;
 
-class ConfirmBody extends Widget implements Dialog.IBodyWidget<string> {
+class ConfirmBody extends PassphraseBody<string> {
   constructor(item: IConfirmation, error: string | null) {
-    super({ node: document.createElement('form') });
-    this.addClass('kap-UnlockDialog');
+    super();
     this.addClass('kap-ConfirmDialog');
-    this.node.addEventListener('submit', event => event.preventDefault());
     const question = document.createElement('p');
     question.className = 'kap-ConfirmDialog-question';
     question.textContent = confirmationQuestion(item);

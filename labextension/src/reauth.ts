@@ -5,10 +5,10 @@
  * dialog open with the server's message — the same re-authentication a kernel's request gets.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
-import { Widget } from '@lumino/widgets';
 
 import { KapApiError } from './api';
 import { ConfirmAction, confirmationQuestion, confirmLabel } from './confirmation';
+import { PassphraseBody } from './passphrasebody';
 import { VaultModel } from './vault';
 import { trans } from './i18n';
 
@@ -26,12 +26,10 @@ interface IAnswer {
   text: string;
 }
 
-class ReauthBody extends Widget implements Dialog.IBodyWidget<IAnswer> {
+class ReauthBody extends PassphraseBody<IAnswer> {
   constructor(request: IReauthRequest, user: string, error: string | null, text: string) {
-    super({ node: document.createElement('form') });
-    this.addClass('kap-UnlockDialog');
+    super();
     this.addClass('kap-ConfirmDialog');
-    this.node.addEventListener('submit', event => event.preventDefault());
     const question = document.createElement('p');
     question.className = 'kap-ConfirmDialog-question';
     question.textContent = confirmationQuestion({ id: '', user, ...request });

@@ -3,10 +3,10 @@
  * server down) reopens the dialog with the server's message and the user name kept.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
-import { Widget } from '@lumino/widgets';
 
 import { showUnlockNotices } from './access';
 import { KapApiError } from './api';
+import { PassphraseBody } from './passphrasebody';
 import { VaultModel } from './vault';
 import { trans } from './i18n';
 
@@ -15,12 +15,9 @@ interface ICredentials {
   passphrase: string;
 }
 
-class UnlockBody extends Widget implements Dialog.IBodyWidget<ICredentials> {
+class UnlockBody extends PassphraseBody<ICredentials> {
   constructor(user: string, error: string | null) {
-    super({ node: document.createElement('form') });
-    this.addClass('kap-UnlockDialog');
-    // The dialog's default button submits; the form must never navigate.
-    this.node.addEventListener('submit', event => event.preventDefault());
+    super();
 
     const intro = document.createElement('p');
     intro.className = 'kap-UnlockDialog-intro';
