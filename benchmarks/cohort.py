@@ -7,10 +7,11 @@ Run: .venv/bin/python benchmarks/cohort.py [--patients N] [--repeats R] [--keep 
 keeps (or reuses) the vault there so later runs skip generating it.
 
 Measured after a fresh ``Vault.open`` + ``unlock`` of supervisor sam, who reads every patient:
-(a) ``build_cohort``: read + decrypt every note (audited), de-identify, suppress (k = 5); the
-    first call after unlock also unwraps every patient key;
+(a) ``build_cohort``: read + decrypt every note (audited), de-identify, suppress (k = 5);
 (b) ``build_outcomes``: the notebook from that cohort (tables, Wilson, Kaplan-Meier, charts);
-(c) both, as opening ``kap-vault/outcomes.ipynb`` does (``outcomes_notebook``);
+(c) both, as opening ``kap-vault/outcomes.ipynb`` does (``outcomes_notebook``): first the
+    first call after unlock (every patient key unwrapped, every signature checked cold), then
+    the median of later ones;
 and where (a)'s time goes, stage by stage (one call each): reading and decrypting every
 record (``Session.read_patients``), note views with their signatures checked
 (``build_views``), de-identification, suppression and the frames.
@@ -99,7 +100,8 @@ def main() -> int:
                 generate(location, args.patients, progress)
         load_before = os.getloadavg()[0]
         sam = unlock(location, "sam")
-        first_s, _ = _median_s(lambda: build_cohort(sam), 1)  # patient keys unwrapped here
+        # the first open after unlock: patient keys unwrapped, every signature checked cold
+        first_s, _ = _median_s(lambda: outcomes_notebook(sam), 1)
         cohort_s, cohort = _median_s(lambda: build_cohort(sam), args.repeats)
         notebook_s, _ = _median_s(lambda: validated_json(build_outcomes(cohort)), args.repeats)
         both_s, text = _median_s(lambda: outcomes_notebook(sam), args.repeats)
@@ -112,7 +114,12 @@ def main() -> int:
           f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after, "
           f"{os.cpu_count()} cores")  # fmt: skip
     rows = [
-        Row("(a) build_cohort, first after unlock", f"{first_s:.2f} s", "-", None),
+        Row(
+            "(c) cohort + notebook, the first after unlock",
+            f"{first_s:.2f} s",
+            f"<= {TARGET_S:g} s",
+            first_s <= TARGET_S,
+        ),
         Row("(a) build_cohort", f"{cohort_s:.2f} s", "-", None),
         Row("(b) outcomes notebook from the cohort", f"{notebook_s:.2f} s", "-", None),
         Row(

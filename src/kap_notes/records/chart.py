@@ -14,7 +14,7 @@ from typing import Any
 from kap_notes.model.note import NOTE_KIND, Note
 from kap_notes.model.patient import Patient
 from kap_notes.vault.session import Session, StoredRecord
-from kap_notes.vault.signing import verify_content
+from kap_notes.vault.signing import verify_contents
 
 ADDENDUM_KIND = "addendum"
 REVIEW_KIND = "review"
@@ -97,64 +97,80 @@ def _block(content: dict[str, Any]) -> dict[str, Any] | None:
 def build_views(
     records: Iterable[StoredRecord], signing_key_of: Callable[[str], bytes | None]
 ) -> list[NoteView]:
-    """Assemble note views from a patient's decrypted records."""
+    """Assemble note views from a patient's decrypted records (every signature checked, in
+    one batch: :func:`verify_contents`)."""
     records = list(records)
     notes: list[Note] = []
-    addenda: dict[str, list[Addendum]] = {}
-    reviews: dict[str, list[Review]] = {}
+    addenda: list[StoredRecord] = []
+    reviews: list[StoredRecord] = []
     superseded: dict[str, str] = {}
     for r in records:
-        content: dict[str, Any] = r.content
-        kind = content.get("kind")
+        kind = r.content.get("kind")
         if kind == NOTE_KIND:
-            note = Note.from_record(r.record_id, r.patient_id, r.version, content)
+            note = Note.from_record(r.record_id, r.patient_id, r.version, r.content)
             notes.append(note)
             revises = note.extra.get("revises")
             if isinstance(revises, dict):
                 superseded[str(revises.get("note"))] = r.record_id
         elif kind == ADDENDUM_KIND:
-            addenda.setdefault(str(content["note"]), []).append(
-                Addendum(
-                    r.record_id,
-                    str(content["note"]),
-                    str(content["text"]),
-                    str(content["author"]),
-                    str(content["created_at"]),
-                    verify_content(signing_key_of, content, r.record_id, r.version),
-                    _block(content),
-                )
-            )
+            addenda.append(r)
         elif kind == REVIEW_KIND:
-            reviews.setdefault(str(content["note"]), []).append(
-                Review(
-                    r.record_id,
-                    str(content["note"]),
-                    int(content["note_version"]),
-                    str(content["decision"]),
-                    str(content.get("text", "")),
-                    str(content["by"]),
-                    str(content["at"]),
-                    verify_content(signing_key_of, content, r.record_id, r.version),
-                    _block(content),
-                )
-            )
+            reviews.append(r)
+    signed_notes = [n for n in notes if n.signature is not None]
+    checks = [(r.content, r.record_id, r.version) for r in (*addenda, *reviews)]
+    checks += [(n.to_record(), n.note_id, n.version) for n in signed_notes]
+    verdicts = iter(verify_contents(signing_key_of, checks))
+    addenda_of: dict[str, list[Addendum]] = {}
+    for r in addenda:
+        addendum = _addendum(r, next(verdicts))
+        addenda_of.setdefault(addendum.note_id, []).append(addendum)
+    reviews_of: dict[str, list[Review]] = {}
+    for r in reviews:
+        review = _review(r, next(verdicts))
+        reviews_of.setdefault(review.note_id, []).append(review)
+    note_valid = {n.note_id: next(verdicts) for n in signed_notes}
     views = []
     for note in notes:
-        note_reviews = sorted(reviews.get(note.note_id, []), key=lambda x: x.at)
-        signed_ok = note.signature is not None and verify_content(
-            signing_key_of, note.to_record(), note.note_id, note.version
-        )
+        note_reviews = sorted(reviews_of.get(note.note_id, []), key=lambda x: x.at)
         views.append(
             NoteView(
                 note=note,
                 status=_status(note, note_reviews, superseded.get(note.note_id)),
-                signature_valid=signed_ok,
-                addenda=sorted(addenda.get(note.note_id, []), key=lambda a: a.created_at),
+                signature_valid=note_valid.get(note.note_id, False),
+                addenda=sorted(addenda_of.get(note.note_id, []), key=lambda a: a.created_at),
                 reviews=note_reviews,
                 superseded_by=superseded.get(note.note_id),
             )
         )
     return sorted(views, key=lambda v: (v.note.session_date or "", v.note.created_at or ""))
+
+
+def _addendum(r: StoredRecord, signature_valid: bool) -> Addendum:
+    content = r.content
+    return Addendum(
+        r.record_id,
+        str(content["note"]),
+        str(content["text"]),
+        str(content["author"]),
+        str(content["created_at"]),
+        signature_valid,
+        _block(content),
+    )
+
+
+def _review(r: StoredRecord, signature_valid: bool) -> Review:
+    content = r.content
+    return Review(
+        r.record_id,
+        str(content["note"]),
+        int(content["note_version"]),
+        str(content["decision"]),
+        str(content.get("text", "")),
+        str(content["by"]),
+        str(content["at"]),
+        signature_valid,
+        _block(content),
+    )
 
 
 def chart(session: Session, patient_id: str, *, include_process: bool = False) -> Chart:

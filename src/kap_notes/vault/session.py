@@ -697,8 +697,8 @@ class Session:
                 "treating therapist for a grant"
             )
         spaces = [patient_id]
-        space = self.policy.process_space(patient_id, self.user_id)
-        if include_process and space is not None:
+        space = self.policy.process_space(patient_id, self.user_id) if include_process else None
+        if space is not None:
             spaces.append(space)
         rows = [row for pid in spaces for row in self._checked_heads(pid)]
         return [self._open(row, keep=keep) for row in rows]

@@ -6,7 +6,7 @@ addenda, which are records of their own that reference the signed version.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kap_notes.vault import crypto
@@ -58,6 +58,28 @@ def sign_content(
     return {**unsigned, SIGNATURE_KEY: block}
 
 
+def _signature_triple(
+    signing_key_of: Callable[[str], bytes | None],
+    content: Mapping[str, Any],
+    record_id: str,
+    version: int,
+) -> tuple[bytes, bytes, bytes] | None:
+    """(signer's key, signature, signed message) of ``content``; None when it cannot hold."""
+    block = content.get(SIGNATURE_KEY)
+    if not isinstance(block, Mapping):
+        return None
+    signer = signing_key_of(str(block.get("signer")))
+    if signer is None:
+        return None
+    digest = crypto.sha256(crypto.canonical_json(_unsigned(content))).hex()
+    if digest != block.get("content_sha256"):
+        return None
+    try:
+        return signer, bytes.fromhex(str(block["value"])), _message(record_id, version, block)
+    except (KeyError, ValueError):
+        return None
+
+
 def verify_content(
     signing_key_of: Callable[[str], bytes | None],
     content: Mapping[str, Any],
@@ -69,18 +91,16 @@ def verify_content(
     ``signing_key_of`` gives a user's key by the signed log (``Session.signing_key_of``), never
     by the users table.
     """
-    block = content.get(SIGNATURE_KEY)
-    if not isinstance(block, Mapping):
-        return False
-    signer = signing_key_of(str(block.get("signer")))
-    if signer is None:
-        return False
-    digest = crypto.sha256(crypto.canonical_json(_unsigned(content))).hex()
-    if digest != block.get("content_sha256"):
-        return False
-    try:
-        value = bytes.fromhex(str(block["value"]))
-        message = _message(record_id, version, block)
-    except (KeyError, ValueError):
-        return False
-    return crypto.verify(signer, value, message)
+    return verify_contents(signing_key_of, [(content, record_id, version)])[0]
+
+
+def verify_contents(
+    signing_key_of: Callable[[str], bytes | None],
+    signed: Sequence[tuple[Mapping[str, Any], str, int]],
+) -> list[bool]:
+    """:func:`verify_content` of each ``(content, record_id, version)``, the Ed25519 checks
+    together (:func:`crypto.verify_all`: in threads when there are many not seen before)."""
+    triples = [_signature_triple(signing_key_of, *item) for item in signed]
+    checkable = [t for t in triples if t is not None]
+    verdicts = iter(crypto.verify_all(checkable))
+    return [t is not None and next(verdicts) for t in triples]
