@@ -37,8 +37,9 @@ export abstract class PassphraseBody<T> extends Widget implements Dialog.IBodyWi
   private readonly _onFocus = (event: FocusEvent): void => {
     const dialog = this.node.closest('.jp-Dialog');
     const last = this._last;
-    if (dialog === null || last === null || !last.isConnected) {
-      return; // not open yet (the Dialog places the first focus) or already closed
+    if (dialog === null || !dialog.isConnected || last === null || !last.isConnected) {
+      return; // not open yet (the Dialog places the first focus), or closing: the Dialog
+      // gives the focus back to where it was before (which is outside)
     }
     if (event.target instanceof Node && dialog.contains(event.target)) {
       return;
