@@ -207,6 +207,45 @@ export function orphanSessions(
   );
 }
 
+/**
+ * Form sessions other browser windows of this JupyterLab hold (their tabs' and their spare's),
+ * from what each window last wrote to the browser's storage: entries `OWNED_PREFIX + window`
+ * holding `{at, paths}`. A window silent for longer than `maxAgeMs` (closed without saying
+ * so) holds nothing. Its own entry and malformed ones are skipped. Paths only: no PHI.
+ */
+export function ownedElsewhere(
+  entries: ReadonlyArray<[string, string | null]>,
+  self: string,
+  now: number,
+  maxAgeMs: number
+): Set<string> {
+  const owned = new Set<string>();
+  for (const [key, value] of entries) {
+    if (!key.startsWith(OWNED_PREFIX) || key === OWNED_PREFIX + self || value === null) {
+      continue;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      continue;
+    }
+    const entry = parsed as { at?: unknown; paths?: unknown };
+    if (typeof entry.at !== 'number' || !Array.isArray(entry.paths) || now - entry.at > maxAgeMs) {
+      continue;
+    }
+    for (const path of entry.paths) {
+      if (typeof path === 'string' && path.startsWith(FORM_SESSION_PREFIX)) {
+        owned.add(path);
+      }
+    }
+  }
+  return owned;
+}
+
+/** The browser-storage key prefix under which each window lists the form sessions it holds. */
+export const OWNED_PREFIX = 'kap-notes:form-sessions:';
+
 /** The idle pause (ms) after which the field being typed in is synced to the kernel. */
 export const IDLE_SYNC_MS = 1000;
 /** How long closing a tab waits for the kernel's last save before asking. */

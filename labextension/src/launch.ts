@@ -18,6 +18,8 @@ import {
   IRestoreArgs,
   IRunningSession,
   orphanSessions,
+  OWNED_PREFIX,
+  ownedElsewhere,
   parseRestoreArgs,
   ViewSpec
 } from './forms';
@@ -30,6 +32,8 @@ export const RESTORE_COMMAND = 'kap-notes:restore-form';
 const SPARE_DELAY_MS = 4000;
 /** How often kernels no tab owns are looked for (see `sweep`). */
 const SWEEP_INTERVAL_MS = 60_000;
+/** A window that has not said what it holds for this long (closed, crashed) holds nothing. */
+const OWNED_MAX_AGE_MS = 5 * SWEEP_INTERVAL_MS;
 
 export class FormTabs {
   constructor(
@@ -58,6 +62,9 @@ export class FormTabs {
       void this.sweep();
       window.setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS);
     });
+    // Another window's sweep must not shut down what this window holds (its spare has no
+    // connection): each window lists its sessions in the browser's storage, shared by its windows.
+    window.addEventListener('pagehide', () => this._forget());
   }
 
   readonly tracker: WidgetTracker<KapFormWidget>;
@@ -112,6 +119,23 @@ export class FormTabs {
     const sessions = this.app.serviceManager.sessions;
     await sessions.refreshRunning();
     const running = Array.from(sessions.running()) as unknown as IRunningSession[];
+    const owned = this._owned();
+    this._advertise(owned);
+    for (const path of ownedElsewhere(
+      storedEntries(),
+      this._window,
+      Date.now(),
+      OWNED_MAX_AGE_MS
+    )) {
+      owned.add(path);
+    }
+    const orphans = orphanSessions(running, owned);
+    await Promise.all(orphans.map(s => sessions.shutdown(s.id).catch(() => undefined)));
+    return orphans.length;
+  }
+
+  /** The form sessions this window holds: its tabs', its spare's and the one being taken. */
+  private _owned(): Set<string> {
     const owned = new Set<string>();
     this.tracker.forEach(w => owned.add(w.content.path));
     for (const key of [this._spare?.key, ...this._taking]) {
@@ -119,9 +143,25 @@ export class FormTabs {
         owned.add(sessionPath(key));
       }
     }
-    const orphans = orphanSessions(running, owned);
-    await Promise.all(orphans.map(s => sessions.shutdown(s.id).catch(() => undefined)));
-    return orphans.length;
+    return owned;
+  }
+
+  /** Tell this browser's other windows what this one holds (see `ownedElsewhere`). */
+  private _advertise(owned: Set<string> = this._owned()): void {
+    const entry = JSON.stringify({ at: Date.now(), paths: [...owned] });
+    try {
+      window.localStorage.setItem(OWNED_PREFIX + this._window, entry);
+    } catch {
+      // Storage full or refused: other windows may sweep this one's spare (it starts again).
+    }
+  }
+
+  private _forget(): void {
+    try {
+      window.localStorage.removeItem(OWNED_PREFIX + this._window);
+    } catch {
+      // As above: the entry goes stale on its own.
+    }
   }
 
   /** The key of a ready spare kernel (a new key when there is none). */
@@ -156,6 +196,7 @@ export class FormTabs {
       .then(async () => startSpare(this.app.serviceManager, key, await this._kernelName()))
       .catch(() => false);
     this._spare = { key, ready, hurry };
+    this._advertise();
   }
 
   private async _shutdownPath(path: string): Promise<void> {
@@ -167,6 +208,8 @@ export class FormTabs {
   }
 
   private _warm = false;
+  /** This window's name in the browser's storage (see `_advertise`). */
+  private readonly _window = UUID.uuid4();
   private _spare: { key: string; ready: Promise<boolean>; hurry: () => void } | null = null;
   /** Keys of spares taken by a tab not yet tracked. */
   private readonly _taking = new Set<string>();
@@ -181,7 +224,7 @@ export class FormTabs {
     const widget = new KapFormWidget(content);
     content.changed.connect(() => void this.tracker.save(widget));
     widget.disposed.connect(() => void this.sweep());
-    void this.tracker.add(widget);
+    void this.tracker.add(widget).then(() => this._advertise());
     this.app.shell.add(widget, 'main', { activate });
     if (activate) {
       this.app.shell.activateById(widget.id);
@@ -216,5 +259,18 @@ export async function offerJupyterLab(what: string): Promise<void> {
   });
   if (result.button.accept) {
     window.open(URLExt.join(PageConfig.getBaseUrl(), 'lab'), '_blank', 'noopener');
+  }
+}
+
+/** Every entry of the browser's storage for this origin (none when storage is refused). */
+function storedEntries(): Array<[string, string | null]> {
+  try {
+    const storage = window.localStorage;
+    return Array.from({ length: storage.length }, (_, i) => {
+      const key = storage.key(i) ?? '';
+      return [key, storage.getItem(key)];
+    });
+  } catch {
+    return [];
   }
 }

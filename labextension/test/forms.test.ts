@@ -6,6 +6,8 @@ import {
   FORM_SESSION_TYPE,
   isSessionForm,
   orphanSessions,
+  OWNED_PREFIX,
+  ownedElsewhere,
   parseRestoreArgs,
   PROGRESS,
   restoreSpec,
@@ -143,5 +145,42 @@ describe('settingsPayload', () => {
     assert.deepEqual(settingsPayload({}), DEFAULT_SETTINGS);
     assert.deepEqual(settingsPayload({ autoLockMinutes: 0 }), DEFAULT_SETTINGS);
     assert.deepEqual(settingsPayload({ autoLockMinutes: 2.5 }), DEFAULT_SETTINGS);
+  });
+});
+
+describe('ownedElsewhere', () => {
+  const path = (key: string): string => sessionPath(key);
+  const entry = (at: number, paths: unknown[]): string => JSON.stringify({ at, paths });
+  const now = 1_000_000;
+
+  it("keeps what other live windows hold, never this window's own entry", () => {
+    const entries: Array<[string, string | null]> = [
+      [OWNED_PREFIX + 'w1', entry(now - 10, [path('a'), path('b')])],
+      [OWNED_PREFIX + 'me', entry(now, [path('mine')])],
+      ['unrelated', entry(now, [path('x')])]
+    ];
+    assert.deepEqual([...ownedElsewhere(entries, 'me', now, 60_000)].sort(), [
+      path('a'),
+      path('b')
+    ]);
+  });
+
+  it('a window silent for too long (closed without saying so) holds nothing', () => {
+    const entries: Array<[string, string | null]> = [
+      [OWNED_PREFIX + 'old', entry(now - 60_001, [path('a')])],
+      [OWNED_PREFIX + 'new', entry(now - 60_000, [path('b')])]
+    ];
+    assert.deepEqual([...ownedElsewhere(entries, 'me', now, 60_000)], [path('b')]);
+  });
+
+  it('malformed entries and paths outside the form sessions hold nothing', () => {
+    const entries: Array<[string, string | null]> = [
+      [OWNED_PREFIX + 'a', 'not json'],
+      [OWNED_PREFIX + 'b', null],
+      [OWNED_PREFIX + 'c', JSON.stringify({ at: 'now', paths: [path('x')] })],
+      [OWNED_PREFIX + 'd', JSON.stringify({ at: now, paths: path('y') })],
+      [OWNED_PREFIX + 'e', entry(now, ['notebooks/secret.ipynb', 7, path('z')])]
+    ];
+    assert.deepEqual([...ownedElsewhere(entries, 'me', now, 60_000)], [path('z')]);
   });
 });
