@@ -4,10 +4,12 @@ kap-notes form found by their visible labels."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 #: Debian's chromium, never a downloaded browser (see DESIGN.md "Jupyter integration").
 CHROMIUM = "/usr/bin/chromium"
@@ -49,10 +51,33 @@ def status_item(page: Page) -> Locator:
     return page.locator(".kap-VaultStatus")
 
 
+#: True once JupyterLab has restored its layout and activated the main area's current tab
+#: (it takes the focus then, about 3 s after a page load on 2 cores — typing begun before lands
+#: nowhere or, in a dialog, in its first field).
+_MAIN_AREA_ACTIVE = (
+    "() => document.querySelector('#jp-main-dock-panel')?.contains(document.activeElement)"
+)
+
+
+def settle(page: Page) -> None:
+    """Wait (up to 15 s, without failing) until the restored layout has taken the focus."""
+    # nothing taking the focus by then (e.g. an empty main area): nothing will steal it either
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(_MAIN_AREA_ACTIVE, timeout=15_000)
+
+
 def open_lab(page: Page, url: str) -> None:
     page.goto(url)
     expect(status_item(page)).to_be_visible(timeout=60_000)
     expect(status_item(page)).not_to_have_text("KAP: …", timeout=30_000)
+    settle(page)
+
+
+def reload(page: Page) -> None:
+    """Reload the page and wait until JupyterLab has settled, as :func:`open_lab` does."""
+    page.reload()
+    expect(status_item(page)).to_be_visible(timeout=60_000)
+    settle(page)
 
 
 def submit_unlock_dialog(page: Page, user: str, passphrase: str) -> Locator:

@@ -30,6 +30,7 @@ from labui import (
     form_in,
     kap_panel,
     open_lab,
+    reload,
     status_item,
     unlock,
 )
@@ -199,7 +200,7 @@ def test_a_therapists_and_a_supervisors_day(lab: LabServer, page: Page, shots: S
     # -- Therapist, a day later (lock, reload, unlock): addendum, then revise the returned note ----
     status_item(page).click()  # lock
     expect(status_item(page)).to_have_text("KAP: locked")
-    page.reload()  # the next morning: a fresh page
+    reload(page)  # the next morning: a fresh page (settled: its layout took the focus)
     expect(status_item(page)).to_have_text("KAP: locked", timeout=60_000)
     unlock(page, "tess", DEMO_PASSPHRASES["tess"])
     panel = kap_panel(page)
