@@ -35,12 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ui-tests"))
 
 from labharness import LabServer, RunDirs
 from labui import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    VIEWPORT,
     click_tile,
     current_tab,
+    first_page,
     form_in,
+    launch_chromium,
     open_lab,
     pick_patient,
 )
@@ -147,15 +146,7 @@ def kernel_source(dirs: RunDirs, src: Path) -> None:
 
 def open_page(pw: Any, lab: LabServer) -> Any:
     """A headless chromium page on ``lab``, JupyterLab loaded."""
-    context = pw.chromium.launch_persistent_context(
-        str(lab.dirs.browser_profile),
-        executable_path=CHROMIUM,
-        headless=True,
-        args=CHROMIUM_ARGS,
-        viewport=VIEWPORT,
-        env=lab.dirs.env(),
-    )
-    page = context.pages[0] if context.pages else context.new_page()
+    page = first_page(launch_chromium(pw, lab.dirs))
     open_lab(page, lab.lab_url())
     return page
 

@@ -26,12 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ui-tests"))
 
 from labharness import LabServer, RunDirs
 from labui import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    VIEWPORT,
     click_tile,
     current_tab,
+    first_page,
     form_in,
+    launch_chromium,
     launcher,
     open_lab,
     pick_patient,
@@ -170,15 +169,8 @@ def main() -> None:
         lab.start()
         lab.unlock("tess")
         with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                str(dirs.browser_profile),
-                executable_path=CHROMIUM,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport=VIEWPORT,
-                env=dirs.env(),
-            )
-            page = context.pages[0] if context.pages else context.new_page()
+            context = launch_chromium(pw, dirs)
+            page = first_page(context)
             open_lab(page, lab.lab_url())
             open_form(page)  # warm-up: first kernel, widget libraries loaded
             open_notebook(page)

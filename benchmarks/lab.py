@@ -20,7 +20,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ui-tests"))
 
 from labharness import LabServer, RunDirs
-from labui import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, click_tile, form_in, open_lab
+from labui import click_tile, first_page, form_in, launch_chromium, open_lab
 from playwright.sync_api import sync_playwright
 
 from _timing import Row, table
@@ -83,15 +83,8 @@ def start_to_form(lab: LabServer) -> dict[str, float]:
     marks["server ready"] = time.perf_counter() - began
     lab.unlock("tess")
     with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(lab.dirs.browser_profile),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=VIEWPORT,
-            env=lab.dirs.env(),
-        )
-        page = context.pages[0] if context.pages else context.new_page()
+        context = launch_chromium(pw, lab.dirs)
+        page = first_page(context)
         open_lab(page, lab.lab_url())
         marks["lab page loaded"] = time.perf_counter() - began
         form_in(page, click_tile(page, "Dosing"))

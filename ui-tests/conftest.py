@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from labharness import LabServer, RunDirs
-from labui import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, Shots
+from labui import Shots, launch_chromium
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
 
 from kap_notes.service.demo import create_demo
@@ -108,15 +108,7 @@ def playwright() -> Iterator[Playwright]:
 @pytest.fixture
 def browser(playwright: Playwright, run_dirs: RunDirs) -> Iterator[BrowserContext]:
     """Debian chromium, headless, with a fresh profile inside the run's dirs."""
-    context = playwright.chromium.launch_persistent_context(
-        str(run_dirs.browser_profile),
-        executable_path=CHROMIUM,
-        headless=True,
-        args=CHROMIUM_ARGS,
-        viewport=VIEWPORT,
-        env=run_dirs.env(),
-        accept_downloads=True,
-    )
+    context = launch_chromium(playwright, run_dirs, accept_downloads=True)
     context.set_default_timeout(30_000)
     try:
         yield context

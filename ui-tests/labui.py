@@ -7,9 +7,13 @@ from __future__ import annotations
 import contextlib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, Playwright, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+if TYPE_CHECKING:
+    from labharness import RunDirs
 
 #: Debian's chromium, never a downloaded browser (see DESIGN.md "Jupyter integration").
 CHROMIUM = "/usr/bin/chromium"
@@ -23,6 +27,26 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 900}
+
+
+def launch_chromium(playwright: Playwright, dirs: RunDirs, **options: Any) -> BrowserContext:
+    """Debian's chromium (never a downloaded browser), headless, with the run's own profile and
+    environment; ``options`` go to ``launch_persistent_context`` as they are."""
+    return playwright.chromium.launch_persistent_context(
+        str(dirs.browser_profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport=VIEWPORT,
+        env=dirs.env(),
+        **options,
+    )
+
+
+def first_page(context: BrowserContext) -> Page:
+    """The page a persistent context opened with (a new one if it opened none)."""
+    return context.pages[0] if context.pages else context.new_page()
+
 
 #: Kernel start + first widget render can be slow on a busy machine.
 WIDGET_TIMEOUT = 90_000

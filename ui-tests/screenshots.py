@@ -19,11 +19,11 @@ from typing import Any
 
 from labharness import DEMO_PASSPHRASES, LabServer, RunDirs
 from labui import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     current_form,
+    first_page,
     form_in,
     kap_panel,
+    launch_chromium,
     open_lab,
     open_path,
     status_item,
@@ -141,15 +141,8 @@ def main() -> None:
         from playwright.sync_api import sync_playwright  # noqa: PLC0415
 
         with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                str(dirs.browser_profile),
-                executable_path=CHROMIUM,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport=VIEWPORT,
-                env=dirs.env(),
-            )
-            page = context.pages[0] if context.pages else context.new_page()
+            context = launch_chromium(pw, dirs)
+            page = first_page(context)
             open_lab(page, lab.lab_url())
             unlock(page, "tess", DEMO_PASSPHRASES["tess"])
             patient = weighed_patient(lab)
