@@ -83,3 +83,31 @@ def test_closing_while_locked_keeps_the_tab_and_the_typing(clinic: Clinic) -> No
     assert not form.flush()  # the tab asks: keep it open to unlock and save
     again = clinic.unlock("tess")
     assert get_note(again, note_id).answers["hopes"] == "buffered before the lock"
+
+
+def test_autosaves_kept_in_the_buffer_do_not_refresh_the_panel(clinic: Clinic) -> None:
+    """Each counted write makes the KAP panel refresh, and its My day audits a read of every
+    patient it lists: buffered autosaves must not count (nothing the panel shows changed)."""
+    tess = clinic.unlock("tess")
+    form = _form(tess)
+    served = host.current()
+    assert served is not None
+    assert served.view is form
+    counter = served.counter
+    assert counter is not None
+    assert form.view is not None
+    assert form.view.lifecycle is not None
+    type_into(form.view.body, "hopes", "first words")
+    assert form.view.autosave_tick() is not None  # makes the draft: the panel lists it
+    assert counter.writes == 1
+    for n in range(5):
+        type_into(form.view.body, "hopes", f"typed more {n}")
+        assert form.view.autosave_tick() is not None
+    assert counter.writes == 1  # five autosaves kept in the buffer: no refresh
+    assert form.flush()  # the tab closes: the buffer becomes a version, the panel refreshes
+    assert counter.writes == 2
+    assert form.flush()  # nothing left in the buffer: nothing written, no refresh
+    assert counter.writes == 2
+    type_into(form.view.body, "hopes", "typed after")
+    form.view.lifecycle.save_button.click()  # the Save button writes a version: refresh
+    assert counter.writes == 3

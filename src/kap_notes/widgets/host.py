@@ -6,8 +6,8 @@ says which widget to show (``model_id``) and which note the form saves to (``not
 first autosave made one), and answers ``{"action": "flush"}`` by saving what changed, so the tab
 can close and shut its kernel down without losing typing. After a page reload the tab reconnects
 to the same kernel and opens a new comm: the same state is sent again. Every write the view makes
-(save, sign, discard, addendum, a new patient) sends the state again with ``writes`` counted up,
-so the KAP panel refreshes itself.
+(save, sign, discard, addendum, a new patient; not an autosave kept in the draft's buffer) sends
+the state again with ``writes`` counted up, so the KAP panel refreshes itself.
 
 A note started for a known patient (the panel's "New dosing session") shows that patient's
 identity only: no patient picker, no "New patient" block.
@@ -56,8 +56,18 @@ class Comm(Protocol):
     def on_msg(self, callback: Any) -> None: ...
 
 
+def _changes_what_others_see(op: str, kwargs: dict[str, Any], result: Any) -> bool:
+    if op == "close_draft":  # the buffer's autosaves become an audited version, if any
+        return isinstance(result, dict) and bool(result.get("written"))
+    return op in WRITES and not kwargs.get("autosave")
+
+
 class WriteCounter:
-    """A transport that counts the writes passing through it and calls ``on_write`` after each."""
+    """A transport that counts the writes passing through it and calls ``on_write`` after each.
+
+    An autosave kept in the draft's buffer is no write here: nothing the KAP panel shows
+    changes, and each count refreshes the panel, whose My day reads (and audits a read of)
+    every patient it lists — every few seconds of typing, before this rule."""
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
@@ -66,7 +76,7 @@ class WriteCounter:
 
     def __call__(self, op: str, kwargs: dict[str, Any]) -> Any:
         result = self.transport(op, kwargs)
-        if op in WRITES:
+        if _changes_what_others_see(op, kwargs, result):
             self.writes += 1
             if self.on_write is not None:
                 self.on_write()
