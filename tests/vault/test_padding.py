@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -76,6 +77,39 @@ def test_unpad_inverts_pad(data: bytes) -> None:
 @given(st.binary(max_size=2_000).map(lambda data: data.rstrip(b"\x00") + b"\x80\x00"))
 def test_data_ending_like_padding_survives(data: bytes) -> None:
     assert crypto.unpad(crypto.pad(data)) == data
+
+
+def _unpad_by_stripping(data: bytes) -> bytes | None:
+    """The rule as first written (strip the zeros, then the marker): the oracle for unpad."""
+    stripped = data.rstrip(b"\x00")
+    if not stripped.endswith(b"\x80") or len(data) % crypto.PAD_BLOCK:
+        return None
+    return stripped[:-1]
+
+
+def _tampered_padding() -> st.SearchStrategy[bytes]:
+    """Padded plaintexts with bytes changed, inserted or cut: mostly near the marker."""
+    padded = st.binary(max_size=600).map(crypto.pad)
+    return st.one_of(
+        st.tuples(padded, st.integers(0, 10**6), st.integers(0, 255)).map(
+            lambda t: t[0][: -1 - t[1] % 300] + bytes([t[2]]) + t[0][len(t[0]) - t[1] % 300 :]
+        ),
+        st.tuples(padded, st.integers(1, 300)).map(lambda t: t[0][: -t[1]]),
+        st.tuples(padded, st.integers(1, 300)).map(lambda t: t[0] + bytes(t[1])),
+        st.binary(max_size=1_024),
+        st.integers(0, 4).map(lambda n: bytes(256 * n)),
+    )
+
+
+@settings(max_examples=300)
+@given(_tampered_padding())
+def test_unpad_refuses_exactly_what_the_first_rule_refused(data: bytes) -> None:
+    expected = _unpad_by_stripping(data)
+    if expected is None:
+        with pytest.raises(crypto.OpenError):
+            crypto.unpad(data)
+    else:
+        assert crypto.unpad(data) == expected
 
 
 # ------------------------------------------------------------------ the old rule still opens
